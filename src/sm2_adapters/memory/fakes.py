@@ -1,0 +1,146 @@
+"""Recording fakes for the outside world: tests assert on what they recorded, not on mocks."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from sm2_core.errors import IntegrationError
+from sm2_core.ports import InvoiceReceipt, InvoiceRequest
+
+
+class ManualClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> datetime:
+        self._now += timedelta(**delta)
+        return self._now
+
+
+@attrs.frozen
+class SentSms:
+    to: str
+    body: str
+    sid: str
+
+
+class RecordingSmsSender:
+    """Records every text; ``fail_with`` makes the next sends raise, like a Twilio outage."""
+
+    def __init__(self) -> None:
+        self.sent: list[SentSms] = []
+        self.fail_with: list[IntegrationError] = []
+
+    async def send(self, *, to: str, body: str) -> str:
+        if self.fail_with:
+            raise self.fail_with.pop(0)
+        sms = SentSms(to=to, body=body, sid=f"SM{secrets.token_hex(16)}")
+        self.sent.append(sms)
+        return sms.sid
+
+
+class RecordingAccounting:
+    """A QuickBooks stand-in with its idempotency: one invoice per job, however often asked."""
+
+    def __init__(self) -> None:
+        self.invoices: dict[UUID, InvoiceRequest] = {}
+        self.invoice_ids: dict[UUID, str] = {}
+        self.customers: dict[str, str] = {}
+        self.items: dict[str, str] = {}
+        self.calls = 0
+        self.fail_with: list[IntegrationError] = []
+
+    async def create_invoice(self, request: InvoiceRequest) -> InvoiceReceipt:
+        self.calls += 1
+        if self.fail_with:
+            raise self.fail_with.pop(0)
+        customer = self.customers.setdefault(request.customer_name, str(len(self.customers) + 1))
+        item = self.items.setdefault(request.item_name, str(len(self.items) + 1))
+        if request.job_id not in self.invoice_ids:
+            self.invoices[request.job_id] = request
+            self.invoice_ids[request.job_id] = str(1000 + len(self.invoice_ids))
+        return InvoiceReceipt(self.invoice_ids[request.job_id], customer, item)
+
+
+TaskHandler = Callable[[str, Mapping[str, Any]], Awaitable[object]]
+
+
+class MemoryTaskQueue:
+    """Keeps deferred tasks until ``run_all`` hands them to a handler, retrying failures."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[str, dict[str, Any]]] = []
+        self.done: list[tuple[str, dict[str, Any]]] = []
+        self.failed: list[tuple[str, dict[str, Any], Exception]] = []
+
+    async def defer(self, task: str, payload: Mapping[str, Any]) -> None:
+        self.pending.append((task, dict(payload)))
+
+    async def run_all(self, handler: TaskHandler, *, max_attempts: int = 3) -> int:
+        """Run until nothing is pending (tasks may defer more); returns how many ran."""
+        ran = 0
+        attempts: dict[int, int] = {}
+        while self.pending:
+            task, payload = self.pending.pop(0)
+            key = id(payload)
+            try:
+                await handler(task, payload)
+                self.done.append((task, payload))
+            except IntegrationError as exc:
+                attempts[key] = attempts.get(key, 0) + 1
+                if exc.transient and attempts[key] < max_attempts:
+                    self.pending.append((task, payload))
+                else:
+                    self.failed.append((task, payload, exc))
+            ran += 1
+        return ran
+
+
+class FastPasswordHasher:
+    """Salted PBKDF2 with few rounds: for tests and the demo only, where argon2 is too slow.
+
+    The production hasher is argon2 (sm2_adapters.security).
+    """
+
+    def hash(self, password: str) -> str:
+        salt = secrets.token_hex(8)
+        return f"pbkdf2${salt}${self._digest(salt, password)}"
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        try:
+            _, salt, digest = password_hash.split("$")
+        except ValueError:
+            return False
+        return hmac.compare_digest(digest, self._digest(salt, password))
+
+    @staticmethod
+    def _digest(salt: str, password: str) -> str:
+        return hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), 1000).hex()
+
+
+class MemoryRateLimiter:
+    def __init__(self, clock: ManualClock | Any) -> None:
+        self._clock = clock
+        self.uses: dict[str, list[datetime]] = {}
+
+    async def allow(self, key: str, *, limit: int, window_seconds: int) -> bool:
+        now = self._clock.now()
+        recent = [t for t in self.uses.get(key, []) if now - t < timedelta(seconds=window_seconds)]
+        allowed = len(recent) < limit
+        if allowed:
+            recent.append(now)
+        self.uses[key] = recent
+        return allowed

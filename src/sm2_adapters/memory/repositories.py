@@ -1,0 +1,253 @@
+"""In-memory repositories that keep the real ones' promises: uniqueness, versions, ordering."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from uuid import UUID
+
+import attrs
+
+from sm2_core.domain.enums import JobStatus
+from sm2_core.domain.job import Job
+from sm2_core.domain.records import AuditEntry, InboundMessage, MessageStatus, OutboundSms
+from sm2_core.errors import AlreadyExists, InvalidInput, NotFound, StaleVersion
+from sm2_core.ports import JobFilter, Page
+
+if TYPE_CHECKING:
+    from sm2_adapters.memory.store import Tables
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> UUID: ...
+
+
+T = TypeVar("T", bound=_Row)
+
+
+class MemoryRepository(Generic[T]):
+    """Reference data: unique columns are enforced case-insensitively, like citext."""
+
+    def __init__(
+        self, tables: Tables, table: str, *, unique: Sequence[str] = (), order: str = "name"
+    ) -> None:
+        self._tables = tables
+        self._table = table
+        self._unique = tuple(unique)
+        self._order = order
+
+    @property
+    def _rows(self) -> dict[UUID, T]:
+        rows: dict[UUID, T] = getattr(self._tables, self._table)
+        return rows
+
+    def _check_unique(self, item: T) -> None:
+        item_id = item.id
+        for column in self._unique:
+            value = str(getattr(item, column)).casefold()
+            for other in self._rows.values():
+                if other.id != item_id and str(getattr(other, column)).casefold() == value:
+                    raise AlreadyExists(
+                        f"{self._table[:-1]} with {column} {getattr(item, column)!r} already exists"
+                    )
+
+    async def add(self, item: T) -> None:
+        item_id = item.id
+        if item_id in self._rows:
+            raise AlreadyExists(f"{self._table[:-1]} {item_id} already exists")
+        self._check_unique(item)
+        self._rows[item_id] = item
+
+    async def get(self, item_id: UUID) -> T:
+        try:
+            return self._rows[item_id]
+        except KeyError:
+            raise NotFound(self._table[:-1], item_id) from None
+
+    async def update(self, item: T) -> None:
+        await self.get(item.id)
+        self._check_unique(item)
+        self._rows[item.id] = item
+
+    async def all(self, *, include_inactive: bool = False) -> list[T]:
+        rows = [r for r in self._rows.values() if include_inactive or getattr(r, "is_active", True)]
+        return sorted(rows, key=lambda r: str(getattr(r, self._order)).casefold())
+
+    async def _find(self, column: str, value: str) -> T | None:
+        wanted = value.casefold()
+        return next(
+            (r for r in self._rows.values() if str(getattr(r, column)).casefold() == wanted), None
+        )
+
+    async def by_phone(self, phone: str) -> T | None:
+        return await self._find("phone", phone)
+
+    async def by_code(self, code: str) -> T | None:
+        return await self._find("code", code)
+
+    async def by_name(self, name: str) -> T | None:
+        return await self._find("name", name)
+
+    async def by_username(self, username: str) -> T | None:
+        return await self._find("username", username)
+
+
+def _sort_key(job: Job) -> tuple[int, int, str, str]:
+    """Urgency and score highest first, then oldest first; the id breaks ties."""
+    return (-job.urgency.rank, -job.ranking_score, job.created_at.isoformat(), str(job.id))
+
+
+def encode_cursor(key: tuple[int, int, str, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[int, int, str, str]:
+    try:
+        a, b, c, d = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return int(a), int(b), str(c), str(d)
+    except (ValueError, TypeError, binascii.Error):
+        raise InvalidInput(
+            "invalid cursor", fields={"cursor": "not a cursor from this list"}
+        ) from None
+
+
+def _matches(job: Job, q: JobFilter) -> bool:
+    checks: list[bool] = [
+        q.status is None or job.status is q.status,
+        q.dealership_id is None or job.dealership_id == q.dealership_id,
+        q.urgency is None or job.urgency is q.urgency,
+        q.tech_id is None or job.tech_id == q.tech_id,
+        q.invoice_state is None or job.invoice_state is q.invoice_state,
+        q.vin is None or (job.vehicle.vin or "").upper() == q.vin.upper(),
+        q.created_after is None or job.created_at >= q.created_after,
+        q.created_before is None or job.created_at < q.created_before,
+    ]
+    if q.text:
+        v = job.vehicle
+        haystack = " ".join(
+            str(x or "")
+            for x in (job.job_code, v.vin, v.stock_no, v.make, v.model, job.request_text)
+        ).casefold()
+        checks.append(q.text.casefold() in haystack)
+    return all(checks)
+
+
+class MemoryJobRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def add(self, job: Job) -> None:
+        if job.id in self._t.jobs:
+            raise AlreadyExists(f"job {job.id} already exists")
+        if any(j.job_code == job.job_code for j in self._t.jobs.values()):
+            raise AlreadyExists(f"job code {job.job_code} already exists")
+        self._t.jobs[job.id] = job
+
+    async def get(self, job_id: UUID) -> Job:
+        try:
+            return self._t.jobs[job_id]
+        except KeyError:
+            raise NotFound("job", job_id) from None
+
+    async def update(self, job: Job) -> Job:
+        stored = await self.get(job.id)
+        if stored.version != job.version:
+            raise StaleVersion("job", job.id, expected=job.version, actual=stored.version)
+        saved = attrs.evolve(job, version=job.version + 1)
+        self._t.jobs[job.id] = saved
+        return saved
+
+    async def search(self, query: JobFilter, *, limit: int, cursor: str | None = None) -> Page[Job]:
+        after = decode_cursor(cursor) if cursor else None
+        rows = sorted((j for j in self._t.jobs.values() if _matches(j, query)), key=_sort_key)
+        if after is not None:
+            rows = [j for j in rows if _sort_key(j) > after]
+        page = rows[:limit]
+        more = len(rows) > limit
+        return Page(
+            items=tuple(page), next_cursor=encode_cursor(_sort_key(page[-1])) if more else None
+        )
+
+    async def for_technician(
+        self, tech_id: UUID, statuses: Sequence[JobStatus] | None = None
+    ) -> list[Job]:
+        rows = [
+            j
+            for j in self._t.jobs.values()
+            if j.tech_id == tech_id and (statuses is None or j.status in statuses)
+        ]
+        return sorted(rows, key=_sort_key)
+
+    async def next_code(self, year: int) -> str:
+        number = self._t.job_counters.get(year, 0) + 1
+        self._t.job_counters[year] = number
+        return f"SM2-{year}-{number:03d}"
+
+    async def count_by_status(self) -> dict[JobStatus, int]:
+        counts = dict.fromkeys(JobStatus, 0)
+        for job in self._t.jobs.values():
+            counts[job.status] += 1
+        return counts
+
+
+class MemoryAuditRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def add(self, entry: AuditEntry) -> None:
+        self._t.audit.append(entry)
+
+    async def for_subject(self, subject: str, subject_id: UUID) -> list[AuditEntry]:
+        rows = [e for e in self._t.audit if e.subject == subject and e.subject_id == subject_id]
+        return sorted(rows, key=lambda e: e.at)  # stable: equal times keep insertion order
+
+
+_INBOX = (MessageStatus.UNMATCHED, MessageStatus.NO_WORK)
+
+
+class MemoryMessageRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def add(self, message: InboundMessage) -> tuple[InboundMessage, bool]:
+        existing = next((m for m in self._t.messages.values() if m.sid == message.sid), None)
+        if existing is not None:
+            return existing, False
+        self._t.messages[message.id] = message
+        return message, True
+
+    async def get(self, message_id: UUID, *, for_update: bool = False) -> InboundMessage:
+        try:
+            return self._t.messages[message_id]
+        except KeyError:
+            raise NotFound("message", message_id) from None
+
+    async def update(self, message: InboundMessage) -> None:
+        await self.get(message.id)
+        self._t.messages[message.id] = message
+
+    async def inbox(self, *, limit: int = 100) -> list[InboundMessage]:
+        rows = [m for m in self._t.messages.values() if m.status in _INBOX]
+        return sorted(rows, key=lambda m: m.received_at, reverse=True)[:limit]
+
+
+class MemoryOutboxRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def add(self, sms: OutboundSms) -> None:
+        self._t.outbox[sms.id] = sms
+
+    async def update(self, sms: OutboundSms) -> None:
+        await self.get(sms.id)
+        self._t.outbox[sms.id] = sms
+
+    async def get(self, sms_id: UUID) -> OutboundSms:
+        try:
+            return self._t.outbox[sms_id]
+        except KeyError:
+            raise NotFound("outbound SMS", sms_id) from None

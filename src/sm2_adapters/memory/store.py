@@ -1,0 +1,121 @@
+"""The in-memory system of record, with transactions that really roll back.
+
+Units of work run one at a time (an asyncio lock), like SERIALIZABLE transactions: enough for
+tests, the demo and other teams' tests, and it keeps the fake simple and honest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from types import TracebackType
+from typing import Self
+from uuid import UUID
+
+import attrs
+
+from sm2_adapters.memory.events import MemoryEventBus
+from sm2_adapters.memory.repositories import (
+    MemoryAuditRepository,
+    MemoryJobRepository,
+    MemoryMessageRepository,
+    MemoryOutboxRepository,
+    MemoryRepository,
+)
+from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
+from sm2_core.domain.job import Job
+from sm2_core.domain.records import AuditEntry, DomainEvent, InboundMessage, OutboundSms
+from sm2_core.ports import UnitOfWork
+
+
+@attrs.define
+class Tables:
+    """Every table; entities are frozen, so a shallow copy of each table is a snapshot."""
+
+    jobs: dict[UUID, Job] = attrs.Factory(dict)
+    dealerships: dict[UUID, Dealership] = attrs.Factory(dict)
+    technicians: dict[UUID, Technician] = attrs.Factory(dict)
+    services: dict[UUID, Service] = attrs.Factory(dict)
+    zones: dict[UUID, Zone] = attrs.Factory(dict)
+    rules: dict[UUID, RankingRule] = attrs.Factory(dict)
+    users: dict[UUID, User] = attrs.Factory(dict)
+    audit: list[AuditEntry] = attrs.Factory(list)
+    messages: dict[UUID, InboundMessage] = attrs.Factory(dict)
+    outbox: dict[UUID, OutboundSms] = attrs.Factory(dict)
+    job_counters: dict[int, int] = attrs.Factory(dict)
+
+    def snapshot(self) -> Tables:
+        return Tables(**{f.name: copy.copy(getattr(self, f.name)) for f in attrs.fields(Tables)})
+
+    def restore(self, other: Tables) -> None:
+        for f in attrs.fields(Tables):
+            setattr(self, f.name, getattr(other, f.name))
+
+
+class MemoryStore:
+    """One fake database. ``store.unit_of_work`` is the UnitOfWorkFactory to give services."""
+
+    def __init__(self, bus: MemoryEventBus | None = None) -> None:
+        self.tables = Tables()
+        self.bus = bus or MemoryEventBus()
+        self.lock = asyncio.Lock()
+        self.commits = 0
+        self.rollbacks = 0
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self)
+
+
+class _PendingEvents:
+    def __init__(self) -> None:
+        self.items: list[DomainEvent] = []
+
+    def add(self, event: DomainEvent) -> None:
+        self.items.append(event)
+
+
+class MemoryUnitOfWork:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._snapshot: Tables | None = None
+        t = store.tables
+        self.jobs = MemoryJobRepository(t)
+        self.dealerships = MemoryRepository[Dealership](t, "dealerships", unique=("phone",))
+        self.technicians = MemoryRepository[Technician](t, "technicians", unique=("phone",))
+        self.services = MemoryRepository[Service](t, "services", unique=("code",), order="code")
+        self.zones = MemoryRepository[Zone](t, "zones", unique=("name",))
+        self.rules = MemoryRepository[RankingRule](t, "rules", order="description")
+        self.users = MemoryRepository[User](t, "users", unique=("username",), order="username")
+        self.audit = MemoryAuditRepository(t)
+        self.messages = MemoryMessageRepository(t)
+        self.outbox = MemoryOutboxRepository(t)
+        self.events = _PendingEvents()
+
+    async def __aenter__(self) -> Self:
+        await self._store.lock.acquire()
+        self._snapshot = self._store.tables.snapshot()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is not None:
+                assert self._snapshot is not None
+                self._store.tables.restore(self._snapshot)
+                self._store.rollbacks += 1
+                return
+            self._store.commits += 1
+        finally:
+            self._store.lock.release()
+        # Published after commit, outside the lock, as the real outbox does.
+        for event in self.events.items:
+            await self._store.bus.publish(event)
+
+
+def _conforms(uow: MemoryUnitOfWork) -> UnitOfWork:
+    """Checked by mypy: the fake has the shape of the port."""
+    return uow

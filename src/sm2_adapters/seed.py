@@ -1,0 +1,32 @@
+"""The demo reference data (zones, services, dealerships, technicians, rules), loaded idempotently."""
+
+from __future__ import annotations
+
+import csv
+import io
+from importlib import resources
+
+from sm2_core.domain.enums import Role
+from sm2_core.domain.records import Actor
+from sm2_core.services import ImportReport, Services
+
+#: Dependencies first: dealerships and technicians name zones, technicians name services.
+SEED_ORDER = ("zones", "services", "dealerships", "technicians", "rules")
+SEED_ACTOR = Actor(name="system:seed", role=Role.ADMIN)
+
+
+def read_csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def demo_rows(kind: str) -> list[dict[str, str]]:
+    text = resources.files("sm2_adapters.seed_data").joinpath(f"{kind}.csv").read_text("utf-8")
+    return read_csv(text)
+
+
+async def seed_demo(services: Services) -> list[ImportReport]:
+    """Load the demo data; running it again changes nothing."""
+    return [
+        await services.imports.import_rows(kind, demo_rows(kind), actor=SEED_ACTOR)
+        for kind in SEED_ORDER
+    ]

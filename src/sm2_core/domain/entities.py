@@ -1,0 +1,122 @@
+"""Reference entities: who sends work, who does it, what work there is and where."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID
+
+import attrs
+
+from sm2_core.domain.enums import Language, Role, TechnicianStatus, Urgency
+from sm2_core.errors import InvalidInput
+
+
+@attrs.frozen
+class Zone:
+    """An area of the region; its coordinates feed the 20 km rule."""
+
+    id: UUID
+    name: str
+    latitude: float
+    longitude: float
+    description: str = ""
+    is_active: bool = True
+
+
+@attrs.frozen
+class Service:
+    """A kind of work in the catalog, billed at ``base_price``."""
+
+    id: UUID
+    code: str
+    name: str
+    name_fr: str
+    base_price: Decimal
+    requires_approval: bool = False
+    """Jobs for this service wait for an admin's verification before assignment."""
+    is_active: bool = True
+    qb_item_id: str | None = None
+    """The QuickBooks Item this service is invoiced as, once known."""
+
+    def display_name(self, language: Language) -> str:
+        return self.name_fr if language is Language.FR else self.name
+
+
+@attrs.frozen
+class Dealership:
+    id: UUID
+    name: str
+    phone: str
+    """E.164; the sender number that identifies the dealership's texts."""
+    email: str
+    """Billing address for invoices."""
+    zone_id: UUID | None = None
+    is_audit_flagged: bool = False
+    """Every job from a flagged dealership waits for an admin's verification."""
+    is_active: bool = True
+    language: Language = Language.FR
+    """Language of the confirmations we text back."""
+    qb_customer_id: str | None = None
+
+
+@attrs.frozen
+class Technician:
+    id: UUID
+    name: str
+    phone: str
+    zone_id: UUID | None
+    skills: frozenset[str] = frozenset()
+    """Service codes the technician is certified for."""
+    status: TechnicianStatus = TechnicianStatus.AVAILABLE
+    is_active: bool = True
+
+    def is_certified_for(self, service_code: str) -> bool:
+        return service_code in self.skills
+
+
+@attrs.frozen
+class RankingRule:
+    """An admin's rule: jobs it matches get at least ``target_urgency`` and ``ranking_score`` more.
+
+    A criterion left as None matches anything; at least one must be set, or the rule would
+    apply to every job.
+    """
+
+    id: UUID
+    description: str
+    dealership_id: UUID | None = None
+    service_code: str | None = None
+    make: str | None = None
+    target_urgency: Urgency | None = None
+    ranking_score: int = 0
+    is_active: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        if self.dealership_id is None and self.service_code is None and not self.make:
+            raise InvalidInput(
+                "a ranking rule needs a dealership, a service or a make",
+                fields={"dealership_id": "set at least one of dealership, service, make"},
+            )
+        if not self.description.strip():
+            raise InvalidInput(
+                "a ranking rule needs a description", fields={"description": "empty"}
+            )
+
+
+@attrs.frozen
+class User:
+    """A login. A technician's user is linked to its technician and sees only its own jobs."""
+
+    id: UUID
+    username: str
+    role: Role
+    password_hash: str = attrs.field(repr=False)
+    technician_id: UUID | None = None
+    is_active: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        if self.role is Role.TECH and self.technician_id is None:
+            raise InvalidInput(
+                "a technician login must be linked to a technician",
+                fields={"technician_id": "required for role tech"},
+            )

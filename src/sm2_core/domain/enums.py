@@ -1,0 +1,86 @@
+"""Enums with meaning: ordering of urgencies and the job's allowed transitions live here, once."""
+
+from __future__ import annotations
+
+import enum
+from functools import total_ordering
+
+
+@total_ordering
+class Urgency(enum.Enum):
+    """How soon a job must be done. Ordered: LOW < MEDIUM < HIGH < CRITICAL."""
+
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    CRITICAL = "CRITICAL"
+
+    @property
+    def rank(self) -> int:
+        return _URGENCY_RANK[self]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Urgency):
+            return NotImplemented
+        return self.rank < other.rank
+
+    @classmethod
+    def highest(cls, *urgencies: Urgency) -> Urgency:
+        return max(urgencies, key=lambda u: u.rank)
+
+
+_URGENCY_RANK = {Urgency.LOW: 0, Urgency.MEDIUM: 1, Urgency.HIGH: 2, Urgency.CRITICAL: 3}
+
+
+class JobStatus(enum.Enum):
+    PENDING = "PENDING"
+    SCHEDULED = "SCHEDULED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+    def can_become(self, target: JobStatus) -> bool:
+        return target in ALLOWED_TRANSITIONS[self]
+
+    @property
+    def is_terminal(self) -> bool:
+        return not ALLOWED_TRANSITIONS[self]
+
+
+#: The whole lifecycle in one place. SCHEDULED → PENDING is an unassignment;
+#: COMPLETED is final for the job's status (invoicing has its own state).
+ALLOWED_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    JobStatus.PENDING: frozenset({JobStatus.SCHEDULED, JobStatus.CANCELLED}),
+    JobStatus.SCHEDULED: frozenset({JobStatus.PENDING, JobStatus.IN_PROGRESS, JobStatus.CANCELLED}),
+    JobStatus.IN_PROGRESS: frozenset({JobStatus.COMPLETED, JobStatus.CANCELLED}),
+    JobStatus.COMPLETED: frozenset(),
+    JobStatus.CANCELLED: frozenset(),
+}
+
+
+class InvoiceState(enum.Enum):
+    NOT_STARTED = "NOT_STARTED"
+    PENDING_APPROVAL = "PENDING_APPROVAL"
+    SYNCED = "SYNCED"
+    FAILED = "FAILED"
+
+
+class TechnicianStatus(enum.Enum):
+    AVAILABLE = "AVAILABLE"
+    BUSY = "BUSY"
+    OFFLINE = "OFFLINE"
+    ON_LEAVE = "ON_LEAVE"
+
+    @property
+    def can_take_work(self) -> bool:
+        return self in (TechnicianStatus.AVAILABLE, TechnicianStatus.BUSY)
+
+
+class Role(enum.Enum):
+    ADMIN = "admin"
+    TECH = "tech"
+
+
+class Language(enum.Enum):
+    EN = "en"
+    FR = "fr"

@@ -1,0 +1,95 @@
+"""The job: one vehicle, one service, from request to invoice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from sm2_core.domain.enums import InvoiceState, JobStatus, Urgency
+
+
+@attrs.frozen
+class Vehicle:
+    year: int | None = None
+    make: str | None = None
+    model: str | None = None
+    vin: str | None = None
+    """Upper case; valid unless a review reason says its check digit failed."""
+    stock_no: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "make": self.make,
+            "model": self.model,
+            "vin": self.vin,
+            "stock_no": self.stock_no,
+        }
+
+    def describe(self) -> str:
+        parts = [self.make or "", self.model or "", str(self.year) if self.year else ""]
+        text = " ".join(p for p in parts if p)
+        return text or (f"VIN {self.vin}" if self.vin else f"stock {self.stock_no or '?'}")
+
+
+@attrs.frozen
+class Part:
+    name: str
+    quantity: int = 1
+
+
+@attrs.frozen
+class Completion:
+    """What the technician reports when the work is done."""
+
+    notes: str
+    labour_minutes: int
+    parts: tuple[Part, ...] = ()
+    completed_at: datetime | None = None
+
+
+@attrs.frozen
+class Job:
+    id: UUID
+    job_code: str
+    """``SM2-YYYY-NNN``: what people say on the phone and what QuickBooks shows."""
+    dealership_id: UUID
+    vehicle: Vehicle
+    created_at: datetime
+    updated_at: datetime
+    service_id: UUID | None = None
+    service_code: str | None = None
+    urgency: Urgency = Urgency.MEDIUM
+    ranking_score: int = 0
+    applied_rules: tuple[str, ...] = ()
+    """Descriptions of the ranking rules and policies that shaped urgency and score."""
+    status: JobStatus = JobStatus.PENDING
+    invoice_state: InvoiceState = InvoiceState.NOT_STARTED
+    parsing_confidence: float | None = None
+    review_reasons: tuple[str, ...] = ()
+    """Why an admin must verify the job before it can be assigned; empty when none."""
+    verified_by: str | None = None
+    verified_at: datetime | None = None
+    tech_id: UUID | None = None
+    zone_id: UUID | None = None
+    """Where the work is done: the dealership's zone when the job was created."""
+    source_message_id: UUID | None = None
+    request_text: str = ""
+    cancel_reason: str | None = None
+    completion: Completion | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    qb_invoice_id: str | None = None
+    invoice_error: str | None = None
+    version: int = 1
+
+    @property
+    def awaiting_verification(self) -> bool:
+        return bool(self.review_reasons) and self.verified_at is None
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None

@@ -1,0 +1,103 @@
+"""What the system remembers about what happened: actors, audit entries, events, messages."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from sm2_core.domain.enums import Role
+
+
+@attrs.frozen
+class Actor:
+    """Who does something: a logged-in user, or the system itself (intake, billing)."""
+
+    name: str
+    role: Role | None = None
+    """None for the system."""
+    user_id: UUID | None = None
+    technician_id: UUID | None = None
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        return cls(name=f"system:{name}")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+@attrs.frozen
+class AuditEntry:
+    """One change to one record: who, what, and the values before and after."""
+
+    id: UUID
+    subject: str
+    """The kind of record: ``job``, ``dealership``, ``technician`` ..."""
+    subject_id: UUID
+    action: str
+    actor: str
+    at: datetime
+    old_values: dict[str, Any] = attrs.field(factory=dict)
+    new_values: dict[str, Any] = attrs.field(factory=dict)
+    job_id: UUID | None = None
+    """Set for job entries, so they go with their job."""
+
+
+@attrs.frozen
+class DomainEvent:
+    """Something admins watch live: ``job.created``, ``job.updated``, ``message.unmatched`` ..."""
+
+    name: str
+    subject_id: UUID
+    occurred_at: datetime
+    data: dict[str, Any] = attrs.field(factory=dict)
+
+
+class MessageStatus(enum.Enum):
+    RECEIVED = "RECEIVED"
+    """Stored, waiting for the parse task."""
+    UNMATCHED = "UNMATCHED"
+    """The sender is no known dealership."""
+    NO_WORK = "NO_WORK"
+    """A known dealership that asked for nothing (thanks, STOP, a question)."""
+    PROCESSED = "PROCESSED"
+    """Jobs were created from it."""
+
+
+@attrs.frozen
+class InboundMessage:
+    """A text as received, kept whatever becomes of it."""
+
+    id: UUID
+    sid: str
+    """Twilio's MessageSid: a second delivery of the same sid is the same message."""
+    from_number: str
+    to_number: str
+    body: str
+    received_at: datetime
+    status: MessageStatus = MessageStatus.RECEIVED
+    dealership_id: UUID | None = None
+    job_ids: tuple[UUID, ...] = ()
+    parser: str | None = None
+    parse_confidence: float | None = None
+    num_media: int = 0
+
+
+@attrs.frozen
+class OutboundSms:
+    """A text we send (or would send when Twilio is not configured); kept in the outbox."""
+
+    id: UUID
+    to_number: str
+    body: str
+    created_at: datetime
+    status: str = "QUEUED"
+    """QUEUED, SENT, FAILED or NOT_CONFIGURED."""
+    provider_sid: str | None = None
+    error: str | None = None
+    job_id: UUID | None = None

@@ -1,0 +1,243 @@
+"""The job's lifecycle as pure steps: each checks its rules and returns the change to persist.
+
+A step never saves anything. It returns a :class:`Change` — the new job, its audit entry and
+the event to publish — and the application service writes all three in one unit of work.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import attrs
+from attrs import AttrsInstance
+
+from sm2_core.domain.entities import Technician, Zone
+from sm2_core.domain.enums import InvoiceState, JobStatus, Role
+from sm2_core.domain.job import Completion, Job
+from sm2_core.domain.records import Actor, AuditEntry, DomainEvent
+from sm2_core.errors import InvalidInput, InvalidTransition, PermissionDenied
+from sm2_core.policies import (
+    PolicyConfig,
+    ensure_can_assign,
+    ensure_invoice_allowed,
+    ensure_no_zone_conflict,
+)
+
+# Fields whose change is bookkeeping, not news.
+_UNAUDITED = frozenset({"version", "updated_at"})
+
+
+@attrs.frozen
+class Change:
+    job: Job
+    audit: AuditEntry
+    event: DomainEvent
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready copy of a domain value, for audit entries and event data."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if attrs.has(type(value)):
+        return {f.name: plain(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    if isinstance(value, tuple | list | frozenset | set):
+        items = [plain(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, frozenset | set) else items
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value
+
+
+def diff(old: AttrsInstance, new: AttrsInstance) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields that differ between two versions of a record, as (old values, new values)."""
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for field in attrs.fields(type(new)):
+        name = field.name
+        if name in _UNAUDITED:
+            continue
+        a, b = getattr(old, name), getattr(new, name)
+        if a != b:
+            before[name], after[name] = plain(a), plain(b)
+    return before, after
+
+
+def job_event(name: str, job: Job, now: datetime, action: str) -> DomainEvent:
+    return DomainEvent(
+        name=name,
+        subject_id=job.id,
+        occurred_at=now,
+        data={
+            "job_id": str(job.id),
+            "job_code": job.job_code,
+            "action": action,
+            "status": job.status.value,
+            "urgency": job.urgency.value,
+            "invoice_state": job.invoice_state.value,
+        },
+    )
+
+
+def record(
+    old: Job, new: Job, *, action: str, actor: Actor, now: datetime, event: str = "job.updated"
+) -> Change:
+    new = attrs.evolve(new, updated_at=now)
+    before, after = diff(old, new)
+    entry = AuditEntry(
+        id=uuid4(),
+        subject="job",
+        subject_id=new.id,
+        job_id=new.id,
+        action=action,
+        actor=actor.name,
+        at=now,
+        old_values=before,
+        new_values=after,
+    )
+    return Change(job=new, audit=entry, event=job_event(event, new, now, action))
+
+
+def created(job: Job, *, actor: Actor) -> Change:
+    """The audit entry and event of a new job."""
+    entry = AuditEntry(
+        id=uuid4(),
+        subject="job",
+        subject_id=job.id,
+        job_id=job.id,
+        action="create",
+        actor=actor.name,
+        at=job.created_at,
+        old_values={},
+        new_values=plain(job),
+    )
+    return Change(
+        job=job, audit=entry, event=job_event("job.created", job, job.created_at, "create")
+    )
+
+
+def _move(job: Job, target: JobStatus, action: str) -> None:
+    if not job.status.can_become(target):
+        raise InvalidTransition(f"Cannot {action} job {job.job_code}: it is {job.status.value}")
+
+
+def _ensure_admin(actor: Actor, action: str) -> None:
+    if actor.role is not Role.ADMIN:
+        raise PermissionDenied(f"Only an admin may {action} a job")
+
+
+def assign(job: Job, technician: Technician, *, actor: Actor, now: datetime) -> Change:
+    """PENDING → SCHEDULED, or a SCHEDULED job handed to another technician."""
+    _ensure_admin(actor, "assign")
+    if job.status is not JobStatus.SCHEDULED:
+        _move(job, JobStatus.SCHEDULED, "assign")
+    ensure_can_assign(job, technician)
+    new = attrs.evolve(job, tech_id=technician.id, status=JobStatus.SCHEDULED)
+    return record(job, new, action="assign", actor=actor, now=now)
+
+
+def unassign(job: Job, *, actor: Actor, now: datetime) -> Change:
+    """SCHEDULED → PENDING: the technician gives the job back to the board."""
+    _ensure_admin(actor, "unassign")
+    _move(job, JobStatus.PENDING, "unassign")
+    new = attrs.evolve(job, tech_id=None, status=JobStatus.PENDING)
+    return record(job, new, action="unassign", actor=actor, now=now)
+
+
+def verify(job: Job, *, actor: Actor, now: datetime) -> Change:
+    """An admin clears the manual-review hold."""
+    _ensure_admin(actor, "verify")
+    if job.status.is_terminal:
+        raise InvalidTransition(f"Job {job.job_code} is {job.status.value}: nothing to verify")
+    if not job.awaiting_verification:
+        raise InvalidTransition(f"Job {job.job_code} is not waiting for verification")
+    new = attrs.evolve(job, verified_by=actor.name, verified_at=now)
+    return record(job, new, action="verify", actor=actor, now=now)
+
+
+def accept(
+    job: Job,
+    *,
+    actor: Actor,
+    now: datetime,
+    zone: Zone | None,
+    in_progress_zones: Iterable[Zone | None],
+    config: PolicyConfig,
+) -> Change:
+    """SCHEDULED → IN_PROGRESS by the assigned technician, unless it breaks the 20 km rule."""
+    if actor.technician_id is None or actor.technician_id != job.tech_id:
+        raise PermissionDenied("Only the assigned technician may accept this job")
+    _move(job, JobStatus.IN_PROGRESS, "accept")
+    ensure_no_zone_conflict(zone, in_progress_zones, config)
+    new = attrs.evolve(job, status=JobStatus.IN_PROGRESS)
+    return record(job, new, action="accept", actor=actor, now=now)
+
+
+def complete(job: Job, completion: Completion, *, actor: Actor, now: datetime) -> Change:
+    """IN_PROGRESS → COMPLETED with the technician's report; the invoice waits for approval."""
+    if actor.technician_id is None or actor.technician_id != job.tech_id:
+        raise PermissionDenied("Only the assigned technician may complete this job")
+    _move(job, JobStatus.COMPLETED, "complete")
+    if completion.labour_minutes < 0:
+        raise InvalidInput("labour minutes cannot be negative", fields={"labour_minutes": "< 0"})
+    if any(p.quantity <= 0 or not p.name.strip() for p in completion.parts):
+        raise InvalidInput(
+            "each part needs a name and a positive quantity", fields={"parts": "invalid"}
+        )
+    new = attrs.evolve(
+        job,
+        status=JobStatus.COMPLETED,
+        completion=attrs.evolve(completion, completed_at=now),
+        invoice_state=InvoiceState.PENDING_APPROVAL,
+    )
+    return record(job, new, action="complete", actor=actor, now=now)
+
+
+def cancel(job: Job, reason: str, *, actor: Actor, now: datetime) -> Change:
+    _ensure_admin(actor, "cancel")
+    if not reason.strip():
+        raise InvalidInput("a cancellation needs a reason", fields={"reason": "required"})
+    _move(job, JobStatus.CANCELLED, "cancel")
+    new = attrs.evolve(job, status=JobStatus.CANCELLED, cancel_reason=reason.strip())
+    return record(job, new, action="cancel", actor=actor, now=now)
+
+
+def approve(job: Job, *, actor: Actor, now: datetime) -> Change:
+    """Approve a COMPLETED job for invoicing; on a FAILED invoice, approve again to retry."""
+    _ensure_admin(actor, "approve")
+    if job.status is not JobStatus.COMPLETED:
+        raise InvalidTransition(
+            f"Only a COMPLETED job can be approved; {job.job_code} is {job.status.value}"
+        )
+    if job.invoice_state not in (InvoiceState.PENDING_APPROVAL, InvoiceState.FAILED):
+        raise InvalidTransition(f"Job {job.job_code} invoice is {job.invoice_state.value}")
+    new = attrs.evolve(
+        job,
+        approved_by=actor.name,
+        approved_at=now,
+        invoice_state=InvoiceState.PENDING_APPROVAL,
+        invoice_error=None,
+    )
+    return record(job, new, action="approve", actor=actor, now=now)
+
+
+def invoice_synced(job: Job, invoice_id: str, *, actor: Actor, now: datetime) -> Change:
+    ensure_invoice_allowed(job)
+    new = attrs.evolve(
+        job, invoice_state=InvoiceState.SYNCED, qb_invoice_id=invoice_id, invoice_error=None
+    )
+    return record(job, new, action="invoice_synced", actor=actor, now=now, event="invoice.synced")
+
+
+def invoice_failed(job: Job, error: str, *, actor: Actor, now: datetime) -> Change:
+    ensure_invoice_allowed(job)
+    new = attrs.evolve(job, invoice_state=InvoiceState.FAILED, invoice_error=error)
+    return record(job, new, action="invoice_failed", actor=actor, now=now, event="invoice.failed")

@@ -1,0 +1,65 @@
+"""What a message parser returns: the shape every parser (offline, LLM) agrees on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from sm2_core.domain.enums import Language, Urgency
+
+
+@attrs.frozen
+class ParsedRequest:
+    """One vehicle and the work asked for it, as read from a message."""
+
+    year: int | None = None
+    make: str | None = None
+    """The brand's full name as NHTSA writes it (``Chevrolet``, ``Mercedes-Benz``)."""
+    model: str | None = None
+    """As the brand writes it (``F-150``, ``CR-V``, ``Grand Cherokee``)."""
+    vin: str | None = None
+    """17 characters upper case, corrected when the correction validates; as typed otherwise."""
+    stock_no: str | None = None
+    service_code: str | None = None
+    """A code of the services catalog, or None when no service was recognised."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "make": self.make,
+            "model": self.model,
+            "vin": self.vin,
+            "stock_no": self.stock_no,
+            "service_code": self.service_code,
+        }
+
+
+@attrs.frozen
+class ParseResult:
+    """Everything a parser read from one message."""
+
+    requests: tuple[ParsedRequest, ...]
+    """One per vehicle; empty when the message asks for no work."""
+    confidence: float
+    """0..1, honest: lower when fields are missing, guessed or contradict each other."""
+    language: Language
+    parser: str
+    """Which parser produced it: ``offline`` or ``openai``."""
+    urgency: Urgency = Urgency.MEDIUM
+    """The urgency the words of the message ask for (``asap``, ``client attend`` → HIGH)."""
+    warnings: tuple[str, ...] = ()
+    """Doubts a human should see, e.g. "VIN check digit does not match"."""
+
+    @property
+    def is_work(self) -> bool:
+        return bool(self.requests)
+
+    def as_contract_dict(self) -> dict[str, Any]:
+        """The JSON object ``sm2 parse`` prints (see CONTRACT.md)."""
+        return {
+            "requests": [r.as_dict() for r in self.requests],
+            "confidence": round(self.confidence, 3),
+            "language": self.language.value,
+            "parser": self.parser,
+        }

@@ -1,0 +1,174 @@
+"""The business rules, each a pure function that decides or refuses; nothing here fetches.
+
+Refusals raise :class:`PolicyViolation` whose ``rule`` names the rule for people to read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import attrs
+
+from sm2_core.domain.entities import Dealership, Service, Technician, Zone
+from sm2_core.domain.enums import InvoiceState, JobStatus, Urgency
+from sm2_core.domain.job import Job, Vehicle
+from sm2_core.domain.vin import Vin
+from sm2_core.errors import InvalidInput, PolicyViolation
+from sm2_core.ranking import Ranking
+
+AUDI_RULE = "Audi rule"
+REVIEW_RULE = "Manual review"
+CERTIFICATION_RULE = "Certification rule"
+AVAILABILITY_RULE = "Availability rule"
+ZONE_CONFLICT_RULE = "20 km rule"
+SAFETY_LOCK = "Safety lock"
+
+AUDI_REASON = "Manual verification required (Audi rule)"
+AUDI_APPLIED = "Audi rule: at least HIGH and manual verification"
+
+
+@attrs.frozen
+class PolicyConfig:
+    review_confidence_threshold: float = 0.6
+    """Below this parsing confidence a human must verify the job."""
+    max_in_progress_distance_km: float = 20.0
+    """No technician holds two IN_PROGRESS jobs farther apart than this."""
+
+
+# --- the Audi rule -----------------------------------------------------------------------
+
+
+def is_audi(vehicle: Vehicle) -> bool:
+    """True when the text says Audi or the VIN's maker is Audi."""
+    if vehicle.make and vehicle.make.strip().casefold() == "audi":
+        return True
+    if vehicle.vin:
+        try:
+            return Vin.parse(vehicle.vin).make == "Audi"
+        except InvalidInput:
+            return False
+    return False
+
+
+def apply_audi_rule(ranking: Ranking, vehicle: Vehicle) -> Ranking:
+    """Any Audi is at least HIGH; the review part of the rule is in :func:`review_reasons`."""
+    if not is_audi(vehicle):
+        return ranking
+    return attrs.evolve(
+        ranking,
+        urgency=Urgency.highest(ranking.urgency, Urgency.HIGH),
+        applied=(*ranking.applied, AUDI_APPLIED),
+    )
+
+
+# --- review required ---------------------------------------------------------------------
+
+
+def review_reasons(
+    *,
+    vehicle: Vehicle,
+    dealership: Dealership,
+    service: Service | None,
+    confidence: float | None,
+    config: PolicyConfig,
+    parse_warnings: Iterable[str] = (),
+) -> tuple[str, ...]:
+    """Every reason an admin must verify this job before it can be assigned."""
+    reasons: list[str] = []
+    if is_audi(vehicle):
+        reasons.append(AUDI_REASON)
+    if dealership.is_audit_flagged:
+        reasons.append(f"Dealership {dealership.name} is flagged for audit")
+    if service is None:
+        reasons.append("Service not recognised")
+    elif service.requires_approval:
+        reasons.append(f"Service {service.code} requires approval")
+    threshold = config.review_confidence_threshold
+    if confidence is not None and confidence < threshold:
+        reasons.append(f"Low parsing confidence ({confidence:.2f} < {threshold:.2f})")
+    reasons.extend(w for w in parse_warnings if w not in reasons)
+    return tuple(reasons)
+
+
+def ensure_verified(job: Job) -> None:
+    """A job with open review reasons cannot be assigned until an admin verifies it."""
+    if not job.awaiting_verification:
+        return
+    rule = AUDI_RULE if AUDI_REASON in job.review_reasons else REVIEW_RULE
+    first = AUDI_REASON if rule == AUDI_RULE else job.review_reasons[0]
+    raise PolicyViolation(rule, first if rule == AUDI_RULE else f"Manual review required: {first}")
+
+
+# --- assignment ---------------------------------------------------------------------------
+
+
+def ensure_can_assign(job: Job, technician: Technician) -> None:
+    """Only a certified technician who is at work may be given the job."""
+    ensure_verified(job)
+    if job.service_code is None:
+        raise PolicyViolation(
+            CERTIFICATION_RULE, "The job has no service: set one before assigning"
+        )
+    if not technician.is_active or not technician.status.can_take_work:
+        raise PolicyViolation(
+            AVAILABILITY_RULE,
+            f"{technician.name} is {technician.status.value} and cannot take jobs",
+        )
+    if not technician.is_certified_for(job.service_code):
+        raise PolicyViolation(
+            CERTIFICATION_RULE,
+            f"{technician.name} is not certified for {job.service_code}",
+        )
+
+
+# --- conflict prevention --------------------------------------------------------------------
+
+_EARTH_RADIUS_KM = 6371.0088
+
+
+def haversine_km(a: Zone, b: Zone) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * _EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
+
+
+def ensure_no_zone_conflict(
+    zone: Zone | None, in_progress_zones: Iterable[Zone | None], config: PolicyConfig
+) -> None:
+    """Refuse when the technician already works a job too far from this one.
+
+    A job without a known zone cannot be placed, so it never conflicts: refusing it would
+    block work on missing reference data rather than on distance.
+    """
+    if zone is None:
+        return
+    limit = config.max_in_progress_distance_km
+    for other in in_progress_zones:
+        if other is None:
+            continue
+        distance = haversine_km(zone, other)
+        if distance > limit:
+            raise PolicyViolation(
+                ZONE_CONFLICT_RULE,
+                f"Already working in {other.name}, {distance:.1f} km from {zone.name}: "
+                f"two jobs in progress may not be more than {limit:g} km apart ({ZONE_CONFLICT_RULE})",
+            )
+
+
+# --- the safety lock -------------------------------------------------------------------------
+
+
+def ensure_invoice_allowed(job: Job) -> None:
+    """Only a COMPLETED job an admin approved may be invoiced."""
+    if job.status is not JobStatus.COMPLETED:
+        raise PolicyViolation(
+            SAFETY_LOCK, f"Job {job.job_code} is {job.status.value}, not COMPLETED"
+        )
+    if not job.is_approved:
+        raise PolicyViolation(SAFETY_LOCK, f"Job {job.job_code} has not been approved by an admin")
+    if job.invoice_state is InvoiceState.SYNCED:
+        raise PolicyViolation(SAFETY_LOCK, f"Job {job.job_code} is already invoiced")

@@ -1,0 +1,279 @@
+"""Everything the core needs from the outside world, as Protocols. Adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Generic, Protocol, Self, TypeVar
+from uuid import UUID
+
+import attrs
+
+from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
+from sm2_core.domain.enums import InvoiceState, JobStatus, Urgency
+from sm2_core.domain.job import Job
+from sm2_core.domain.records import AuditEntry, DomainEvent, InboundMessage, OutboundSms
+from sm2_core.parsing import ParseResult
+
+T = TypeVar("T")
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class JobFilter:
+    """The admin job list's filters; None means "any"."""
+
+    status: JobStatus | None = None
+    dealership_id: UUID | None = None
+    urgency: Urgency | None = None
+    tech_id: UUID | None = None
+    vin: str | None = None
+    text: str | None = None
+    """Free text: job code, VIN, stock number, model, make or the request's words."""
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    invoice_state: InvoiceState | None = None
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    next_cursor: str | None
+    """Opaque; pass it back to get the next page. None on the last page."""
+
+
+# --- repositories ------------------------------------------------------------------------------
+
+
+class JobRepository(Protocol):
+    async def add(self, job: Job) -> None: ...
+
+    async def get(self, job_id: UUID) -> Job:
+        """Raises NotFound."""
+        ...
+
+    async def update(self, job: Job) -> Job:
+        """Save ``job`` if the stored version is still ``job.version``; return it with version+1.
+
+        Raises StaleVersion when someone saved it in between, NotFound when it is gone.
+        """
+        ...
+
+    async def search(self, query: JobFilter, *, limit: int, cursor: str | None = None) -> Page[Job]:
+        """Sorted by urgency (highest first), ranking score (highest first), then age (oldest
+        first), then id. Raises InvalidInput for a cursor it did not make."""
+        ...
+
+    async def for_technician(
+        self, tech_id: UUID, statuses: Sequence[JobStatus] | None = None
+    ) -> list[Job]: ...
+
+    async def next_code(self, year: int) -> str:
+        """``SM2-YYYY-NNN``, counting up per calendar year; unique under concurrent callers."""
+        ...
+
+    async def count_by_status(self) -> dict[JobStatus, int]: ...
+
+
+class Repository(Protocol[T]):
+    """The shape of the reference-data repositories."""
+
+    async def add(self, item: T) -> None:
+        """Raises AlreadyExists on a uniqueness conflict."""
+        ...
+
+    async def get(self, item_id: UUID) -> T:
+        """Raises NotFound."""
+        ...
+
+    async def update(self, item: T) -> None:
+        """Raises NotFound, or AlreadyExists on a uniqueness conflict."""
+        ...
+
+    async def all(self, *, include_inactive: bool = False) -> list[T]:
+        """Sorted by name (or code)."""
+        ...
+
+
+class DealershipRepository(Repository[Dealership], Protocol):
+    async def by_phone(self, phone: str) -> Dealership | None: ...
+
+
+class TechnicianRepository(Repository[Technician], Protocol):
+    async def by_phone(self, phone: str) -> Technician | None: ...
+
+
+class ServiceRepository(Repository[Service], Protocol):
+    async def by_code(self, code: str) -> Service | None: ...
+
+
+class ZoneRepository(Repository[Zone], Protocol):
+    async def by_name(self, name: str) -> Zone | None: ...
+
+
+class RuleRepository(Repository[RankingRule], Protocol):
+    pass
+
+
+class UserRepository(Repository[User], Protocol):
+    async def by_username(self, username: str) -> User | None: ...
+
+
+class AuditRepository(Protocol):
+    async def add(self, entry: AuditEntry) -> None: ...
+
+    async def for_subject(self, subject: str, subject_id: UUID) -> list[AuditEntry]:
+        """Oldest first."""
+        ...
+
+
+class MessageRepository(Protocol):
+    async def add(self, message: InboundMessage) -> tuple[InboundMessage, bool]:
+        """Store unless a message with the same sid exists; return the stored one and whether
+        it is new."""
+        ...
+
+    async def get(self, message_id: UUID, *, for_update: bool = False) -> InboundMessage:
+        """Raises NotFound. ``for_update`` locks the row until the unit of work ends."""
+        ...
+
+    async def update(self, message: InboundMessage) -> None: ...
+
+    async def inbox(self, *, limit: int = 100) -> list[InboundMessage]:
+        """Messages that made no job (unknown sender, no work asked), newest first."""
+        ...
+
+
+class OutboxRepository(Protocol):
+    async def add(self, sms: OutboundSms) -> None: ...
+
+    async def update(self, sms: OutboundSms) -> None: ...
+
+    async def get(self, sms_id: UUID) -> OutboundSms: ...
+
+
+class EventLog(Protocol):
+    """Events written with the change they describe, published only once it commits."""
+
+    def add(self, event: DomainEvent) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Commits when the ``async with`` block ends cleanly, rolls back on error."""
+
+    @property
+    def jobs(self) -> JobRepository: ...
+
+    @property
+    def dealerships(self) -> DealershipRepository: ...
+
+    @property
+    def technicians(self) -> TechnicianRepository: ...
+
+    @property
+    def services(self) -> ServiceRepository: ...
+
+    @property
+    def zones(self) -> ZoneRepository: ...
+
+    @property
+    def rules(self) -> RuleRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
+
+    @property
+    def messages(self) -> MessageRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def events(self) -> EventLog: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+# --- the outside world --------------------------------------------------------------------------
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Timezone-aware."""
+        ...
+
+
+class MessageParser(Protocol):
+    async def parse(self, body: str, *, dealership_id: UUID | None = None) -> ParseResult: ...
+
+
+class SmsSender(Protocol):
+    async def send(self, *, to: str, body: str) -> str:
+        """Send one text; return the provider's id. Raises IntegrationError or NotConfigured."""
+        ...
+
+
+@attrs.frozen
+class InvoiceRequest:
+    """Everything an accounting system needs to bill one job."""
+
+    job_id: UUID
+    job_code: str
+    customer_name: str
+    customer_email: str
+    item_name: str
+    amount: Decimal
+    description: str
+    private_note: str
+    customer_ref: str | None = None
+    item_ref: str | None = None
+
+
+@attrs.frozen
+class InvoiceReceipt:
+    invoice_id: str
+    customer_ref: str
+    item_ref: str
+
+
+class AccountingGateway(Protocol):
+    async def create_invoice(self, request: InvoiceRequest) -> InvoiceReceipt:
+        """Idempotent on ``request.job_id``: asking twice returns the first invoice.
+
+        Raises IntegrationError (``transient`` for 429, 5xx, timeouts) or NotConfigured.
+        """
+        ...
+
+
+class TaskQueue(Protocol):
+    async def defer(self, task: str, payload: Mapping[str, Any]) -> None:
+        """Run ``task`` later, at least once, with retries. Task handlers are idempotent."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class RateLimiter(Protocol):
+    async def allow(self, key: str, *, limit: int, window_seconds: int) -> bool:
+        """Count one use of ``key``; False when ``limit`` uses already fall in the window."""
+        ...

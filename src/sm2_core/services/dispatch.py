@@ -1,0 +1,186 @@
+"""Dispatch: what admins do with jobs on the board."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import attrs
+
+from sm2_core.domain.entities import Technician, Zone
+from sm2_core.domain.enums import JobStatus, Urgency
+from sm2_core.domain.job import Job, Vehicle
+from sm2_core.domain.records import Actor, AuditEntry
+from sm2_core.drafting import vin_warnings
+from sm2_core.errors import InvalidInput, NotFound, PermissionDenied, PolicyViolation
+from sm2_core.lifecycle import assign, cancel, record, unassign, verify
+from sm2_core.policies import PolicyConfig, ensure_can_assign, haversine_km
+from sm2_core.ports import Clock, JobFilter, Page, UnitOfWork, UnitOfWorkFactory
+from sm2_core.services.common import load_job, save_change
+
+#: Marks "leave the technician as it is" in :meth:`DispatchService.update`.
+UNCHANGED: object = object()
+MAX_PAGE = 200
+
+
+@attrs.frozen
+class JobDetail:
+    job: Job
+    timeline: tuple[AuditEntry, ...]
+
+
+@attrs.frozen
+class Suggestion:
+    """A technician who could take the job, with what a dispatcher weighs."""
+
+    technician: Technician
+    distance_km: float | None
+    """From the technician's home zone to the job's zone; None when either is unknown."""
+    load: int
+    """Jobs the technician already holds (SCHEDULED or IN_PROGRESS)."""
+
+
+@attrs.define(kw_only=True, frozen=True)
+class DispatchService:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    config: PolicyConfig = attrs.field(factory=PolicyConfig)
+
+    async def list_jobs(
+        self, query: JobFilter, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Job]:
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput(f"limit must be 1..{MAX_PAGE}", fields={"limit": "out of range"})
+        async with self.uow() as uow:
+            return await uow.jobs.search(query, limit=limit, cursor=cursor)
+
+    async def counts(self) -> dict[JobStatus, int]:
+        async with self.uow() as uow:
+            return await uow.jobs.count_by_status()
+
+    async def detail(self, job_id: UUID) -> JobDetail:
+        async with self.uow() as uow:
+            job = await uow.jobs.get(job_id)
+            timeline = await uow.audit.for_subject("job", job_id)
+        return JobDetail(job=job, timeline=tuple(timeline))
+
+    async def assign(
+        self, job_id: UUID, tech_id: UUID, *, actor: Actor, expected_version: int | None = None
+    ) -> Job:
+        async with self.uow() as uow:
+            job = await load_job(uow, job_id, expected_version)
+            technician = await uow.technicians.get(tech_id)
+            return await save_change(
+                uow, assign(job, technician, actor=actor, now=self.clock.now())
+            )
+
+    async def unassign(
+        self, job_id: UUID, *, actor: Actor, expected_version: int | None = None
+    ) -> Job:
+        async with self.uow() as uow:
+            job = await load_job(uow, job_id, expected_version)
+            return await save_change(uow, unassign(job, actor=actor, now=self.clock.now()))
+
+    async def verify(
+        self, job_id: UUID, *, actor: Actor, expected_version: int | None = None
+    ) -> Job:
+        async with self.uow() as uow:
+            job = await load_job(uow, job_id, expected_version)
+            return await save_change(uow, verify(job, actor=actor, now=self.clock.now()))
+
+    async def cancel(
+        self, job_id: UUID, reason: str, *, actor: Actor, expected_version: int | None = None
+    ) -> Job:
+        async with self.uow() as uow:
+            job = await load_job(uow, job_id, expected_version)
+            return await save_change(uow, cancel(job, reason, actor=actor, now=self.clock.now()))
+
+    async def update(
+        self,
+        job_id: UUID,
+        *,
+        actor: Actor,
+        expected_version: int,
+        tech_id: UUID | object | None = UNCHANGED,
+        vehicle: Vehicle | None = None,
+        service_code: str | None = None,
+        urgency: Urgency | None = None,
+    ) -> Job:
+        """The PATCH of a job: edits first, then (un)assignment, all in one transaction."""
+        if not actor.is_admin:
+            raise PermissionDenied("Only an admin may edit a job")
+        async with self.uow() as uow:
+            job = await load_job(uow, job_id, expected_version)
+            if vehicle is not None or service_code is not None or urgency is not None:
+                job = await self._edit(uow, job, actor, vehicle, service_code, urgency)
+            if tech_id is None and job.tech_id is not None:
+                job = await save_change(uow, unassign(job, actor=actor, now=self.clock.now()))
+            elif isinstance(tech_id, UUID) and tech_id != job.tech_id:
+                technician = await uow.technicians.get(tech_id)
+                change = assign(job, technician, actor=actor, now=self.clock.now())
+                job = await save_change(uow, change)
+            return job
+
+    async def _edit(
+        self,
+        uow: UnitOfWork,
+        job: Job,
+        actor: Actor,
+        vehicle: Vehicle | None,
+        service_code: str | None,
+        urgency: Urgency | None,
+    ) -> Job:
+        if job.status.is_terminal:
+            raise PolicyViolation("Lifecycle", f"Job {job.job_code} is {job.status.value}")
+        new = job
+        if vehicle is not None:
+            new = attrs.evolve(new, vehicle=vehicle)
+            extra = [w for w in vin_warnings(vehicle) if w not in new.review_reasons]
+            new = attrs.evolve(new, review_reasons=(*new.review_reasons, *extra))
+        if service_code is not None:
+            service = await uow.services.by_code(service_code)
+            if service is None or not service.is_active:
+                raise NotFound("service", service_code)
+            new = attrs.evolve(new, service_code=service.code, service_id=service.id)
+        if urgency is not None:
+            new = attrs.evolve(new, urgency=urgency)
+        return await save_change(
+            uow, record(job, new, action="edit", actor=actor, now=self.clock.now())
+        )
+
+    async def suggestions(self, job_id: UUID, *, limit: int = 10) -> list[Suggestion]:
+        """Technicians fit for the job: certified, at work; nearest zone first, then least load."""
+        async with self.uow() as uow:
+            job = await uow.jobs.get(job_id)
+            zones = {z.id: z for z in await uow.zones.all(include_inactive=True)}
+            found = []
+            for tech in await uow.technicians.all():
+                if not _fit(job, tech):
+                    continue
+                held = await uow.jobs.for_technician(
+                    tech.id, [JobStatus.SCHEDULED, JobStatus.IN_PROGRESS]
+                )
+                found.append(
+                    Suggestion(
+                        tech,
+                        _distance(zones, tech.zone_id, job.zone_id),
+                        len([j for j in held if j.id != job.id]),
+                    )
+                )
+        found.sort(
+            key=lambda s: (s.distance_km is None, s.distance_km or 0.0, s.load, s.technician.name)
+        )
+        return found[:limit]
+
+
+def _fit(job: Job, tech: Technician) -> bool:
+    try:
+        ensure_can_assign(attrs.evolve(job, review_reasons=()), tech)
+    except PolicyViolation:
+        return False
+    return True
+
+
+def _distance(zones: dict[UUID, Zone], a: UUID | None, b: UUID | None) -> float | None:
+    if a is None or b is None or a not in zones or b not in zones:
+        return None
+    return round(haversine_km(zones[a], zones[b]), 1)

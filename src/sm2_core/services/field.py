@@ -1,0 +1,93 @@
+"""Field work: what a technician does from the phone."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import attrs
+
+from sm2_core.domain.entities import Zone
+from sm2_core.domain.enums import JobStatus
+from sm2_core.domain.job import Completion, Job
+from sm2_core.domain.records import Actor
+from sm2_core.errors import NotFound, PermissionDenied
+from sm2_core.lifecycle import accept, complete
+from sm2_core.policies import PolicyConfig, haversine_km
+from sm2_core.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from sm2_core.services.common import save_change
+
+ACTIVE = (JobStatus.SCHEDULED, JobStatus.IN_PROGRESS)
+
+
+@attrs.define(kw_only=True, frozen=True)
+class FieldService:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    config: PolicyConfig = attrs.field(factory=PolicyConfig)
+
+    async def my_jobs(self, *, actor: Actor, include_done: bool = False) -> list[Job]:
+        """The technician's jobs: in progress first, then most urgent, then nearest to home."""
+        tech_id = _technician_of(actor)
+        async with self.uow() as uow:
+            tech = await uow.technicians.get(tech_id)
+            statuses = None if include_done else list(ACTIVE)
+            jobs = await uow.jobs.for_technician(tech_id, statuses)
+            zones = {z.id: z for z in await uow.zones.all(include_inactive=True)}
+        home = zones.get(tech.zone_id) if tech.zone_id else None
+
+        def key(job: Job) -> tuple[int, int, float, str]:
+            where = zones.get(job.zone_id) if job.zone_id else None
+            distance = haversine_km(home, where) if home and where else float("inf")
+            return (
+                job.status is not JobStatus.IN_PROGRESS,
+                -job.urgency.rank,
+                distance,
+                job.job_code,
+            )
+
+        return sorted(jobs, key=key)
+
+    async def get(self, job_id: UUID, *, actor: Actor) -> Job:
+        async with self.uow() as uow:
+            return await _own_job(uow, job_id, actor)
+
+    async def accept(self, job_id: UUID, *, actor: Actor) -> Job:
+        async with self.uow() as uow:
+            job = await _own_job(uow, job_id, actor)
+            others = await uow.jobs.for_technician(_technician_of(actor), [JobStatus.IN_PROGRESS])
+            zone = await _zone(uow, job.zone_id)
+            in_progress = [await _zone(uow, j.zone_id) for j in others if j.id != job.id]
+            change = accept(
+                job,
+                actor=actor,
+                now=self.clock.now(),
+                zone=zone,
+                in_progress_zones=in_progress,
+                config=self.config,
+            )
+            return await save_change(uow, change)
+
+    async def complete(self, job_id: UUID, completion: Completion, *, actor: Actor) -> Job:
+        async with self.uow() as uow:
+            job = await _own_job(uow, job_id, actor)
+            return await save_change(
+                uow, complete(job, completion, actor=actor, now=self.clock.now())
+            )
+
+
+def _technician_of(actor: Actor) -> UUID:
+    if actor.technician_id is None:
+        raise PermissionDenied("This login is not linked to a technician")
+    return actor.technician_id
+
+
+async def _own_job(uow: UnitOfWork, job_id: UUID, actor: Actor) -> Job:
+    """Another technician's job does not exist as far as this technician can tell."""
+    job = await uow.jobs.get(job_id)
+    if job.tech_id is None or job.tech_id != _technician_of(actor):
+        raise NotFound("job", job_id)
+    return job
+
+
+async def _zone(uow: UnitOfWork, zone_id: UUID | None) -> Zone | None:
+    return await uow.zones.get(zone_id) if zone_id else None

@@ -1,0 +1,268 @@
+"""Bulk import of reference data: every row checked first, then all written in one transaction.
+
+Rows are the columns of the CSV files an operator keeps (``../shared/data``): references by
+name (a dealership's zone, a rule's dealership), skills as ``A;B;C``. Rows that match an existing
+record by its natural key (zone name, service code, phone, rule description) update it, so
+importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+
+from sm2_core.domain.enums import TechnicianStatus, Urgency
+from sm2_core.domain.phone import normalize_phone
+from sm2_core.domain.records import Actor
+from sm2_core.errors import InvalidInput, Sm2Error
+from sm2_core.lifecycle import diff
+from sm2_core.ports import UnitOfWork, UnitOfWorkFactory
+from sm2_core.services.admin import KINDS, AdminService, build, check_references
+
+#: The columns of each kind's CSV, in file order (exports write them in this order).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "zones": ("name", "description", "latitude", "longitude"),
+    "services": ("code", "name", "name_fr", "base_price", "requires_approval"),
+    "dealerships": ("name", "phone", "email", "zone", "is_audit_flagged"),
+    "technicians": ("name", "phone", "zone", "skills", "status"),
+    "rules": (
+        "description",
+        "dealership",
+        "service_code",
+        "make",
+        "target_urgency",
+        "ranking_score",
+        "is_active",
+    ),
+}
+_NATURAL_KEY = {
+    "zones": "name",
+    "services": "code",
+    "dealerships": "phone",
+    "technicians": "phone",
+    "rules": "description",
+}
+
+
+@attrs.frozen
+class ImportReport:
+    kind: str
+    created: int
+    updated: int
+    unchanged: int
+
+
+def parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("true", "1", "yes", "oui", "y", "o"):
+        return True
+    if value in ("false", "0", "no", "non", "n", ""):
+        return False
+    raise ValueError(f"{text!r} is not true or false")
+
+
+def _text(row: Mapping[str, str], column: str, *, required: bool = True) -> str | None:
+    value = (row.get(column) or "").strip()
+    if required and not value:
+        raise ValueError(f"{column} is required")
+    return value or None
+
+
+@attrs.define(kw_only=True, frozen=True)
+class ImportService:
+    uow: UnitOfWorkFactory
+    admin: AdminService
+
+    async def import_rows(
+        self,
+        kind: str,
+        rows: Sequence[Mapping[str, str]],
+        *,
+        actor: Actor,
+        first_line: int = 2,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """Validate every row, then write them all or none. ``first_line`` numbers the errors
+        as lines of the file (2 for a CSV with a header)."""
+        if kind not in COLUMNS:
+            raise InvalidInput(f"unknown kind {kind!r}; one of {', '.join(COLUMNS)}")
+        if not actor.is_admin:
+            raise InvalidInput("only an admin may import")
+        async with self.uow() as uow:
+            lookups = await _Lookups.load(uow)
+            items, problems = [], {}
+            for offset, row in enumerate(rows):
+                try:
+                    items.append(lookups.typed(kind, row))
+                except (ValueError, Sm2Error) as exc:
+                    problems[f"line {first_line + offset}"] = getattr(exc, "message", str(exc))
+            if problems:
+                raise InvalidInput(
+                    f"{len(problems)} of {len(rows)} rows are invalid; nothing was imported",
+                    fields=problems,
+                )
+            return await self._write(uow, kind, items, actor, progress)
+
+    async def _write(
+        self,
+        uow: UnitOfWork,
+        kind: str,
+        items: list[dict[str, Any]],
+        actor: Actor,
+        progress: Callable[[int], None] | None,
+    ) -> ImportReport:
+        spec = KINDS[kind]
+        repo = spec.repo(uow)
+        key = _NATURAL_KEY[kind]
+        existing = {
+            str(getattr(x, key)).casefold(): x for x in await repo.all(include_inactive=True)
+        }
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        for n, fields in enumerate(items, start=1):
+            old = existing.get(str(fields[key]).casefold())
+            if old is None:
+                item = build(spec, fields)
+                await self.admin.add_item(uow, spec, item, actor=actor)
+                existing[str(fields[key]).casefold()] = item
+                counts["created"] += 1
+            else:
+                new = build(
+                    spec,
+                    {**attrs.asdict(old, recurse=False), **fields},
+                    item_id=old.id,
+                )
+                before, after = diff(old, new)
+                if after:
+                    await check_references(uow, new)
+                    await repo.update(new)
+                    await uow.audit.add(
+                        self.admin.audit_entry(spec.subject, old.id, "import", actor, before, after)
+                    )
+                counts["updated" if after else "unchanged"] += 1
+            if progress is not None:
+                progress(n)
+        return ImportReport(kind=kind, **counts)
+
+
+@attrs.define
+class _Lookups:
+    """Names in the files → ids in the database, read once per import."""
+
+    zones: dict[str, Any]
+    dealerships: dict[str, Any]
+    service_codes: set[str]
+
+    @classmethod
+    async def load(cls, uow: UnitOfWork) -> _Lookups:
+        zones = {z.name.casefold(): z.id for z in await uow.zones.all(include_inactive=True)}
+        dealers = {
+            d.name.casefold(): d.id for d in await uow.dealerships.all(include_inactive=True)
+        }
+        codes = {s.code for s in await uow.services.all(include_inactive=True)}
+        return cls(zones, dealers, codes)
+
+    def _zone(self, name: str | None) -> Any:
+        if name is None:
+            return None
+        try:
+            return self.zones[name.casefold()]
+        except KeyError:
+            raise ValueError(f"unknown zone {name!r}") from None
+
+    def typed(self, kind: str, row: Mapping[str, str]) -> dict[str, Any]:
+        return _TYPED[kind](self, row)
+
+
+def _zone_row(_: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:
+    try:
+        lat, lon = float(row.get("latitude", "")), float(row.get("longitude", ""))
+    except ValueError:
+        raise ValueError("latitude and longitude must be numbers") from None
+    return {
+        "name": _text(row, "name"),
+        "description": _text(row, "description", required=False) or "",
+        "latitude": lat,
+        "longitude": lon,
+    }
+
+
+def _service_row(_: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:
+    try:
+        price = Decimal((row.get("base_price") or "").strip())
+    except InvalidOperation:
+        raise ValueError("base_price must be a number") from None
+    return {
+        "code": (_text(row, "code") or "").upper(),
+        "name": _text(row, "name"),
+        "name_fr": _text(row, "name_fr", required=False) or _text(row, "name"),
+        "base_price": price,
+        "requires_approval": parse_bool(row.get("requires_approval", "")),
+    }
+
+
+def _dealership_row(lk: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "name": _text(row, "name"),
+        "phone": normalize_phone(_text(row, "phone") or ""),
+        "email": _text(row, "email"),
+        "zone_id": lk._zone(_text(row, "zone", required=False)),
+        "is_audit_flagged": parse_bool(row.get("is_audit_flagged", "")),
+    }
+
+
+def _skills(text: str | None, known: Iterable[str]) -> frozenset[str]:
+    skills = frozenset(s.strip().upper() for s in (text or "").split(";") if s.strip())
+    unknown = sorted(skills - set(known))
+    if unknown:
+        raise ValueError(f"unknown service codes {', '.join(unknown)}")
+    return skills
+
+
+def _technician_row(lk: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:
+    status = (_text(row, "status", required=False) or "AVAILABLE").upper()
+    if status not in TechnicianStatus.__members__:
+        raise ValueError(f"status must be one of {', '.join(TechnicianStatus.__members__)}")
+    return {
+        "name": _text(row, "name"),
+        "phone": normalize_phone(_text(row, "phone") or ""),
+        "zone_id": lk._zone(_text(row, "zone", required=False)),
+        "skills": _skills(row.get("skills"), lk.service_codes),
+        "status": TechnicianStatus[status],
+    }
+
+
+def _rule_row(lk: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:
+    dealer = _text(row, "dealership", required=False)
+    if dealer is not None and dealer.casefold() not in lk.dealerships:
+        raise ValueError(f"unknown dealership {dealer!r}")
+    code = _text(row, "service_code", required=False)
+    if code is not None and code.upper() not in lk.service_codes:
+        raise ValueError(f"unknown service code {code!r}")
+    target = _text(row, "target_urgency", required=False)
+    if target is not None and target.upper() not in Urgency.__members__:
+        raise ValueError(f"target_urgency must be one of {', '.join(Urgency.__members__)}")
+    try:
+        score = int(row.get("ranking_score") or 0)
+    except ValueError:
+        raise ValueError("ranking_score must be a whole number") from None
+    return {
+        "description": _text(row, "description"),
+        "dealership_id": lk.dealerships[dealer.casefold()] if dealer else None,
+        "service_code": code.upper() if code else None,
+        "make": _text(row, "make", required=False),
+        "target_urgency": Urgency[target.upper()] if target else None,
+        "ranking_score": score,
+        "is_active": parse_bool(row.get("is_active") or "true"),
+    }
+
+
+_TYPED: dict[str, Callable[[_Lookups, Mapping[str, str]], dict[str, Any]]] = {
+    "zones": _zone_row,
+    "services": _service_row,
+    "dealerships": _dealership_row,
+    "technicians": _technician_row,
+    "rules": _rule_row,
+}

@@ -1,0 +1,253 @@
+"""Intake: a dealership's text becomes ranked jobs, and the dealership hears back."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+import attrs
+
+from sm2_core.domain.entities import Service
+from sm2_core.domain.enums import Urgency
+from sm2_core.domain.job import Job, Vehicle
+from sm2_core.domain.phone import normalize_phone
+from sm2_core.domain.records import (
+    Actor,
+    DomainEvent,
+    InboundMessage,
+    MessageStatus,
+    OutboundSms,
+)
+from sm2_core.drafting import confirmation_text, draft_job, vehicle_from_request
+from sm2_core.errors import IntegrationError, InvalidInput, NotConfigured, NotFound
+from sm2_core.lifecycle import created
+from sm2_core.parsing import ParseResult
+from sm2_core.policies import PolicyConfig
+from sm2_core.ports import (
+    Clock,
+    MessageParser,
+    SmsSender,
+    TaskQueue,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from sm2_core.services.common import add_new_job
+
+#: Twilio concatenates at most 10 segments; anything longer is not an SMS.
+MAX_BODY_CHARS = 1600
+PARSE_TASK = "parse_message"
+SMS_TASK = "send_sms"
+_INTAKE = Actor.system("intake")
+
+
+@attrs.frozen
+class Receipt:
+    message: InboundMessage
+    created: bool
+    """False when this sid was already received (a repeated delivery)."""
+
+
+@attrs.define(kw_only=True, frozen=True)
+class IntakeService:
+    uow: UnitOfWorkFactory
+    parser: MessageParser
+    clock: Clock
+    tasks: TaskQueue
+    sms: SmsSender
+    config: PolicyConfig = attrs.field(factory=PolicyConfig)
+
+    async def receive_sms(
+        self, *, sid: str, from_number: str, to_number: str, body: str, num_media: int = 0
+    ) -> Receipt:
+        """Store the raw text first (idempotent on sid), then queue its parsing."""
+        message = self._validated_message(sid, from_number, to_number, body, num_media)
+        async with self.uow() as uow:
+            stored, new = await uow.messages.add(message)
+            if new:
+                stored = await self._match_sender(uow, stored)
+        if new and stored.status is MessageStatus.RECEIVED:
+            await self.tasks.defer(PARSE_TASK, {"message_id": str(stored.id)})
+        return Receipt(message=stored, created=new)
+
+    def _validated_message(
+        self, sid: str, from_number: str, to_number: str, body: str, num_media: int
+    ) -> InboundMessage:
+        problems: dict[str, str] = {}
+        if not sid.strip() or len(sid) > 64:
+            problems["MessageSid"] = "required, at most 64 characters"
+        if len(body) > MAX_BODY_CHARS:
+            problems["Body"] = f"longer than {MAX_BODY_CHARS} characters"
+        if num_media < 0:
+            problems["NumMedia"] = "cannot be negative"
+        try:
+            sender = normalize_phone(from_number)
+        except InvalidInput:
+            problems["From"] = "not a phone number"
+            sender = ""
+        if problems:
+            raise InvalidInput("invalid inbound message", fields=problems)
+        return InboundMessage(
+            id=uuid4(),
+            sid=sid.strip(),
+            from_number=sender,
+            to_number=to_number.strip(),
+            body=body,
+            received_at=self.clock.now(),
+            num_media=num_media,
+        )
+
+    async def _match_sender(self, uow: UnitOfWork, message: InboundMessage) -> InboundMessage:
+        dealership = await uow.dealerships.by_phone(message.from_number)
+        if dealership is not None and dealership.is_active:
+            matched = attrs.evolve(message, dealership_id=dealership.id)
+        else:
+            matched = attrs.evolve(message, status=MessageStatus.UNMATCHED)
+            uow.events.add(_message_event(matched, self.clock))
+        await uow.messages.update(matched)
+        return matched
+
+    async def process_message(self, message_id: UUID) -> tuple[Job, ...]:
+        """The parse task: jobs from one stored text. Running it twice creates nothing new."""
+        async with self.uow() as uow:
+            message = await uow.messages.get(message_id)
+        if message.status is not MessageStatus.RECEIVED or message.dealership_id is None:
+            return await self._existing_jobs(message)
+        # Parsing may call an LLM: never inside a transaction.
+        result = await self.parser.parse(message.body, dealership_id=message.dealership_id)
+        async with self.uow() as uow:
+            message = await uow.messages.get(message_id, for_update=True)
+            if message.status is not MessageStatus.RECEIVED or message.dealership_id is None:
+                jobs: tuple[Job, ...] = ()
+                outbox_id = None
+            else:
+                jobs, outbox_id = await self._create_jobs(uow, message, result)
+        if outbox_id is not None:
+            await self.tasks.defer(SMS_TASK, {"outbox_id": str(outbox_id)})
+        return jobs or await self._existing_jobs(message)
+
+    async def _existing_jobs(self, message: InboundMessage) -> tuple[Job, ...]:
+        async with self.uow() as uow:
+            return tuple([await uow.jobs.get(job_id) for job_id in message.job_ids])
+
+    async def _create_jobs(
+        self, uow: UnitOfWork, message: InboundMessage, result: ParseResult
+    ) -> tuple[tuple[Job, ...], UUID | None]:
+        done = attrs.evolve(message, parser=result.parser, parse_confidence=result.confidence)
+        if not result.is_work:
+            await uow.messages.update(attrs.evolve(done, status=MessageStatus.NO_WORK))
+            return (), None
+        assert message.dealership_id is not None
+        dealership = await uow.dealerships.get(message.dealership_id)
+        services = {s.code: s for s in await uow.services.all()}
+        rules = await uow.rules.all()
+        now = self.clock.now()
+        jobs = []
+        for request in result.requests:
+            job = draft_job(
+                job_code=await uow.jobs.next_code(now.year),
+                dealership=dealership,
+                service=services.get(request.service_code or ""),
+                vehicle=vehicle_from_request(request),
+                base_urgency=result.urgency,
+                rules=rules,
+                confidence=result.confidence,
+                config=self.config,
+                now=now,
+                warnings=result.warnings,
+                source_message_id=message.id,
+                request_text=message.body,
+            )
+            jobs.append(await add_new_job(uow, created(job, actor=_INTAKE)))
+        await uow.messages.update(
+            attrs.evolve(done, status=MessageStatus.PROCESSED, job_ids=tuple(j.id for j in jobs))
+        )
+        sms = OutboundSms(
+            id=uuid4(),
+            to_number=dealership.phone,
+            created_at=now,
+            job_id=jobs[0].id,
+            body=confirmation_text(jobs, services, result.language),
+        )
+        await uow.outbox.add(sms)
+        return tuple(jobs), sms.id
+
+    async def create_job(
+        self,
+        *,
+        dealership_id: UUID,
+        service_code: str | None,
+        vehicle: Vehicle,
+        actor: Actor,
+        request_text: str = "",
+        source_message_id: UUID | None = None,
+    ) -> Job:
+        """An admin types a job in by hand (e.g. from an inbox message); same rules apply."""
+        async with self.uow() as uow:
+            dealership = await uow.dealerships.get(dealership_id)
+            service = await self._service(uow, service_code)
+            now = self.clock.now()
+            job = draft_job(
+                job_code=await uow.jobs.next_code(now.year),
+                dealership=dealership,
+                service=service,
+                vehicle=vehicle,
+                base_urgency=Urgency.MEDIUM,
+                rules=await uow.rules.all(),
+                confidence=None,
+                config=self.config,
+                now=now,
+                source_message_id=source_message_id,
+                request_text=request_text,
+            )
+            return await add_new_job(uow, created(job, actor=actor))
+
+    @staticmethod
+    async def _service(uow: UnitOfWork, code: str | None) -> Service | None:
+        if code is None:
+            return None
+        service = await uow.services.by_code(code)
+        if service is None or not service.is_active:
+            raise NotFound("service", code)
+        return service
+
+    async def inbox(self, *, limit: int = 100) -> list[InboundMessage]:
+        async with self.uow() as uow:
+            return await uow.messages.inbox(limit=limit)
+
+    async def send_sms(self, outbox_id: UUID) -> OutboundSms:
+        """The SMS task: send one outbox text once; it stays recorded whatever happens."""
+        async with self.uow() as uow:
+            sms = await uow.outbox.get(outbox_id)
+        if sms.status in ("SENT", "NOT_CONFIGURED"):
+            return sms
+        try:
+            sent = attrs.evolve(
+                sms,
+                status="SENT",
+                error=None,
+                provider_sid=await self.sms.send(to=sms.to_number, body=sms.body),
+            )
+        except NotConfigured as exc:
+            sent = attrs.evolve(sms, status="NOT_CONFIGURED", error=exc.message)
+        except IntegrationError as exc:
+            sent = attrs.evolve(sms, status="FAILED", error=exc.message)
+            async with self.uow() as uow:
+                await uow.outbox.update(sent)
+            if exc.transient:
+                raise  # the task queue retries with backoff
+            return sent
+        async with self.uow() as uow:
+            await uow.outbox.update(sent)
+        return sent
+
+
+def _message_event(message: InboundMessage, clock: Clock) -> DomainEvent:
+    return DomainEvent(
+        name="message.unmatched",
+        subject_id=message.id,
+        occurred_at=clock.now(),
+        data={
+            "message_id": str(message.id),
+            "from": message.from_number,
+            "body": message.body[:160],
+        },
+    )
