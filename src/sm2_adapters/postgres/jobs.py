@@ -1,0 +1,201 @@
+"""The jobs table: version-checked updates, the board's keyset pages, yearly job codes."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from sm2_adapters.postgres.errors import translated
+from sm2_adapters.postgres.mapping import job_from_row, job_params
+from sm2_core.domain.enums import JobStatus
+from sm2_core.domain.job import Job
+from sm2_core.errors import InvalidInput, NotFound, StaleVersion
+from sm2_core.ports import JobFilter, Page
+
+_COLUMNS = (
+    "id",
+    "job_code",
+    "dealership_id",
+    "service_id",
+    "service_code",
+    "vehicle_data",
+    "urgency",
+    "ranking_score",
+    "applied_rules",
+    "status",
+    "invoice_state",
+    "parsing_confidence",
+    "review_reasons",
+    "verified_by",
+    "verified_at",
+    "tech_id",
+    "zone_id",
+    "source_message_id",
+    "request_text",
+    "cancel_reason",
+    "completion",
+    "approved_by",
+    "approved_at",
+    "qb_invoice_id",
+    "invoice_error",
+    "version",
+    "created_at",
+)
+_JSON = frozenset({"vehicle_data", "completion"})
+_SORT = "sort_urgency, sort_score, created_at, id"
+
+_INSERT = sql.SQL("INSERT INTO jobs ({}) VALUES ({})").format(
+    sql.SQL(", ").join(map(sql.Identifier, _COLUMNS)),
+    sql.SQL(", ").join(map(sql.Placeholder, _COLUMNS)),
+)
+# The version check and the bump in one statement: two writers cannot both win.
+_UPDATE = sql.SQL(
+    "UPDATE jobs SET {}, version = version + 1 "
+    "WHERE id = %(id)s AND version = %(version)s RETURNING *"
+).format(
+    sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c))
+        for c in _COLUMNS
+        if c not in ("id", "version", "created_at", "job_code")
+    )
+)
+
+
+def _params(job: Job) -> dict[str, Any]:
+    params = job_params(job)
+    for column in _JSON:
+        if params[column] is not None:
+            params[column] = Jsonb(params[column])
+    return params
+
+
+def encode_cursor(row: dict[str, Any]) -> str:
+    key = [row["sort_urgency"], row["sort_score"], row["created_at"].isoformat(), str(row["id"])]
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[int, int, datetime, UUID]:
+    try:
+        a, b, c, d = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return int(a), int(b), datetime.fromisoformat(c), UUID(d)
+    except (ValueError, TypeError, binascii.Error):
+        raise InvalidInput(
+            "invalid cursor", fields={"cursor": "not a cursor from this list"}
+        ) from None
+
+
+def _where(query: JobFilter, cursor: str | None) -> tuple[sql.Composable, dict[str, Any]]:
+    clauses: list[sql.Composable] = []
+    params: dict[str, Any] = {}
+
+    def add(clause: str, **values: Any) -> None:
+        clauses.append(sql.SQL(clause))
+        params.update(values)
+
+    if query.status is not None:
+        add("status = %(status)s", status=query.status.value)
+    if query.dealership_id is not None:
+        add("dealership_id = %(dealership_id)s", dealership_id=query.dealership_id)
+    if query.urgency is not None:
+        add("urgency = %(urgency)s", urgency=query.urgency.value)
+    if query.tech_id is not None:
+        add("tech_id = %(tech_id)s", tech_id=query.tech_id)
+    if query.invoice_state is not None:
+        add("invoice_state = %(invoice_state)s", invoice_state=query.invoice_state.value)
+    if query.vin is not None:
+        add("vin = upper(%(vin)s)", vin=query.vin)
+    if query.created_after is not None:
+        add("created_at >= %(after)s", after=query.created_after)
+    if query.created_before is not None:
+        add("created_at < %(before)s", before=query.created_before)
+    if query.text:
+        add(
+            "(job_code || ' ' || coalesce(vin, '') || ' ' || coalesce(vehicle_data->>'stock_no', '')"
+            " || ' ' || coalesce(vehicle_data->>'make', '') || ' ' || coalesce(vehicle_data->>'model', '')"
+            " || ' ' || request_text) ILIKE %(text)s",
+            text=f"%{_escape_like(query.text)}%",
+        )
+    if cursor:
+        u, s, c, i = decode_cursor(cursor)
+        add(f"({_SORT}) > (%(cu)s, %(cs)s, %(cc)s, %(ci)s)", cu=u, cs=s, cc=c, ci=i)
+    where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("")
+    return where, params
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class PostgresJobRepository:
+    def __init__(self, conn: AsyncConnection[Any]) -> None:
+        self._conn = conn
+
+    async def _rows(self, query: sql.Composed | sql.SQL, params: dict[str, Any]) -> list[dict[str, Any]]:
+        async with self._conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(query, params)
+            return await cur.fetchall()
+
+    async def add(self, job: Job) -> None:
+        async with translated("job"):
+            await self._conn.execute(_INSERT, _params(job))
+
+    async def get(self, job_id: UUID) -> Job:
+        rows = await self._rows(sql.SQL("SELECT * FROM jobs WHERE id = %(id)s"), {"id": job_id})
+        if not rows:
+            raise NotFound("job", job_id)
+        return job_from_row(rows[0])
+
+    async def update(self, job: Job) -> Job:
+        async with translated("job"):
+            rows = await self._rows(_UPDATE, _params(job))
+        if rows:
+            return job_from_row(rows[0])
+        current = await self._rows(
+            sql.SQL("SELECT version FROM jobs WHERE id = %(id)s"), {"id": job.id}
+        )
+        if not current:
+            raise NotFound("job", job.id)
+        raise StaleVersion("job", job.id, expected=job.version, actual=current[0]["version"])
+
+    async def search(self, query: JobFilter, *, limit: int, cursor: str | None = None) -> Page[Job]:
+        where, params = _where(query, cursor)
+        statement = sql.SQL("SELECT * FROM jobs{} ORDER BY " + _SORT + " LIMIT %(limit)s").format(
+            where
+        )
+        rows = await self._rows(statement, {**params, "limit": limit + 1})
+        page = rows[:limit]
+        next_cursor = encode_cursor(page[-1]) if len(rows) > limit else None
+        return Page(items=tuple(job_from_row(r) for r in page), next_cursor=next_cursor)
+
+    async def for_technician(
+        self, tech_id: UUID, statuses: Sequence[JobStatus] | None = None
+    ) -> list[Job]:
+        query = "SELECT * FROM jobs WHERE tech_id = %(tech)s"
+        params: dict[str, Any] = {"tech": tech_id}
+        if statuses is not None:
+            query += " AND status = ANY(%(statuses)s)"
+            params["statuses"] = [s.value for s in statuses]
+        rows = await self._rows(sql.SQL(query + " ORDER BY " + _SORT), params)
+        return [job_from_row(r) for r in rows]
+
+    async def next_code(self, year: int) -> str:
+        cur = await self._conn.execute("SELECT sm2_next_job_number(%s)", (year,))
+        row = await cur.fetchone()
+        assert row is not None
+        return f"SM2-{year}-{row[0]:03d}"
+
+    async def count_by_status(self) -> dict[JobStatus, int]:
+        cur = await self._conn.execute("SELECT status, count(*) FROM jobs GROUP BY status")
+        counts = dict.fromkeys(JobStatus, 0)
+        for status, count in await cur.fetchall():
+            counts[JobStatus(status)] = count
+        return counts

@@ -1,0 +1,190 @@
+"""Audit entries, inbound messages, the SMS outbox and the event log."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from sm2_adapters.postgres.errors import translated
+from sm2_adapters.postgres.mapping import to_entity
+from sm2_core.domain.records import AuditEntry, DomainEvent, InboundMessage, OutboundSms
+from sm2_core.errors import NotFound
+
+
+async def _fetch(conn: AsyncConnection[Any], query: str, params: Any) -> list[dict[str, Any]]:
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(query, params)
+        return await cur.fetchall()
+
+
+class PostgresAuditRepository:
+    def __init__(self, conn: AsyncConnection[Any]) -> None:
+        self._conn = conn
+
+    async def add(self, entry: AuditEntry) -> None:
+        await self._conn.execute(
+            "INSERT INTO audit_logs (id, subject, subject_id, job_id, action, actor, at,"
+            " old_values, new_values) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                entry.id,
+                entry.subject,
+                entry.subject_id,
+                entry.job_id,
+                entry.action,
+                entry.actor,
+                entry.at,
+                Jsonb(entry.old_values),
+                Jsonb(entry.new_values),
+            ),
+        )
+
+    async def for_subject(self, subject: str, subject_id: UUID) -> list[AuditEntry]:
+        rows = await _fetch(
+            self._conn,
+            "SELECT * FROM audit_logs WHERE subject = %s AND subject_id = %s ORDER BY at, seq",
+            (subject, subject_id),
+        )
+        return [to_entity(r, AuditEntry) for r in rows]
+
+
+_MESSAGE_COLUMNS = (
+    "id",
+    "sid",
+    "from_number",
+    "to_number",
+    "body",
+    "received_at",
+    "status",
+    "dealership_id",
+    "job_ids",
+    "parser",
+    "parse_confidence",
+    "num_media",
+)
+
+
+def _message_params(m: InboundMessage) -> tuple[Any, ...]:
+    return (
+        m.id,
+        m.sid,
+        m.from_number,
+        m.to_number,
+        m.body,
+        m.received_at,
+        m.status.value,
+        m.dealership_id,
+        list(m.job_ids),
+        m.parser,
+        m.parse_confidence,
+        m.num_media,
+    )
+
+
+class PostgresMessageRepository:
+    def __init__(self, conn: AsyncConnection[Any]) -> None:
+        self._conn = conn
+
+    async def add(self, message: InboundMessage) -> tuple[InboundMessage, bool]:
+        # ON CONFLICT makes a repeated delivery a no-op even when two arrive at once.
+        rows = await _fetch(
+            self._conn,
+            f"INSERT INTO inbound_messages ({', '.join(_MESSAGE_COLUMNS)}) VALUES "
+            f"({', '.join(['%s'] * len(_MESSAGE_COLUMNS))}) ON CONFLICT (sid) DO NOTHING "
+            "RETURNING *",
+            _message_params(message),
+        )
+        if rows:
+            return to_entity(rows[0], InboundMessage), True
+        existing = await _fetch(
+            self._conn, "SELECT * FROM inbound_messages WHERE sid = %s", (message.sid,)
+        )
+        return to_entity(existing[0], InboundMessage), False
+
+    async def get(self, message_id: UUID, *, for_update: bool = False) -> InboundMessage:
+        lock = " FOR UPDATE" if for_update else ""
+        rows = await _fetch(
+            self._conn, f"SELECT * FROM inbound_messages WHERE id = %s{lock}", (message_id,)
+        )
+        if not rows:
+            raise NotFound("message", message_id)
+        return to_entity(rows[0], InboundMessage)
+
+    async def update(self, message: InboundMessage) -> None:
+        sets = ", ".join(f"{c} = %s" for c in _MESSAGE_COLUMNS[1:])
+        params = _message_params(message)
+        async with translated("message"):
+            cur = await self._conn.execute(
+                f"UPDATE inbound_messages SET {sets} WHERE id = %s", (*params[1:], params[0])
+            )
+        if cur.rowcount == 0:
+            raise NotFound("message", message.id)
+
+    async def inbox(self, *, limit: int = 100) -> list[InboundMessage]:
+        rows = await _fetch(
+            self._conn,
+            "SELECT * FROM inbound_messages WHERE status IN ('UNMATCHED', 'NO_WORK')"
+            " ORDER BY received_at DESC LIMIT %s",
+            (limit,),
+        )
+        return [to_entity(r, InboundMessage) for r in rows]
+
+
+class PostgresOutboxRepository:
+    def __init__(self, conn: AsyncConnection[Any]) -> None:
+        self._conn = conn
+
+    async def add(self, sms: OutboundSms) -> None:
+        await self._conn.execute(
+            "INSERT INTO outbound_sms (id, to_number, body, status, provider_sid, error, job_id,"
+            " created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                sms.id,
+                sms.to_number,
+                sms.body,
+                sms.status,
+                sms.provider_sid,
+                sms.error,
+                sms.job_id,
+                sms.created_at,
+            ),
+        )
+
+    async def update(self, sms: OutboundSms) -> None:
+        cur = await self._conn.execute(
+            "UPDATE outbound_sms SET status = %s, provider_sid = %s, error = %s WHERE id = %s",
+            (sms.status, sms.provider_sid, sms.error, sms.id),
+        )
+        if cur.rowcount == 0:
+            raise NotFound("outbound SMS", sms.id)
+
+    async def get(self, sms_id: UUID) -> OutboundSms:
+        rows = await _fetch(self._conn, "SELECT * FROM outbound_sms WHERE id = %s", (sms_id,))
+        if not rows:
+            raise NotFound("outbound SMS", sms_id)
+        return to_entity(rows[0], OutboundSms)
+
+
+class PendingEvents:
+    """Events collected during a unit of work, written just before it commits."""
+
+    def __init__(self) -> None:
+        self.items: list[DomainEvent] = []
+
+    def add(self, event: DomainEvent) -> None:
+        self.items.append(event)
+
+    async def flush(self, conn: AsyncConnection[Any]) -> None:
+        if not self.items:
+            return
+        async with conn.cursor() as cur:
+            await cur.executemany(
+                "INSERT INTO events (name, subject_id, occurred_at, data) VALUES (%s, %s, %s, %s)",
+                [(e.name, e.subject_id, e.occurred_at, Jsonb(e.data)) for e in self.items],
+            )
+        # Only a wake-up call: listeners read the events table, which is the truth.
+        await conn.execute("SELECT pg_notify('sm2_events', '')")
+        self.items.clear()

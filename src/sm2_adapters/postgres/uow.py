@@ -1,0 +1,73 @@
+"""The unit of work on PostgreSQL: one pooled connection, one transaction, events at commit."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from types import TracebackType
+from typing import Any, Self
+
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+from sm2_adapters.postgres.jobs import PostgresJobRepository
+from sm2_adapters.postgres.records import (
+    PendingEvents,
+    PostgresAuditRepository,
+    PostgresMessageRepository,
+    PostgresOutboxRepository,
+)
+from sm2_adapters.postgres.reference import TableRepository, repositories
+from sm2_core.ports import UnitOfWork
+
+
+class PostgresUnitOfWork:
+    """Commits when the block ends cleanly; any exception rolls everything back."""
+
+    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[Any]]) -> None:
+        self._pool = pool
+        self._stack: AsyncExitStack | None = None
+        self.events = PendingEvents()
+
+    async def __aenter__(self) -> Self:
+        stack = AsyncExitStack()
+        conn = await stack.enter_async_context(self._pool.connection())
+        await stack.enter_async_context(conn.transaction())
+        self._stack = stack
+        self._bind(conn)
+        return self
+
+    def _bind(self, conn: AsyncConnection[Any]) -> None:
+        self.conn = conn
+        self.jobs = PostgresJobRepository(conn)
+        ref: dict[str, TableRepository[Any]] = repositories(conn)
+        self.zones, self.services = ref["zones"], ref["services"]
+        self.dealerships, self.technicians = ref["dealerships"], ref["technicians"]
+        self.rules, self.users = ref["rules"], ref["users"]
+        self.audit = PostgresAuditRepository(conn)
+        self.messages = PostgresMessageRepository(conn)
+        self.outbox = PostgresOutboxRepository(conn)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._stack is not None
+        stack, self._stack = self._stack, None
+        if exc_type is None:
+            try:
+                await self.events.flush(self.conn)
+            except BaseException as flush_error:
+                # The events belong to the change: without them nothing is committed.
+                await stack.__aexit__(type(flush_error), flush_error, flush_error.__traceback__)
+                raise
+        await stack.__aexit__(exc_type, exc, tb)
+
+
+class PostgresUnitOfWorkFactory:
+    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[Any]]) -> None:
+        self.pool = pool
+
+    def __call__(self) -> UnitOfWork:
+        return PostgresUnitOfWork(self.pool)

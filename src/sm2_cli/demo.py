@@ -1,0 +1,116 @@
+"""``sm2 demo``: a newcomer's first look — texts in, a job walked from request to invoice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sm2_adapters.memory import MemorySystem, build_memory_system
+from sm2_adapters.seed import seed_demo
+from sm2_core.domain.enums import Role
+from sm2_core.domain.job import Completion, Job, Part
+from sm2_core.domain.records import Actor, AuditEntry
+from sm2_core.ports import JobFilter
+
+Echo = Callable[[str], None]
+
+#: Realistic texts from the demo dealerships (phone numbers as in the demo data).
+DEMO_MESSAGES = (
+    ("+14185550101", "Need a key for a 2023 Audi Q5 VIN WA1BNAFY4PP057830"),
+    ("+14185550103", "Bonjour, changement d'huile sur un RAV4 2022 stock T9001 svp, client attend"),
+    ("+14185550102", "F150 24 stk# T21-0456 pneus d'hiver à poser, pas pressé"),
+    ("+14185550105", "Tucson 2022 voyant moteur allumé, besoin d'un diag"),
+    ("+14185550104", "merci!"),
+    ("+15145550199", "Hi, is this the key guy?"),
+)
+ADMIN = Actor(name="demo-admin", role=Role.ADMIN)
+
+
+def _row(job: Job, techs: dict[str, str]) -> str:
+    hold = " [verify]" if job.awaiting_verification else ""
+    tech = techs.get(str(job.tech_id), "-")
+    return (
+        f"  {job.job_code:<14} {job.urgency.value:<9} {job.ranking_score:>5}  "
+        f"{job.status.value:<11} {job.vehicle.describe()[:28]:<28} "
+        f"{job.service_code or '?':<16} {tech}{hold}"
+    )
+
+
+async def print_board(system: MemorySystem, echo: Echo) -> None:
+    page = await system.services.dispatch.list_jobs(JobFilter(), limit=50)
+    techs = {str(t.id): t.name for t in await system.services.admin.all("technicians")}
+    echo(
+        f"  {'JOB':<14} {'URGENCY':<9} {'SCORE':>5}  {'STATUS':<11} {'VEHICLE':<28} "
+        f"{'SERVICE':<16} TECHNICIAN"
+    )
+    for job in page.items:
+        echo(_row(job, techs))
+
+
+def _timeline_line(entry: AuditEntry) -> str:
+    changes = ", ".join(
+        f"{k}={v}"
+        for k, v in entry.new_values.items()
+        if k
+        in ("status", "tech_id", "invoice_state", "qb_invoice_id", "verified_by", "approved_by")
+    )
+    return f"  {entry.at:%H:%M}  {entry.action:<15} by {entry.actor:<20} {changes}"
+
+
+async def run_demo(echo: Echo) -> None:
+    system = build_memory_system()
+    services = system.services
+    await seed_demo(services)
+    echo("1. Dealerships text in:")
+    for number, (sender, body) in enumerate(DEMO_MESSAGES, start=1):
+        await services.intake.receive_sms(
+            sid=f"SMdemo{number:04d}", from_number=sender, to_number="+14185550000", body=body
+        )
+        echo(f"   {sender}: {body}")
+        system.clock.advance(minutes=3)
+    await system.run_tasks()
+    echo("\n2. The dispatch board (urgency, score, age):")
+    await print_board(system, echo)
+    inbox = await services.intake.inbox()
+    echo(f"\n   Inbox (no job made): {len(inbox)} message(s)")
+    for message in inbox:
+        echo(f"   - {message.status.value:<9} {message.from_number}: {message.body}")
+    echo("\n3. Confirmations texted back:")
+    for sms in system.sms.sent:
+        echo(f"   → {sms.to}: {sms.body}")
+    await walk_one_job(system, echo)
+
+
+async def walk_one_job(system: MemorySystem, echo: Echo) -> None:
+    services = system.services
+    page = await services.dispatch.list_jobs(JobFilter(), limit=50)
+    job = page.items[0]
+    echo(f"\n4. Walking {job.job_code} ({job.vehicle.describe()}) through its lifecycle:")
+    if job.awaiting_verification:
+        echo(f"   held for review: {'; '.join(job.review_reasons)}")
+        job = await services.dispatch.verify(job.id, actor=ADMIN, expected_version=job.version)
+    best = (await services.dispatch.suggestions(job.id))[0]
+    echo(f"   suggested: {best.technician.name} ({best.distance_km} km, {best.load} jobs)")
+    job = await services.dispatch.assign(
+        job.id, best.technician.id, actor=ADMIN, expected_version=job.version
+    )
+    tech = Actor(name=best.technician.name, role=Role.TECH, technician_id=best.technician.id)
+    system.clock.advance(minutes=40)
+    job = await services.field.accept(job.id, actor=tech)
+    system.clock.advance(minutes=55)
+    report = Completion(
+        notes="Key cut and programmed, 2 fobs", labour_minutes=50, parts=(Part("Smart key fob", 2),)
+    )
+    job = await services.field.complete(job.id, report, actor=tech)
+    system.clock.advance(minutes=10)
+    job = await services.billing.approve(job.id, actor=ADMIN, expected_version=job.version)
+    await system.run_tasks()
+    detail = await services.dispatch.detail(job.id)
+    echo(
+        f"   {detail.job.job_code}: {detail.job.status.value}, invoice "
+        f"{detail.job.invoice_state.value} (QuickBooks #{detail.job.qb_invoice_id})"
+    )
+    echo("\n5. Audit timeline:")
+    for entry in detail.timeline:
+        echo(_timeline_line(entry))
+    echo("\n6. The board now:")
+    await print_board(system, echo)

@@ -1,0 +1,81 @@
+"""The ``sm2`` command: a thin driver over the application services.
+
+Exit codes: 0 success, 1 a domain refusal (the rule's message on stderr), 2 a usage error.
+Heavy imports live inside the commands so ``sm2 --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import click
+
+from sm2_core.errors import InvalidInput, Sm2Error
+
+T = TypeVar("T")
+
+
+class Sm2Group(click.Group):
+    """Maps the domain's error tree to exit codes and a one-line message, once for all commands."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Sm2Error as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            for field, reason in getattr(exc, "fields", {}).items():
+                click.echo(f"  {field}: {reason}", err=True)
+            ctx.exit(1)
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+@click.group(cls=Sm2Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sm2")
+def cli() -> None:
+    """SM2 Dispatch: dealership texts in, ranked jobs, dispatched technicians, invoices out."""
+
+
+@cli.command()
+def demo() -> None:
+    """Run the whole job lifecycle once on in-memory fakes and print it."""
+    from sm2_cli.demo import run_demo
+
+    run(run_demo(click.echo))
+
+
+@cli.command()
+@click.argument("message", required=False)
+@click.option("--jsonl", is_flag=True, help='Read {"body": ..., "from": ...} objects from stdin.')
+def parse(message: str | None, jsonl: bool) -> None:
+    """Parse one message (or many with --jsonl) and print the requests found, as JSON."""
+    from sm2_adapters.parsing.offline import OfflineParser
+
+    parser = OfflineParser()
+    if jsonl == (message is not None):
+        raise click.UsageError("give a MESSAGE argument or --jsonl, not both or neither")
+    if message is not None:
+        click.echo(json.dumps(parser.parse_text(message).as_contract_dict(), ensure_ascii=False))
+        return
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        body = _jsonl_body(line, number)
+        click.echo(json.dumps(parser.parse_text(body).as_contract_dict(), ensure_ascii=False))
+
+
+def _jsonl_body(line: str, number: int) -> str:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"line {number}: not JSON ({exc.msg})") from None
+    body = record.get("body") if isinstance(record, dict) else None
+    if not isinstance(body, str):
+        raise InvalidInput(f'line {number}: expected an object with a "body" string')
+    return body
