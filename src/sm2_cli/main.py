@@ -10,11 +10,14 @@ import asyncio
 import json
 import sys
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from sm2_core.errors import InvalidInput, Sm2Error
+
+if TYPE_CHECKING:
+    from sm2_adapters.system import System
 
 T = TypeVar("T")
 
@@ -79,3 +82,29 @@ def _jsonl_body(line: str, number: int) -> str:
     if not isinstance(body, str):
         raise InvalidInput(f'line {number}: expected an object with a "body" string')
     return body
+
+
+@cli.command()
+@click.option("--concurrency", default=4, show_default=True, help="Tasks run at once.")
+def worker(concurrency: int) -> None:
+    """Run a task worker alone (start several to scale out)."""
+    from sm2_cli.data import with_system
+
+    async def work(system: System) -> None:
+        click.echo(f"worker running ({concurrency} at once); Ctrl-C to stop", err=True)
+        await system.run_worker(concurrency=concurrency)
+
+    try:
+        with_system(work)
+    except KeyboardInterrupt:
+        click.echo("worker stopped", err=True)
+
+
+def _register() -> None:
+    from sm2_cli.data import db, export, import_, seed, users
+
+    for command in (db, seed, users, import_, export):
+        cli.add_command(command)
+
+
+_register()

@@ -146,6 +146,34 @@ class ImportService:
                 progress(n)
         return ImportReport(kind=kind, **counts)
 
+    async def export_rows(self, kind: str) -> list[dict[str, str]]:
+        """Every record of ``kind`` (inactive ones too) as rows ``import_rows`` reads back."""
+        if kind not in COLUMNS:
+            raise InvalidInput(f"unknown kind {kind!r}; one of {', '.join(COLUMNS)}")
+        async with self.uow() as uow:
+            zones = {z.id: z.name for z in await uow.zones.all(include_inactive=True)}
+            dealers = {d.id: d.name for d in await uow.dealerships.all(include_inactive=True)}
+            items = await KINDS[kind].repo(uow).all(include_inactive=True)
+        return [_export_row(kind, item, zones, dealers) for item in items]
+
+
+def _export_row(
+    kind: str, item: Any, zones: dict[Any, str], dealers: dict[Any, str]
+) -> dict[str, str]:
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, frozenset):
+            return ";".join(sorted(value))
+        return str(getattr(value, "value", value))
+
+    values = {f.name: getattr(item, f.name) for f in attrs.fields(type(item))}
+    values["zone"] = zones.get(values.get("zone_id"), "")
+    values["dealership"] = dealers.get(values.get("dealership_id"), "")
+    return {column: text(values.get(column)) for column in COLUMNS[kind]}
+
 
 @attrs.define
 class _Lookups:

@@ -1,0 +1,78 @@
+"""Reading the event log for live dashboards, across every process on one database.
+
+Writers insert events in the transaction of their change (see records.PendingEvents) and send a
+NOTIFY that carries nothing: it only wakes readers. Readers page through ``events`` in
+``(xid, id)`` order, and only below the oldest transaction still running, so an event whose
+transaction commits after a later-numbered one is delivered late but never skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import psycopg
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from sm2_core.domain.records import DomainEvent
+
+from sm2_adapters.memory.events import StoredEvent
+
+log = logging.getLogger(__name__)
+
+_READ = """
+SELECT id, name, subject_id, occurred_at, data FROM events
+WHERE (xid, id) > (SELECT coalesce((SELECT (xid, id) FROM events WHERE id = %(after)s),
+                                   ('0'::xid8, 0)))
+  AND xid < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY xid, id
+LIMIT %(limit)s
+"""
+
+
+class PostgresEventFeed:
+    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[Any]], url: str) -> None:
+        self._pool = pool
+        self._url = url
+
+    async def read_after(self, last_id: int, *, limit: int = 500) -> list[StoredEvent]:
+        """Events committed after event ``last_id`` (0: from the start), in delivery order."""
+        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(_READ, {"after": last_id, "limit": limit})
+            rows = await cur.fetchall()
+        return [
+            StoredEvent(
+                id=row["id"],
+                event=DomainEvent(name=row["name"], subject_id=row["subject_id"],
+                                  occurred_at=row["occurred_at"], data=row["data"]),
+            )
+            for row in rows
+        ]
+
+    async def last_id(self) -> int:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute("SELECT coalesce(max(id), 0) FROM events")
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def wakeups(self, *, poll_seconds: float = 1.0) -> AsyncIterator[None]:
+        """Yields whenever events may have arrived: on NOTIFY, or every ``poll_seconds`` (events
+        held back behind a long transaction show up on a later poll)."""
+        while True:
+            try:
+                async with await AsyncConnection.connect(self._url, autocommit=True) as conn:
+                    await conn.execute("LISTEN sm2_events")
+                    while True:
+                        yield None
+                        with contextlib.suppress(TimeoutError):
+                            async with asyncio.timeout(poll_seconds):
+                                async for _ in conn.notifies():
+                                    break
+            except psycopg.OperationalError as exc:
+                log.warning("event listener lost its connection (%s); retrying", exc)
+                await asyncio.sleep(poll_seconds)

@@ -1,0 +1,85 @@
+"""The durable task queue on PostgreSQL (procrastinate): at-least-once, retried with backoff.
+
+Every task is routed to ``Services.run_task``; the use cases behind it are idempotent, so a task
+that runs twice (a worker died after the work but before the ack) does no harm.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import psycopg
+from procrastinate import App, PsycopgConnector, RetryStrategy
+from procrastinate.schema import SchemaManager
+
+from sm2_core.services import INVOICE_TASK, PARSE_TASK, SMS_TASK, Services
+
+log = logging.getLogger(__name__)
+
+TASKS = (PARSE_TASK, SMS_TASK, INVOICE_TASK)
+#: 2, 4, 8 ... 512 s between tries: rides out a Twilio or Intuit outage of several minutes.
+RETRY = RetryStrategy(max_attempts=10, exponential_wait=2)
+_SCHEMA_LOCK = 0x534D325F51554555  # "SM2_QUEU": one process installs the queue's schema
+
+
+class ServicesRef:
+    """Tasks are registered before the services exist (the services need the queue)."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+
+    def get(self) -> Services:
+        if self.services is None:
+            raise RuntimeError("the task worker started before its services were built")
+        return self.services
+
+
+def build_task_app(url: str, ref: ServicesRef, *, max_pool_size: int = 4) -> App:
+    app = App(connector=PsycopgConnector(conninfo=url, min_size=1, max_size=max_pool_size))
+    for name in TASKS:
+        _register(app, name, ref)
+    return app
+
+
+def _register(app: App, name: str, ref: ServicesRef) -> None:
+    async def run(**payload: Any) -> None:
+        await ref.get().run_task(name, payload)
+
+    run.__name__ = name
+    app.task(name=name, retry=RETRY, queue="sm2")(run)
+
+
+class ProcrastinateQueue:
+    """The TaskQueue port over procrastinate."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    async def defer(self, task: str, payload: Mapping[str, Any]) -> None:
+        await self._app.configure_task(name=task, queue="sm2").defer_async(**dict(payload))
+
+
+def install_schema(url: str) -> bool:
+    """Create procrastinate's tables once; True when this call created them."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
+        try:
+            exists = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
+            if exists and exists[0]:
+                return False
+            with conn.transaction():
+                conn.execute(SchemaManager.get_schema())
+            return True
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
+
+
+async def queue_depth(app: App) -> dict[str, int]:
+    """Jobs per status in the sm2 queue, for health."""
+    rows = await app.connector.execute_query_all_async(
+        "SELECT status::text AS status, count(*) AS n FROM procrastinate_jobs"
+        " WHERE queue_name = 'sm2' GROUP BY status"
+    )
+    return {row["status"]: int(row["n"]) for row in rows}

@@ -1,0 +1,188 @@
+"""Commands on the database: migrations, seeding, users, imports and exports."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from sm2_core.domain.enums import Role
+from sm2_core.domain.records import Actor
+from sm2_core.errors import InvalidInput, NotFound
+from sm2_core.services import COLUMNS
+
+if TYPE_CHECKING:
+    from sm2_adapters.system import System
+
+T = TypeVar("T")
+CLI_ADMIN = Actor(name="cli", role=Role.ADMIN)
+
+
+def with_system(work: Callable[[System], Awaitable[T]], *, migrate: bool = True) -> T:
+    """Open the configured system, run ``work(system)``, close it."""
+    from sm2_adapters.settings import Settings
+    from sm2_adapters.system import open_system
+
+    async def main() -> T:
+        async with open_system(Settings.from_env(), apply_migrations=migrate) as system:
+            return await work(system)
+
+    return asyncio.run(main())
+
+
+@click.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply pending migrations."""
+    from sm2_adapters.postgres.database import migrate
+    from sm2_adapters.postgres.embedded import resolve_database_url
+    from sm2_adapters.settings import Settings
+    from sm2_adapters.tasks import install_schema
+
+    settings = Settings.from_env()
+    url = resolve_database_url(settings.database_url, settings.data_dir)
+    applied = migrate(url)
+    install_schema(url)
+    for migration in applied:
+        click.echo(f"applied {migration.filename}")
+    click.echo("database is current" if not applied else f"{len(applied)} migration(s) applied")
+
+
+@db.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def status(as_json: bool) -> None:
+    """Show applied and pending migrations."""
+    import psycopg
+
+    from sm2_adapters.postgres.embedded import resolve_database_url
+    from sm2_adapters.postgres.migrate import status as migration_status
+    from sm2_adapters.settings import Settings
+
+    settings = Settings.from_env()
+    with psycopg.connect(resolve_database_url(settings.database_url, settings.data_dir)) as conn:
+        current = migration_status(conn)
+    rows = [
+        {"version": m.version, "name": m.name, "applied_at": m.applied_at.isoformat()}
+        for m in current.applied
+    ]
+    pending = [{"version": m.version, "name": m.name} for m in current.pending]
+    if as_json:
+        click.echo(json.dumps({"applied": rows, "pending": pending}))
+        return
+    for row in rows:
+        click.echo(f"  applied  {row['version']:04d} {row['name']}  ({row['applied_at']})")
+    for row in pending:
+        click.echo(f"  pending  {row['version']:04d} {row['name']}")
+    click.echo("up to date" if not pending else f"{len(pending)} pending")
+
+
+@click.command()
+@click.option("--demo", is_flag=True, required=True, help="Load the demo reference data.")
+def seed(demo: bool) -> None:
+    """Load the demo reference data (zones, services, dealerships, technicians, rules)."""
+    from sm2_adapters.seed import seed_demo
+
+    async def work(system: System) -> None:
+        for report in await seed_demo(system.services):
+            click.echo(
+                f"{report.kind:<12} {report.created} created, {report.updated} updated, "
+                f"{report.unchanged} unchanged"
+            )
+
+    with_system(work)
+
+
+@click.group()
+def users() -> None:
+    """Logins for the admin and technician portals."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "tech"]), required=True)
+@click.option("--technician", "technician_phone", help="The technician's phone (role tech).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    required=True,
+    help="Read the password from the first line of stdin.",
+)
+def add_user(username: str, role: str, technician_phone: str | None, password_stdin: bool) -> None:
+    """Create a login; the password is read from stdin so it never sits in shell history."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    if role == "tech" and not technician_phone:
+        raise click.UsageError("--technician PHONE is required for --role tech")
+
+    async def work(system: System) -> None:
+        technician_id = None
+        if technician_phone:
+            from sm2_core.domain.phone import normalize_phone
+
+            async with system.uow() as uow:
+                tech = await uow.technicians.by_phone(normalize_phone(technician_phone))
+            if tech is None:
+                raise NotFound("technician with phone", technician_phone)
+            technician_id = tech.id
+        user = await system.services.admin.create_user(
+            username=username,
+            role=Role(role),
+            password=password,
+            actor=CLI_ADMIN,
+            technician_id=technician_id,
+        )
+        click.echo(f"created {user.role.value} {user.username}")
+
+    with_system(work)
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(list(COLUMNS)))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_(kind: str, file: Path) -> None:
+    """Import a CSV: every row is checked first; one bad row and nothing is written."""
+    from sm2_adapters.seed import read_csv
+
+    rows = read_csv(file.read_text("utf-8-sig"))
+    missing = [c for c in COLUMNS[kind] if rows and c not in rows[0]]
+    if missing:
+        raise InvalidInput(f"{file.name}: missing columns {', '.join(missing)}")
+
+    async def work(system: System) -> Any:
+        # Click draws the bar on a terminal only; piped output gets the label alone.
+        with click.progressbar(length=len(rows), label=f"importing {kind}", file=sys.stderr) as bar:
+
+            def step(_: int) -> None:
+                bar.update(1)
+
+            return await system.services.imports.import_rows(
+                kind, rows, actor=CLI_ADMIN, progress=step
+            )
+
+    report = with_system(work)
+    click.echo(
+        f"{kind}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged"
+    )
+
+
+@click.command("export")
+@click.argument("kind", type=click.Choice(list(COLUMNS)))
+def export(kind: str) -> None:
+    """Write KIND as CSV to stdout, in the format `sm2 import` reads."""
+
+    async def work(system: System) -> list[dict[str, str]]:
+        return await system.services.imports.export_rows(kind)
+
+    rows = with_system(work)
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(COLUMNS[kind]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
