@@ -277,3 +277,7 @@ class RateLimiter(Protocol):
     async def allow(self, key: str, *, limit: int, window_seconds: int) -> bool:
         """Count one use of ``key``; False when ``limit`` uses already fall in the window."""
         ...
+
+    async def used(self, key: str, *, window_seconds: int) -> int:
+        """How many uses of ``key`` fall in the window, counting none."""
+        ...

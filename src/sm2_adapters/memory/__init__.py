@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import attrs
 
-from sm2_core.policies import PolicyConfig
-from sm2_core.ports import MessageParser
-from sm2_core.services import Services
-
 from sm2_adapters.bootstrap import build_services
 from sm2_adapters.memory.events import MemoryEventBus, StoredEvent
 from sm2_adapters.memory.fakes import (
@@ -23,6 +19,9 @@ from sm2_adapters.memory.fakes import (
     SentSms,
 )
 from sm2_adapters.memory.store import MemoryStore, MemoryUnitOfWork
+from sm2_core.policies import PolicyConfig
+from sm2_core.ports import MessageParser
+from sm2_core.services import Services
 
 
 @attrs.define(kw_only=True)
@@ -57,11 +56,18 @@ def build_memory_system(
     clock = clock or ManualClock()
     tasks, sms, accounting = MemoryTaskQueue(), RecordingSmsSender(), RecordingAccounting()
     services = build_services(
-        uow=store.unit_of_work, clock=clock, parser=parser, tasks=tasks, sms=sms,
-        accounting=accounting, hasher=FastPasswordHasher(), config=config,
+        uow=store.unit_of_work,
+        clock=clock,
+        parser=parser,
+        tasks=tasks,
+        sms=sms,
+        accounting=accounting,
+        hasher=FastPasswordHasher(),
+        config=config,
     )
-    return MemorySystem(store=store, clock=clock, tasks=tasks, sms=sms, accounting=accounting,
-                        services=services)
+    return MemorySystem(
+        store=store, clock=clock, tasks=tasks, sms=sms, accounting=accounting, services=services
+    )
 
 
 __all__ = [

@@ -46,6 +46,23 @@ class MemoryEventBus:
         finally:
             self._waiters.discard(waiter)
 
+    async def read_after(self, last_id: int, *, limit: int = 500) -> list[StoredEvent]:
+        return self.since(max(last_id, 0))[:limit]
+
+    async def last_id(self) -> int:
+        return len(self.published)
+
+    async def wakeups(self) -> AsyncIterator[None]:
+        waiter = asyncio.Event()
+        self._waiters.add(waiter)
+        try:
+            while True:
+                yield None
+                await waiter.wait()
+                waiter.clear()
+        finally:
+            self._waiters.discard(waiter)
+
     @property
     def names(self) -> list[str]:
         return [s.event.name for s in self.published]

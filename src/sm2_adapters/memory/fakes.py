@@ -13,7 +13,7 @@ from uuid import UUID
 import attrs
 
 from sm2_core.errors import IntegrationError
-from sm2_core.ports import InvoiceReceipt, InvoiceRequest
+from sm2_core.ports import Clock, InvoiceReceipt, InvoiceRequest
 
 
 class ManualClock:
@@ -132,7 +132,7 @@ class FastPasswordHasher:
 
 
 class MemoryRateLimiter:
-    def __init__(self, clock: ManualClock | Any) -> None:
+    def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self.uses: dict[str, list[datetime]] = {}
 
@@ -144,3 +144,19 @@ class MemoryRateLimiter:
             recent.append(now)
         self.uses[key] = recent
         return allowed
+
+    async def used(self, key: str, *, window_seconds: int) -> int:
+        now = self._clock.now()
+        return sum(1 for t in self.uses.get(key, []) if now - t < timedelta(seconds=window_seconds))
+
+
+class MemoryHealth:
+    """Health of an all-in-memory system: always up, nothing external configured."""
+
+    async def check(self) -> dict[str, Any]:
+        return {
+            "database": {"ok": True, "kind": "memory"},
+            "migrations": {"current": True, "pending": []},
+            "worker": {"ok": True, "kind": "inline"},
+            "integrations": {"twilio": False, "openai": False, "quickbooks": False},
+        }

@@ -19,9 +19,8 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from sm2_core.domain.records import DomainEvent
-
 from sm2_adapters.memory.events import StoredEvent
+from sm2_core.domain.records import DomainEvent
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +47,12 @@ class PostgresEventFeed:
         return [
             StoredEvent(
                 id=row["id"],
-                event=DomainEvent(name=row["name"], subject_id=row["subject_id"],
-                                  occurred_at=row["occurred_at"], data=row["data"]),
+                event=DomainEvent(
+                    name=row["name"],
+                    subject_id=row["subject_id"],
+                    occurred_at=row["occurred_at"],
+                    data=row["data"],
+                ),
             )
             for row in rows
         ]

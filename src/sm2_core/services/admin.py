@@ -213,6 +213,14 @@ class AdminService:
             )
         return user
 
+    async def users(self) -> list[User]:
+        async with self.uow() as uow:
+            return await uow.users.all(include_inactive=True)
+
+    async def get_user(self, user_id: UUID) -> User:
+        async with self.uow() as uow:
+            return await uow.users.get(user_id)
+
     async def update_user(
         self,
         user_id: UUID,

@@ -1,0 +1,146 @@
+"""``create_app(services, ...)``: the Litestar app, a thin driver over the application services."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import MutableScopeHeaders, State
+from litestar.di import Provide
+from litestar.enums import ScopeType
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from sm2_core.ports import Clock, RateLimiter
+from sm2_core.services import Services
+from sm2_web.config import EventFeed, HealthProbe, WebConfig, WebDeps
+from sm2_web.problems import HANDLERS
+from sm2_web.routes.admin import admin_router
+from sm2_web.routes.events import Broadcaster, events
+from sm2_web.routes.jobs import JobController
+from sm2_web.routes.session import TooManyAttempts, login, too_many
+from sm2_web.routes.system import health
+from sm2_web.routes.technician import TechnicianController
+from sm2_web.routes.webhooks import twilio_sms
+
+log = logging.getLogger("sm2.web")
+
+_SECURITY_HEADERS = {
+    b"x-content-type-options": b"nosniff",
+    b"x-frame-options": b"DENY",
+    b"referrer-policy": b"same-origin",
+    b"content-security-policy": b"default-src 'self'; frame-ancestors 'none'",
+    b"cross-origin-opener-policy": b"same-origin",
+}
+
+
+def request_context(app: ASGIApp) -> ASGIApp:
+    """A request id on every request and response, security headers, one log line each."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableScopeHeaders.from_message(message)
+                headers["x-request-id"] = request_id
+                for name, value in _SECURITY_HEADERS.items():
+                    headers.setdefault(name.decode(), value.decode())
+            await send(message)
+
+        try:
+            await app(scope, receive, send_wrapper)
+        finally:
+            log.info(
+                "%s %s %s %.1fms request_id=%s",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+                request_id,
+            )
+
+    return middleware
+
+
+def create_app(
+    services: Services,
+    *,
+    config: WebConfig,
+    clock: Clock,
+    limiter: RateLimiter,
+    events_feed: EventFeed,
+    health_probe: HealthProbe,
+    extra_handlers: list[Any] | None = None,
+) -> Litestar:
+    deps = WebDeps(
+        services=services,
+        config=config,
+        clock=clock,
+        limiter=limiter,
+        events=events_feed,
+        health=health_probe,
+    )
+    broadcaster = Broadcaster(events_feed)
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        await broadcaster.start()
+        try:
+            yield
+        finally:
+            await broadcaster.stop()
+
+    return Litestar(
+        route_handlers=[
+            login,
+            JobController,
+            TechnicianController,
+            admin_router(),
+            events,
+            health,
+            twilio_sms,
+            *(extra_handlers or []),
+        ],
+        dependencies={"services": Provide(lambda: services, sync_to_thread=False)},
+        state=State({"deps": deps, "broadcaster": broadcaster}),
+        exception_handlers={**HANDLERS, TooManyAttempts: too_many},
+        middleware=[request_context],
+        cors_config=CORSConfig(
+            allow_origins=list(config.cors_origins),
+            allow_credentials=False,
+            allow_headers=["Authorization", "Content-Type", "If-Match"],
+            allow_methods=["GET", "POST", "PATCH"],
+        )
+        if config.cors_origins
+        else None,
+        request_max_body_size=config.max_body_bytes,
+        lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(
+            title="SM2 Dispatch API",
+            version="1.0.0",
+            path="/schema",
+            description="Dealership texts in, ranked jobs, dispatched technicians, invoices out.",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                }
+            ),
+        ),
+        debug=False,
+    )

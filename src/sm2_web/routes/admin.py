@@ -1,0 +1,180 @@
+"""Admin reference data: GET/POST /api/<kind>, GET/PATCH /api/<kind>/{id}, and the inbox.
+
+No ``from __future__ import annotations`` here: the handlers are built per kind, and Litestar
+reads their real annotations to validate bodies and write the OpenAPI document.
+"""
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Router, get, patch, post
+from litestar.di import Provide
+
+from sm2_core.domain.enums import Language, Role, TechnicianStatus, Urgency
+from sm2_core.domain.records import Actor
+from sm2_core.services import Services
+from sm2_web import schemas as s
+from sm2_web.auth import admin_actor
+
+
+def _zone(d: dict[str, Any]) -> dict[str, Any]:
+    return d
+
+
+def _service(d: dict[str, Any]) -> dict[str, Any]:
+    return {**d, "code": d["code"].upper()} if "code" in d else d
+
+
+def _dealership(d: dict[str, Any]) -> dict[str, Any]:
+    return {**d, "language": Language(d["language"])} if "language" in d else d
+
+
+def _technician(d: dict[str, Any]) -> dict[str, Any]:
+    out = dict(d)
+    if "skills" in out:
+        out["skills"] = frozenset(code.upper() for code in out["skills"])
+    if "status" in out:
+        out["status"] = TechnicianStatus(out["status"])
+    return out
+
+
+def _rule(d: dict[str, Any]) -> dict[str, Any]:
+    out = dict(d)
+    if out.get("target_urgency") is not None:
+        out["target_urgency"] = Urgency(out["target_urgency"])
+    if out.get("service_code") is not None:
+        out["service_code"] = out["service_code"].upper()
+    return out
+
+
+def _resource(
+    kind: str,
+    model_in: Any,
+    model_patch: Any,
+    model_out: Any,
+    fields: Callable[[dict[str, Any]], dict[str, Any]],
+) -> type[Controller]:
+    page = type(
+        f"{model_out.__name__}Page",
+        (msgspec.Struct,),
+        {
+            "__annotations__": {"items": list[model_out], "next_cursor": str | None},
+            "next_cursor": None,
+        },
+    )
+    singular = kind[:-1].capitalize()
+
+    async def list_items(
+        self: Any, services: Services, actor: Actor, include_inactive: bool = False
+    ) -> Any:
+        items = await services.admin.all(kind, include_inactive=include_inactive)
+        return page(items=[s.entity_out(i) for i in items])
+
+    async def create_item(self: Any, services: Services, actor: Actor, data: Any) -> Any:
+        return s.entity_out(await services.admin.create(kind, fields(s.present(data)), actor=actor))
+
+    async def get_item(self: Any, services: Services, actor: Actor, item_id: UUID) -> Any:
+        return s.entity_out(await services.admin.get(kind, item_id))
+
+    async def update_item(
+        self: Any, services: Services, actor: Actor, item_id: UUID, data: Any
+    ) -> Any:
+        changes = fields(s.present(data))
+        return s.entity_out(await services.admin.update(kind, item_id, changes, actor=actor))
+
+    list_items.__annotations__["return"] = page
+    create_item.__annotations__.update(data=model_in, **{"return": model_out})
+    get_item.__annotations__["return"] = model_out
+    update_item.__annotations__.update(data=model_patch, **{"return": model_out})
+    handlers = [
+        get("/", operation_id=f"list{singular}s", summary=f"All {kind}")(list_items),
+        post("/", operation_id=f"create{singular}")(create_item),
+        get("/{item_id:uuid}", operation_id=f"get{singular}")(get_item),
+        patch(
+            "/{item_id:uuid}",
+            operation_id=f"update{singular}",
+            summary="Change the fields sent; is_active=false deactivates",
+        )(update_item),
+    ]
+    return type(
+        f"{singular}Controller",
+        (Controller,),
+        {
+            "path": f"/api/{kind}",
+            "tags": ["admin"],
+            "security": [{"bearer": []}],
+            "dependencies": {"actor": Provide(admin_actor)},
+            **{h.handler_name or str(i): h for i, h in enumerate(handlers)},
+        },
+    )
+
+
+RESOURCES = [
+    _resource("zones", s.ZoneIn, s.ZonePatch, s.ZoneOut, _zone),
+    _resource("services", s.ServiceIn, s.ServicePatch, s.ServiceOut, _service),
+    _resource("dealerships", s.DealershipIn, s.DealershipPatch, s.DealershipOut, _dealership),
+    _resource("technicians", s.TechnicianIn, s.TechnicianPatch, s.TechnicianOut, _technician),
+    _resource("rules", s.RuleIn, s.RulePatch, s.RuleOut, _rule),
+]
+
+
+class UserController(Controller):
+    path = "/api/users"
+    tags = ["admin"]
+    security = [{"bearer": []}]
+    dependencies = {"actor": Provide(admin_actor)}
+
+    @get("/", operation_id="listUsers")
+    async def list_users(self, services: Services, actor: Actor) -> s.UserPage:
+        users = await services.admin.users()
+        return s.UserPage(items=[s.entity_out(u) for u in users])
+
+    @post("/", operation_id="createUser")
+    async def create_user(self, services: Services, actor: Actor, data: s.UserIn) -> s.UserOut:
+        user = await services.admin.create_user(
+            username=data.username,
+            role=Role(data.role),
+            password=data.password,
+            actor=actor,
+            technician_id=data.technician_id,
+        )
+        return s.entity_out(user)  # type: ignore[no-any-return]
+
+    @get("/{user_id:uuid}", operation_id="getUser")
+    async def get_user(self, services: Services, actor: Actor, user_id: UUID) -> s.UserOut:
+        return s.entity_out(await services.admin.get_user(user_id))  # type: ignore[no-any-return]
+
+    @patch(
+        "/{user_id:uuid}",
+        operation_id="updateUser",
+        summary="Reset the password or (de)activate the login",
+    )
+    async def update_user(
+        self, services: Services, actor: Actor, user_id: UUID, data: s.UserPatch
+    ) -> s.UserOut:
+        fields = s.present(data)
+        user = await services.admin.update_user(
+            user_id,
+            actor=actor,
+            password=fields.get("password"),
+            is_active=fields.get("is_active"),
+        )
+        return s.entity_out(user)  # type: ignore[no-any-return]
+
+
+class InboxController(Controller):
+    path = "/api/inbox"
+    tags = ["admin"]
+    security = [{"bearer": []}]
+    dependencies = {"actor": Provide(admin_actor)}
+
+    @get("/", operation_id="inbox", summary="Texts that made no job: unknown sender, no work")
+    async def inbox(self, services: Services, actor: Actor, limit: int = 100) -> s.MessagePage:
+        messages = await services.intake.inbox(limit=max(1, min(limit, 500)))
+        return s.MessagePage(items=[s.message_out(m) for m in messages])
+
+
+def admin_router() -> Router:
+    return Router(path="/", route_handlers=[*RESOURCES, UserController, InboxController])

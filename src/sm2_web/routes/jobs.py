@@ -1,0 +1,172 @@
+"""Admin job endpoints: the board, a job's detail, edits and the lifecycle steps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, get, patch, post
+from litestar.di import Provide
+from litestar.params import Parameter
+from msgspec import UNSET
+
+from sm2_core.domain.enums import InvoiceState, JobStatus, Urgency
+from sm2_core.domain.records import Actor
+from sm2_core.errors import InvalidInput
+from sm2_core.ports import JobFilter
+from sm2_core.services import Services
+from sm2_core.services.dispatch import UNCHANGED
+from sm2_web.auth import admin_actor
+from sm2_web.schemas import (
+    CancelIn,
+    JobDetailOut,
+    JobOut,
+    JobPage,
+    JobPatch,
+    SuggestionOut,
+    job_detail_out,
+    job_out,
+)
+
+
+def _enum(kind: type[Any], value: str | None, name: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return kind(value.upper())
+    except ValueError:
+        allowed = ", ".join(m.value for m in kind)
+        raise InvalidInput(
+            f"{name} must be one of {allowed}", fields={name: "unknown value"}
+        ) from None
+
+
+def _if_match(header: str | None, body_version: int | None) -> int:
+    """The version the client edited: ``If-Match: 3`` (or ``"3"``, ``W/"3"``) or ``version``."""
+    if header is not None:
+        raw = header.strip().removeprefix("W/").strip('"')
+        try:
+            return int(raw)
+        except ValueError:
+            raise InvalidInput(
+                "If-Match must be the job's version", fields={"If-Match": "not a version"}
+            ) from None
+    if body_version is not None:
+        return body_version
+    raise InvalidInput(
+        "send the job's version in If-Match or in the body", fields={"version": "required"}
+    )
+
+
+class JobController(Controller):
+    path = "/api/jobs"
+    tags = ["jobs"]
+    dependencies = {"actor": Provide(admin_actor)}
+    security = [{"bearer": []}]
+
+    @get("/", operation_id="listJobs", summary="The board: jobs by urgency, score, then age")
+    async def list_jobs(
+        self,
+        services: Services,
+        actor: Actor,
+        status: str | None = None,
+        dealership: UUID | None = None,
+        urgency: str | None = None,
+        technician: UUID | None = None,
+        vin: str | None = None,
+        q: str | None = None,
+        invoice_state: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        cursor: str | None = None,
+    ) -> JobPage:
+        query = JobFilter(
+            status=_enum(JobStatus, status, "status"),
+            dealership_id=dealership,
+            urgency=_enum(Urgency, urgency, "urgency"),
+            tech_id=technician,
+            vin=vin.strip() if vin else None,
+            text=q.strip() if q else None,
+            invoice_state=_enum(InvoiceState, invoice_state, "invoice_state"),
+            created_after=created_after,
+            created_before=created_before,
+        )
+        page = await services.dispatch.list_jobs(query, limit=limit, cursor=cursor)
+        return JobPage(items=[job_out(j) for j in page.items], next_cursor=page.next_cursor)
+
+    @get("/{job_id:uuid}", operation_id="getJob", summary="A job with its audit timeline")
+    async def get_job(self, services: Services, actor: Actor, job_id: UUID) -> JobDetailOut:
+        detail = await services.dispatch.detail(job_id)
+        return job_detail_out(detail.job, detail.timeline)
+
+    @patch(
+        "/{job_id:uuid}",
+        operation_id="updateJob",
+        summary="Assign (tech_id), unassign (tech_id null) or edit; needs the version",
+    )
+    async def update_job(
+        self,
+        services: Services,
+        actor: Actor,
+        job_id: UUID,
+        data: JobPatch,
+        if_match: Annotated[str | None, Parameter(header="If-Match")] = None,
+    ) -> JobOut:
+        version = _if_match(if_match, None if data.version is UNSET else data.version)
+        job = await services.dispatch.update(
+            job_id,
+            actor=actor,
+            expected_version=version,
+            tech_id=UNCHANGED if data.tech_id is UNSET else data.tech_id,
+            vehicle=None if data.vehicle_data is UNSET else data.vehicle_data.to_domain(),
+            service_code=None if data.service_code is UNSET else data.service_code.upper(),
+            urgency=None if data.urgency is UNSET else Urgency(data.urgency),
+        )
+        return job_out(job)
+
+    @post(
+        "/{job_id:uuid}/verify",
+        operation_id="verifyJob",
+        status_code=200,
+        summary="Clear the manual-review hold",
+    )
+    async def verify(self, services: Services, actor: Actor, job_id: UUID) -> JobOut:
+        return job_out(await services.dispatch.verify(job_id, actor=actor))
+
+    @post("/{job_id:uuid}/cancel", operation_id="cancelJob", status_code=200)
+    async def cancel(
+        self, services: Services, actor: Actor, job_id: UUID, data: CancelIn
+    ) -> JobOut:
+        return job_out(await services.dispatch.cancel(job_id, data.reason, actor=actor))
+
+    @post(
+        "/{job_id:uuid}/approve",
+        operation_id="approveJob",
+        status_code=200,
+        summary="Approve a COMPLETED job and queue its invoice (retries a FAILED one)",
+    )
+    async def approve(self, services: Services, actor: Actor, job_id: UUID) -> JobOut:
+        return job_out(await services.billing.approve(job_id, actor=actor))
+
+    @get(
+        "/{job_id:uuid}/suggestions",
+        operation_id="suggestTechnicians",
+        summary="Technicians fit for the job, best first",
+    )
+    async def suggestions(
+        self, services: Services, actor: Actor, job_id: UUID
+    ) -> list[SuggestionOut]:
+        found = await services.dispatch.suggestions(job_id)
+        return [
+            SuggestionOut(
+                s.technician.id,
+                s.technician.name,
+                s.technician.status.value,
+                s.technician.zone_id,
+                s.distance_km,
+                s.load,
+            )
+            for s in found
+        ]

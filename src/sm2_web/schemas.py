@@ -1,0 +1,454 @@
+"""The JSON shapes of the API (msgspec Structs: validated on the way in, documented in OpenAPI)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
+from sm2_core.domain.job import Completion, Job, Vehicle
+from sm2_core.domain.records import AuditEntry, InboundMessage
+from sm2_core.lifecycle import plain
+
+Year = Annotated[int, Meta(ge=1980, le=2100)]
+Text = Annotated[str, Meta(max_length=2000)]
+Name = Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class VehicleData(Struct, kw_only=True):
+    year: Year | None = None
+    make: Annotated[str, Meta(max_length=60)] | None = None
+    model: Annotated[str, Meta(max_length=60)] | None = None
+    vin: Annotated[str, Meta(max_length=40)] | None = None
+    stock_no: Annotated[str, Meta(max_length=40)] | None = None
+
+    def to_domain(self) -> Vehicle:
+        vin = self.vin.strip().upper() if self.vin else None
+        return Vehicle(
+            year=self.year, make=self.make, model=self.model, vin=vin, stock_no=self.stock_no
+        )
+
+
+class PartOut(Struct):
+    name: str
+    quantity: int
+
+
+class CompletionOut(Struct):
+    notes: str
+    labour_minutes: int
+    parts: list[PartOut]
+    completed_at: datetime | None
+
+
+class JobOut(Struct, kw_only=True):
+    id: UUID
+    job_code: str
+    dealership_id: UUID
+    tech_id: UUID | None
+    service_id: UUID | None
+    service_code: str | None
+    vehicle_data: VehicleData
+    urgency: str
+    ranking_score: int
+    applied_rules: list[str]
+    status: str
+    invoice_state: str
+    parsing_confidence: float | None
+    qb_invoice_id: str | None
+    invoice_error: str | None
+    review_reasons: list[str]
+    awaiting_verification: bool
+    verified_by: str | None
+    verified_at: datetime | None
+    zone_id: UUID | None
+    request_text: str
+    cancel_reason: str | None
+    completion: CompletionOut | None
+    approved_by: str | None
+    approved_at: datetime | None
+    source_message_id: UUID | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def _completion(c: Completion | None) -> CompletionOut | None:
+    if c is None:
+        return None
+    return CompletionOut(
+        c.notes, c.labour_minutes, [PartOut(p.name, p.quantity) for p in c.parts], c.completed_at
+    )
+
+
+def job_out(job: Job) -> JobOut:
+    v = job.vehicle
+    return JobOut(
+        id=job.id,
+        job_code=job.job_code,
+        dealership_id=job.dealership_id,
+        tech_id=job.tech_id,
+        service_id=job.service_id,
+        service_code=job.service_code,
+        vehicle_data=VehicleData(
+            year=v.year, make=v.make, model=v.model, vin=v.vin, stock_no=v.stock_no
+        ),
+        urgency=job.urgency.value,
+        ranking_score=job.ranking_score,
+        applied_rules=list(job.applied_rules),
+        status=job.status.value,
+        invoice_state=job.invoice_state.value,
+        parsing_confidence=job.parsing_confidence,
+        qb_invoice_id=job.qb_invoice_id,
+        invoice_error=job.invoice_error,
+        review_reasons=list(job.review_reasons),
+        awaiting_verification=job.awaiting_verification,
+        verified_by=job.verified_by,
+        verified_at=job.verified_at,
+        zone_id=job.zone_id,
+        request_text=job.request_text,
+        cancel_reason=job.cancel_reason,
+        completion=_completion(job.completion),
+        approved_by=job.approved_by,
+        approved_at=job.approved_at,
+        source_message_id=job.source_message_id,
+        version=job.version,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+    )
+
+
+class JobPage(Struct):
+    items: list[JobOut]
+    next_cursor: str | None
+
+
+class AuditOut(Struct):
+    id: UUID
+    action: str
+    actor: str
+    at: datetime
+    old_values: dict[str, Any]
+    new_values: dict[str, Any]
+
+
+def audit_out(entry: AuditEntry) -> AuditOut:
+    return AuditOut(
+        entry.id, entry.action, entry.actor, entry.at, entry.old_values, entry.new_values
+    )
+
+
+class JobDetailOut(JobOut, kw_only=True):
+    audit_timeline: list[AuditOut]
+
+
+def job_detail_out(job: Job, timeline: list[AuditEntry] | tuple[AuditEntry, ...]) -> JobDetailOut:
+    base = msgspec.structs.asdict(job_out(job))
+    return JobDetailOut(**base, audit_timeline=[audit_out(e) for e in timeline])
+
+
+class JobPatch(Struct, kw_only=True, forbid_unknown_fields=True):
+    """Only the fields present change; ``tech_id: null`` unassigns."""
+
+    tech_id: UUID | UnsetType | None = UNSET
+    vehicle_data: VehicleData | UnsetType = UNSET
+    service_code: Annotated[str, Meta(max_length=40)] | UnsetType = UNSET
+    urgency: Annotated[str, Meta(pattern="^(LOW|MEDIUM|HIGH|CRITICAL)$")] | UnsetType = UNSET
+    version: int | UnsetType = UNSET
+
+
+class CancelIn(Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+
+
+class PartIn(Struct, forbid_unknown_fields=True):
+    name: Annotated[str, Meta(min_length=1, max_length=120)]
+    quantity: Annotated[int, Meta(ge=1, le=1000)] = 1
+
+
+class CompleteIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    notes: Text = ""
+    labour_minutes: Annotated[int, Meta(ge=0, le=24 * 60)]
+    parts: list[PartIn] = []
+
+
+class SuggestionOut(Struct):
+    technician_id: UUID
+    name: str
+    status: str
+    zone_id: UUID | None
+    distance_km: float | None
+    load: int
+
+
+class LoginIn(Struct, forbid_unknown_fields=True):
+    username: Annotated[str, Meta(min_length=1, max_length=64)]
+    password: Annotated[str, Meta(min_length=1, max_length=256)]
+
+
+class TokenOut(Struct):
+    access_token: str
+    token_type: str
+    expires_at: datetime
+    role: str
+
+
+class MessageOut(Struct):
+    id: UUID
+    sid: str
+    from_number: str
+    to_number: str
+    body: str
+    received_at: datetime
+    status: str
+    dealership_id: UUID | None
+    job_ids: list[UUID]
+
+
+def message_out(m: InboundMessage) -> MessageOut:
+    return MessageOut(
+        m.id,
+        m.sid,
+        m.from_number,
+        m.to_number,
+        m.body,
+        m.received_at,
+        m.status.value,
+        m.dealership_id,
+        list(m.job_ids),
+    )
+
+
+class MessagePage(Struct):
+    items: list[MessageOut]
+    next_cursor: str | None = None
+
+
+# --- reference data ------------------------------------------------------------------------
+
+
+class ZoneOut(Struct):
+    id: UUID
+    name: str
+    description: str
+    latitude: float
+    longitude: float
+    is_active: bool
+
+
+class ZoneIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    name: Name
+    description: Text = ""
+    latitude: Annotated[float, Meta(ge=-90, le=90)]
+    longitude: Annotated[float, Meta(ge=-180, le=180)]
+    is_active: bool = True
+
+
+class ZonePatch(Struct, forbid_unknown_fields=True, kw_only=True):
+    name: Name | UnsetType = UNSET
+    description: Text | UnsetType = UNSET
+    latitude: Annotated[float, Meta(ge=-90, le=90)] | UnsetType = UNSET
+    longitude: Annotated[float, Meta(ge=-180, le=180)] | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET
+
+
+class ServiceOut(Struct):
+    id: UUID
+    code: str
+    name: str
+    name_fr: str
+    base_price: Decimal
+    requires_approval: bool
+    is_active: bool
+
+
+Code = Annotated[str, Meta(pattern="^[A-Za-z][A-Za-z0-9_]{1,39}$")]
+# msgspec cannot bound a Decimal; the domain refuses negative prices.
+Price = Decimal
+
+
+class ServiceIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    code: Code
+    name: Name
+    name_fr: Name
+    base_price: Price
+    requires_approval: bool = False
+    is_active: bool = True
+
+
+class ServicePatch(Struct, forbid_unknown_fields=True, kw_only=True):
+    name: Name | UnsetType = UNSET
+    name_fr: Name | UnsetType = UNSET
+    base_price: Price | UnsetType = UNSET
+    requires_approval: bool | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET
+
+
+Phone = Annotated[str, Meta(min_length=7, max_length=32)]
+Email = Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)]
+
+
+class DealershipOut(Struct):
+    id: UUID
+    name: str
+    phone: str
+    email: str
+    zone_id: UUID | None
+    is_audit_flagged: bool
+    is_active: bool
+    language: str
+
+
+class DealershipIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    name: Name
+    phone: Phone
+    email: Email
+    zone_id: UUID | None = None
+    is_audit_flagged: bool = False
+    is_active: bool = True
+    language: Annotated[str, Meta(pattern="^(en|fr)$")] = "fr"
+
+
+class DealershipPatch(Struct, forbid_unknown_fields=True, kw_only=True):
+    name: Name | UnsetType = UNSET
+    phone: Phone | UnsetType = UNSET
+    email: Email | UnsetType = UNSET
+    zone_id: UUID | UnsetType | None = UNSET
+    is_audit_flagged: bool | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET
+    language: Annotated[str, Meta(pattern="^(en|fr)$")] | UnsetType = UNSET
+
+
+Status = Annotated[str, Meta(pattern="^(AVAILABLE|BUSY|OFFLINE|ON_LEAVE)$")]
+
+
+class TechnicianOut(Struct):
+    id: UUID
+    name: str
+    phone: str
+    zone_id: UUID | None
+    skills: list[str]
+    status: str
+    is_active: bool
+
+
+class TechnicianIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    name: Name
+    phone: Phone
+    zone_id: UUID | None = None
+    skills: list[Code] = []
+    status: Status = "AVAILABLE"
+    is_active: bool = True
+
+
+class TechnicianPatch(Struct, forbid_unknown_fields=True, kw_only=True):
+    name: Name | UnsetType = UNSET
+    phone: Phone | UnsetType = UNSET
+    zone_id: UUID | UnsetType | None = UNSET
+    skills: list[Code] | UnsetType = UNSET
+    status: Status | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET
+
+
+UrgencyName = Annotated[str, Meta(pattern="^(LOW|MEDIUM|HIGH|CRITICAL)$")]
+
+
+class RuleOut(Struct):
+    id: UUID
+    description: str
+    dealership_id: UUID | None
+    service_code: str | None
+    make: str | None
+    target_urgency: str | None
+    ranking_score: int
+    is_active: bool
+
+
+class RuleIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    description: Name
+    dealership_id: UUID | None = None
+    service_code: Code | None = None
+    make: Annotated[str, Meta(max_length=60)] | None = None
+    target_urgency: UrgencyName | None = None
+    ranking_score: Annotated[int, Meta(ge=-1000, le=1000)] = 0
+    is_active: bool = True
+
+
+class RulePatch(Struct, forbid_unknown_fields=True, kw_only=True):
+    description: Name | UnsetType = UNSET
+    dealership_id: UUID | UnsetType | None = UNSET
+    service_code: Code | UnsetType | None = UNSET
+    make: Annotated[str, Meta(max_length=60)] | UnsetType | None = UNSET
+    target_urgency: UrgencyName | UnsetType | None = UNSET
+    ranking_score: Annotated[int, Meta(ge=-1000, le=1000)] | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET
+
+
+class UserOut(Struct):
+    id: UUID
+    username: str
+    role: str
+    technician_id: UUID | None
+    is_active: bool
+
+
+class UserPage(Struct):
+    items: list[UserOut]
+    next_cursor: str | None = None
+
+
+class UserIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    username: Annotated[str, Meta(min_length=3, max_length=64)]
+    role: Annotated[str, Meta(pattern="^(admin|tech)$")]
+    password: Annotated[str, Meta(min_length=10, max_length=256)]
+    technician_id: UUID | None = None
+
+
+class UserPatch(Struct, forbid_unknown_fields=True, kw_only=True):
+    password: Annotated[str, Meta(min_length=10, max_length=256)] | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET
+
+
+def entity_out(item: Any) -> Any:
+    """Reference entity → its Out struct (the password hash never leaves)."""
+    data = plain(item)
+    if isinstance(item, Zone):
+        return msgspec.convert(data, ZoneOut)
+    if isinstance(item, Service):
+        return ServiceOut(
+            item.id,
+            item.code,
+            item.name,
+            item.name_fr,
+            item.base_price,
+            item.requires_approval,
+            item.is_active,
+        )
+    if isinstance(item, Dealership):
+        return DealershipOut(
+            item.id,
+            item.name,
+            item.phone,
+            item.email,
+            item.zone_id,
+            item.is_audit_flagged,
+            item.is_active,
+            item.language.value,
+        )
+    if isinstance(item, Technician):
+        return msgspec.convert(data, TechnicianOut)
+    if isinstance(item, RankingRule):
+        return msgspec.convert(data, RuleOut)
+    if isinstance(item, User):
+        return UserOut(item.id, item.username, item.role.value, item.technician_id, item.is_active)
+    raise TypeError(f"no output shape for {type(item).__name__}")
+
+
+def present(struct: Struct) -> dict[str, Any]:
+    """The fields a PATCH or POST body actually carries."""
+    return {k: v for k, v in msgspec.structs.asdict(struct).items() if v is not UNSET}
