@@ -37,8 +37,9 @@ def build_services(
     config = config or PolicyConfig()
     admin = AdminService(uow=uow, clock=clock, hasher=hasher)
     return Services(
-        intake=IntakeService(uow=uow, parser=parser, clock=clock, tasks=tasks, sms=sms,
-                             config=config),
+        intake=IntakeService(
+            uow=uow, parser=parser, clock=clock, tasks=tasks, sms=sms, config=config
+        ),
         dispatch=DispatchService(uow=uow, clock=clock, config=config),
         field=FieldService(uow=uow, clock=clock, config=config),
         billing=BillingService(uow=uow, clock=clock, tasks=tasks, accounting=accounting),

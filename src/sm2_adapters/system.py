@@ -1,5 +1,9 @@
-"""The real system, opened from settings: PostgreSQL (server or embedded), the task queue, and
-each integration when configured (a clear refusal when not)."""
+"""The real system, built from settings: PostgreSQL (server or embedded), the task queue, and
+each integration when configured (a clear refusal when not).
+
+Building is synchronous (start or attach to the embedded server, migrate, create closed pools);
+``open()``/``close()`` open the pools in the event loop that will use them.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,11 @@ from psycopg_pool import AsyncConnectionPool
 
 from sm2_adapters.bootstrap import build_services
 from sm2_adapters.clock import SystemClock
-from sm2_adapters.postgres.database import open_database
+from sm2_adapters.postgres.database import make_pool, migrate
+from sm2_adapters.postgres.embedded import resolve_database_url
+from sm2_adapters.postgres.events import PostgresEventFeed
+from sm2_adapters.postgres.health import PostgresHealth
+from sm2_adapters.postgres.ratelimit import PostgresRateLimiter
 from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from sm2_adapters.security import Argon2Hasher
 from sm2_adapters.settings import Settings
@@ -33,6 +41,18 @@ class System:
     task_app: App
     services: Services
     uow: PostgresUnitOfWorkFactory
+    clock: SystemClock
+    limiter: PostgresRateLimiter
+    events: PostgresEventFeed
+    health: PostgresHealth
+
+    async def open(self) -> None:
+        await self.pool.open(wait=True)
+        await self.task_app.open_async()
+
+    async def close(self) -> None:
+        await self.task_app.close_async()
+        await self.pool.close()
 
     async def run_worker(self, *, concurrency: int = 4, wait: bool = True) -> None:
         """Process queued tasks; with ``wait=False`` return once the queue is empty."""
@@ -47,7 +67,8 @@ class System:
 def _parser(settings: Settings) -> MessageParser:
     from sm2_adapters.parsing.offline import OfflineParser
 
-    return OfflineParser()
+    parser: MessageParser = OfflineParser()
+    return parser
 
 
 def _sms(settings: Settings) -> SmsSender:
@@ -58,40 +79,51 @@ def _accounting(settings: Settings) -> AccountingGateway:
     return AccountingNotConfigured()
 
 
+def build_system(
+    settings: Settings, *, apply_migrations: bool = True, pool_size: int = 10
+) -> System:
+    url = resolve_database_url(settings.database_url, settings.data_dir)
+    if apply_migrations:
+        migrate(url)
+        install_schema(url)
+    pool = make_pool(url, max_size=pool_size)
+    ref = ServicesRef()
+    app = build_task_app(url, ref)
+    uow = PostgresUnitOfWorkFactory(pool)
+    clock = SystemClock()
+    ref.services = build_services(
+        uow=uow,
+        clock=clock,
+        parser=_parser(settings),
+        tasks=ProcrastinateQueue(app),
+        sms=_sms(settings),
+        accounting=_accounting(settings),
+        hasher=Argon2Hasher(),
+    )
+    return System(
+        settings=settings,
+        database_url=url,
+        pool=pool,
+        task_app=app,
+        services=ref.services,
+        uow=uow,
+        clock=clock,
+        limiter=PostgresRateLimiter(pool),
+        events=PostgresEventFeed(pool, url),
+        health=PostgresHealth(pool, app, settings),
+    )
+
+
 @asynccontextmanager
 async def open_system(
     settings: Settings, *, apply_migrations: bool = True, pool_size: int = 10
 ) -> AsyncIterator[System]:
-    """Everything a web process, a worker or a CLI command needs, closed on exit."""
-    url, pool = await open_database(
-        settings.database_url,
-        settings.data_dir,
-        apply_migrations=apply_migrations,
-        max_size=pool_size,
+    """Everything a worker or a CLI command needs, closed on exit."""
+    system = await asyncio.to_thread(
+        build_system, settings, apply_migrations=apply_migrations, pool_size=pool_size
     )
+    await system.open()
     try:
-        if apply_migrations:
-            await asyncio.to_thread(install_schema, url)
-        ref = ServicesRef()
-        app = build_task_app(url, ref)
-        async with app.open_async():
-            uow = PostgresUnitOfWorkFactory(pool)
-            ref.services = build_services(
-                uow=uow,
-                clock=SystemClock(),
-                parser=_parser(settings),
-                tasks=ProcrastinateQueue(app),
-                sms=_sms(settings),
-                accounting=_accounting(settings),
-                hasher=Argon2Hasher(),
-            )
-            yield System(
-                settings=settings,
-                database_url=url,
-                pool=pool,
-                task_app=app,
-                services=ref.services,
-                uow=uow,
-            )
+        yield system
     finally:
-        await pool.close()
+        await system.close()

@@ -108,3 +108,51 @@ def _register() -> None:
 
 
 _register()
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Web processes; each runs a task worker too unless --no-worker.",
+)
+@click.option(
+    "--worker/--no-worker",
+    "run_worker",
+    default=True,
+    show_default=True,
+    help="Run a task worker inside each web process.",
+)
+def serve(host: str, port: int, workers: int, run_worker: bool) -> None:
+    """The HTTP app (API, portals, Twilio webhook) plus an in-process task worker."""
+    import os
+
+    import uvicorn
+
+    from sm2_adapters.postgres.database import migrate
+    from sm2_adapters.postgres.embedded import resolve_database_url
+    from sm2_adapters.settings import Settings
+    from sm2_adapters.tasks import install_schema
+    from sm2_web.serve import RUN_WORKER_ENV
+
+    settings = Settings.from_env()
+    # Migrate once here, so the web processes start on a current schema.
+    url = resolve_database_url(settings.database_url, settings.data_dir)
+    migrate(url)
+    install_schema(url)
+    os.environ[RUN_WORKER_ENV] = "1" if run_worker else "0"
+    click.echo(f"SM2 Dispatch on http://{host}:{port} ({workers} process(es))", err=True)
+    uvicorn.run(
+        "sm2_web.serve:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=True,
+        server_header=False,
+    )

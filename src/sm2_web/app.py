@@ -87,7 +87,9 @@ def create_app(
     events_feed: EventFeed,
     health_probe: HealthProbe,
     extra_handlers: list[Any] | None = None,
+    lifespans: list[Any] | None = None,
 ) -> Litestar:
+    """``lifespans`` run around the app's own (e.g. opening the database pools first)."""
     deps = WebDeps(
         services=services,
         config=config,
@@ -130,7 +132,7 @@ def create_app(
         if config.cors_origins
         else None,
         request_max_body_size=config.max_body_bytes,
-        lifespan=[lifespan],
+        lifespan=[*(lifespans or []), lifespan],
         openapi_config=OpenAPIConfig(
             title="SM2 Dispatch API",
             version="1.0.0",

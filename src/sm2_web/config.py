@@ -43,6 +43,8 @@ class WebConfig:
     login_window: timedelta = timedelta(minutes=15)
     heartbeat_seconds: float = 15.0
     max_body_bytes: int = 1_000_000
+    secure_cookies: bool = True
+    """Session cookies only over HTTPS; off for a local http:// set-up."""
 
 
 @attrs.define(kw_only=True)

@@ -139,7 +139,9 @@ class PostgresJobRepository:
     def __init__(self, conn: AsyncConnection[Any]) -> None:
         self._conn = conn
 
-    async def _rows(self, query: sql.Composed | sql.SQL, params: dict[str, Any]) -> list[dict[str, Any]]:
+    async def _rows(
+        self, query: sql.Composed | sql.SQL, params: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         async with self._conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(query, params)
             return await cur.fetchall()

@@ -1,0 +1,72 @@
+"""Health on PostgreSQL: the database, its migrations, the task workers, the integrations."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import psycopg
+from procrastinate import App
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+from sm2_adapters.postgres.migrate import load_migrations
+from sm2_adapters.settings import Settings
+from sm2_adapters.tasks import queue_depth
+
+#: A worker that has not beaten for this long is presumed gone.
+WORKER_STALE_SECONDS = 60
+
+
+class PostgresHealth:
+    def __init__(
+        self, pool: AsyncConnectionPool[AsyncConnection[Any]], app: App, settings: Settings
+    ) -> None:
+        self._pool = pool
+        self._app = app
+        self._settings = settings
+
+    async def check(self) -> dict[str, Any]:
+        integrations = self._integrations()
+        try:
+            async with asyncio.timeout(3):
+                database, migrations, worker = await self._database()
+        except (psycopg.Error, TimeoutError, OSError) as exc:
+            return {
+                "database": {"ok": False, "error": type(exc).__name__},
+                "integrations": integrations,
+            }
+        return {
+            "database": database,
+            "migrations": migrations,
+            "worker": worker,
+            "integrations": integrations,
+        }
+
+    async def _database(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute("SELECT version FROM schema_migrations")
+            applied = {row[0] for row in await cur.fetchall()}
+            cur = await conn.execute(
+                "SELECT count(*) FROM procrastinate_workers"
+                " WHERE last_heartbeat > now() - make_interval(secs => %s)",
+                (WORKER_STALE_SECONDS,),
+            )
+            row = await cur.fetchone()
+        workers = int(row[0]) if row else 0
+        pending = [m.filename for m in load_migrations() if m.version not in applied]
+        depth = await queue_depth(self._app)
+        return (
+            {"ok": True},
+            {"current": not pending, "pending": pending},
+            {"ok": workers > 0, "alive": workers, "queue": depth},
+        )
+
+    def _integrations(self) -> dict[str, Any]:
+        s = self._settings
+        return {
+            "twilio": bool(s.twilio_account_sid and s.twilio_auth_token),
+            "twilio_signature_check": s.twilio_verify,
+            "openai": bool(s.openai_api_key),
+            "quickbooks": bool(s.qbo_client_id and s.qbo_client_secret),
+        }

@@ -1,0 +1,70 @@
+"""The production app: settings from the environment, PostgreSQL, a task worker in-process.
+
+``uvicorn sm2_web.serve:app_from_env --factory`` is what ``sm2 serve`` runs in each process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+
+from sm2_adapters.settings import Settings
+from sm2_adapters.system import System, build_system
+from sm2_web.app import create_app
+from sm2_web.config import WebConfig
+
+log = logging.getLogger("sm2.serve")
+#: Set by ``sm2 serve --no-worker`` for web processes that leave tasks to ``sm2 worker``.
+RUN_WORKER_ENV = "SM2_SERVE_RUN_WORKER"
+
+
+def web_config(settings: Settings) -> WebConfig:
+    if not settings.jwt_secret:
+        log.warning("SM2_JWT_SECRET is not set: using a generated development key")
+    if not settings.twilio_verify:
+        log.warning("SM2_TWILIO_VERIFY=off: inbound webhooks are NOT authenticated (dev only)")
+    return WebConfig(
+        jwt_secret=settings.effective_jwt_secret,
+        public_url=settings.public_url,
+        cors_origins=settings.cors_origins,
+        twilio_auth_token=settings.twilio_auth_token,
+        twilio_verify=settings.twilio_verify,
+        secure_cookies=settings.public_url.startswith("https://"),
+    )
+
+
+def app_for_system(system: System, *, run_worker: bool) -> Litestar:
+    @asynccontextmanager
+    async def running(_: Litestar) -> AsyncIterator[None]:
+        await system.open()
+        worker = asyncio.create_task(system.run_worker()) if run_worker else None
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+            await system.close()
+
+    return create_app(
+        system.services,
+        config=web_config(system.settings),
+        clock=system.clock,
+        limiter=system.limiter,
+        events_feed=system.events,
+        health_probe=system.health,
+        lifespans=[running],
+    )
+
+
+def app_from_env() -> Litestar:
+    settings = Settings.from_env()
+    run_worker = os.environ.get(RUN_WORKER_ENV, "1") != "0"
+    return app_for_system(build_system(settings), run_worker=run_worker)
