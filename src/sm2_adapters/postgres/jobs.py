@@ -16,7 +16,7 @@ from psycopg.types.json import Jsonb
 
 from sm2_adapters.postgres.errors import translated
 from sm2_adapters.postgres.mapping import job_from_row, job_params
-from sm2_core.domain.enums import JobStatus
+from sm2_core.domain.enums import JobStatus, Urgency
 from sm2_core.domain.job import Job
 from sm2_core.errors import InvalidInput, NotFound, StaleVersion
 from sm2_core.ports import JobFilter, Page
@@ -78,6 +78,11 @@ def _params(job: Job) -> dict[str, Any]:
     return params
 
 
+def sort_urgency(urgency: Urgency) -> int:
+    """The generated ``sort_urgency`` column's value: CRITICAL 0 ... LOW 3."""
+    return 3 - urgency.rank
+
+
 def encode_cursor(row: dict[str, Any]) -> str:
     key = [row["sort_urgency"], row["sort_score"], row["created_at"].isoformat(), str(row["id"])]
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
@@ -106,7 +111,8 @@ def _where(query: JobFilter, cursor: str | None) -> tuple[sql.Composable, dict[s
     if query.dealership_id is not None:
         add("dealership_id = %(dealership_id)s", dealership_id=query.dealership_id)
     if query.urgency is not None:
-        add("urgency = %(urgency)s", urgency=query.urgency.value)
+        # On the sort column, so the board index answers it with a seek.
+        add("sort_urgency = %(urgency)s", urgency=sort_urgency(query.urgency))
     if query.tech_id is not None:
         add("tech_id = %(tech_id)s", tech_id=query.tech_id)
     if query.invoice_state is not None:
