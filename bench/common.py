@@ -29,7 +29,7 @@ def database_url() -> str:
 
 def summary(samples_ms: list[float]) -> str:
     ordered = sorted(samples_ms)
-    p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
     return (
         f"median {statistics.median(ordered):7.2f} ms   p99 {p99:7.2f} ms   "
         f"max {ordered[-1]:7.2f} ms   (n={len(ordered)})"

@@ -107,7 +107,8 @@ def pick(url: str) -> dict[str, Any]:
     with psycopg.connect(url) as conn:
         dealer = conn.execute("SELECT dealership_id FROM jobs LIMIT 1").fetchone()
         tech = conn.execute("SELECT tech_id FROM jobs WHERE tech_id IS NOT NULL LIMIT 1").fetchone()
-    assert dealer and tech
+    assert dealer is not None
+    assert tech is not None
     return {"dealer": dealer[0], "tech": tech[0]}
 
 
