@@ -102,8 +102,22 @@ def worker(concurrency: int) -> None:
 
 def _register() -> None:
     from sm2_cli.data import db, export, import_, seed, users
+    from sm2_cli.jobs import inbox, invoices, jobs
+    from sm2_cli.reference import REFERENCE_GROUPS
+    from sm2_cli.sms import sms
 
-    for command in (db, seed, users, import_, export):
+    for command in (
+        db,
+        seed,
+        users,
+        import_,
+        export,
+        jobs,
+        inbox,
+        invoices,
+        sms,
+        *REFERENCE_GROUPS,
+    ):
         cli.add_command(command)
 
 

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
+from datetime import UTC
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 from uuid import UUID
 
@@ -75,7 +76,7 @@ class MemoryRepository(Generic[T]):
 
     async def all(self, *, include_inactive: bool = False) -> list[T]:
         rows = [r for r in self._rows.values() if include_inactive or getattr(r, "is_active", True)]
-        return sorted(rows, key=lambda r: str(getattr(r, self._order)).casefold())
+        return sorted(rows, key=lambda r: (str(getattr(r, self._order)).casefold(), str(r.id)))
 
     async def _find(self, column: str, value: str) -> T | None:
         wanted = value.casefold()
@@ -97,8 +98,12 @@ class MemoryRepository(Generic[T]):
 
 
 def _sort_key(job: Job) -> tuple[int, int, str, str]:
-    """Urgency and score highest first, then oldest first; the id breaks ties."""
-    return (-job.urgency.rank, -job.ranking_score, job.created_at.isoformat(), str(job.id))
+    """Urgency and score highest first, then oldest first; the id breaks ties.
+
+    Times are compared as UTC instants (the text of one fixed offset sorts like the instant).
+    """
+    at = job.created_at.astimezone(UTC).isoformat()
+    return (-job.urgency.rank, -job.ranking_score, at, str(job.id))
 
 
 def encode_cursor(key: tuple[int, int, str, str]) -> str:
@@ -162,6 +167,8 @@ class MemoryJobRepository:
         return saved
 
     async def search(self, query: JobFilter, *, limit: int, cursor: str | None = None) -> Page[Job]:
+        if limit < 1:
+            raise InvalidInput("limit must be at least 1", fields={"limit": "< 1"})
         after = decode_cursor(cursor) if cursor else None
         rows = sorted((j for j in self._t.jobs.values() if _matches(j, query)), key=_sort_key)
         if after is not None:
@@ -182,6 +189,10 @@ class MemoryJobRepository:
         ]
         return sorted(rows, key=_sort_key)
 
+    async def by_code(self, job_code: str) -> Job | None:
+        wanted = job_code.strip().upper()
+        return next((j for j in self._t.jobs.values() if j.job_code == wanted), None)
+
     async def next_code(self, year: int) -> str:
         number = self._t.job_counters.get(year, 0) + 1
         self._t.job_counters[year] = number
@@ -199,6 +210,8 @@ class MemoryAuditRepository:
         self._t = tables
 
     async def add(self, entry: AuditEntry) -> None:
+        if any(e.id == entry.id for e in self._t.audit):
+            raise AlreadyExists(f"audit entry {entry.id} already exists")
         self._t.audit.append(entry)
 
     async def for_subject(self, subject: str, subject_id: UUID) -> list[AuditEntry]:
@@ -217,6 +230,8 @@ class MemoryMessageRepository:
         existing = next((m for m in self._t.messages.values() if m.sid == message.sid), None)
         if existing is not None:
             return existing, False
+        if message.id in self._t.messages:
+            raise AlreadyExists(f"message {message.id} already exists")
         self._t.messages[message.id] = message
         return message, True
 
@@ -240,6 +255,8 @@ class MemoryOutboxRepository:
         self._t = tables
 
     async def add(self, sms: OutboundSms) -> None:
+        if sms.id in self._t.outbox:
+            raise AlreadyExists(f"outbound SMS {sms.id} already exists")
         self._t.outbox[sms.id] = sms
 
     async def update(self, sms: OutboundSms) -> None:

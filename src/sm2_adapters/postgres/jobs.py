@@ -49,6 +49,7 @@ _COLUMNS = (
     "invoice_error",
     "version",
     "created_at",
+    "updated_at",
 )
 _JSON = frozenset({"vehicle_data", "completion"})
 _SORT = "sort_urgency, sort_score, created_at, id"
@@ -175,6 +176,8 @@ class PostgresJobRepository:
         raise StaleVersion("job", job.id, expected=job.version, actual=current[0]["version"])
 
     async def search(self, query: JobFilter, *, limit: int, cursor: str | None = None) -> Page[Job]:
+        if limit < 1:
+            raise InvalidInput("limit must be at least 1", fields={"limit": "< 1"})
         where, params = _where(query, cursor)
         statement = sql.SQL("SELECT * FROM jobs{} ORDER BY " + _SORT + " LIMIT %(limit)s").format(
             where
@@ -194,6 +197,13 @@ class PostgresJobRepository:
             params["statuses"] = [s.value for s in statuses]
         rows = await self._rows(sql.SQL(query + " ORDER BY " + _SORT), params)
         return [job_from_row(r) for r in rows]
+
+    async def by_code(self, job_code: str) -> Job | None:
+        rows = await self._rows(
+            sql.SQL("SELECT * FROM jobs WHERE job_code = %(code)s"),
+            {"code": job_code.strip().upper()},
+        )
+        return job_from_row(rows[0]) if rows else None
 
     async def next_code(self, year: int) -> str:
         cur = await self._conn.execute("SELECT sm2_next_job_number(%s)", (year,))

@@ -26,6 +26,10 @@ class PostgresAuditRepository:
         self._conn = conn
 
     async def add(self, entry: AuditEntry) -> None:
+        async with translated("audit entry"):
+            await self._insert(entry)
+
+    async def _insert(self, entry: AuditEntry) -> None:
         await self._conn.execute(
             "INSERT INTO audit_logs (id, subject, subject_id, job_id, action, actor, at,"
             " old_values, new_values) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -90,19 +94,23 @@ class PostgresMessageRepository:
 
     async def add(self, message: InboundMessage) -> tuple[InboundMessage, bool]:
         # ON CONFLICT makes a repeated delivery a no-op even when two arrive at once.
-        rows = await _fetch(
-            self._conn,
-            f"INSERT INTO inbound_messages ({', '.join(_MESSAGE_COLUMNS)}) VALUES "
-            f"({', '.join(['%s'] * len(_MESSAGE_COLUMNS))}) ON CONFLICT (sid) DO NOTHING "
-            "RETURNING *",
-            _message_params(message),
-        )
+        async with translated("message"):
+            rows = await self._insert(message)
         if rows:
             return to_entity(rows[0], InboundMessage), True
         existing = await _fetch(
             self._conn, "SELECT * FROM inbound_messages WHERE sid = %s", (message.sid,)
         )
         return to_entity(existing[0], InboundMessage), False
+
+    async def _insert(self, message: InboundMessage) -> list[dict[str, Any]]:
+        return await _fetch(
+            self._conn,
+            f"INSERT INTO inbound_messages ({', '.join(_MESSAGE_COLUMNS)}) VALUES "
+            f"({', '.join(['%s'] * len(_MESSAGE_COLUMNS))}) ON CONFLICT (sid) DO NOTHING "
+            "RETURNING *",
+            _message_params(message),
+        )
 
     async def get(self, message_id: UUID, *, for_update: bool = False) -> InboundMessage:
         lock = " FOR UPDATE" if for_update else ""
@@ -138,6 +146,10 @@ class PostgresOutboxRepository:
         self._conn = conn
 
     async def add(self, sms: OutboundSms) -> None:
+        async with translated("outbound SMS"):
+            await self._insert(sms)
+
+    async def _insert(self, sms: OutboundSms) -> None:
         await self._conn.execute(
             "INSERT INTO outbound_sms (id, to_number, body, status, provider_sid, error, job_id,"
             " created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",

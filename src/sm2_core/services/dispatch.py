@@ -57,6 +57,17 @@ class DispatchService:
         async with self.uow() as uow:
             return await uow.jobs.count_by_status()
 
+    async def resolve(self, reference: str) -> Job:
+        """A job by its id or its code (``SM2-2026-014``), as people type them."""
+        async with self.uow() as uow:
+            try:
+                return await uow.jobs.get(UUID(reference))
+            except ValueError:
+                found = await uow.jobs.by_code(reference)
+        if found is None:
+            raise NotFound("job", reference)
+        return found
+
     async def detail(self, job_id: UUID) -> JobDetail:
         async with self.uow() as uow:
             job = await uow.jobs.get(job_id)

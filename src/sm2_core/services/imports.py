@@ -146,6 +146,20 @@ class ImportService:
                 progress(n)
         return ImportReport(kind=kind, **counts)
 
+    async def edit_row(
+        self, kind: str, item_id: Any, row: Mapping[str, str], *, actor: Actor
+    ) -> Any:
+        """Change one record from a row of its CSV format (names resolved as on import)."""
+        if kind not in COLUMNS:
+            raise InvalidInput(f"unknown kind {kind!r}; one of {', '.join(COLUMNS)}")
+        async with self.uow() as uow:
+            lookups = await _Lookups.load(uow)
+        try:
+            fields = lookups.typed(kind, row)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        return await self.admin.update(kind, item_id, fields, actor=actor)
+
     async def export_rows(self, kind: str) -> list[dict[str, str]]:
         """Every record of ``kind`` (inactive ones too) as rows ``import_rows`` reads back."""
         if kind not in COLUMNS:

@@ -1,0 +1,79 @@
+"""Service words → catalog codes, and the urgency the words ask for."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+import attrs
+
+from sm2_adapters.parsing import vocab_words
+from sm2_adapters.parsing.catalog import ServiceCatalog, phrase_table
+from sm2_adapters.parsing.text import Token, find_phrases
+from sm2_core.domain.enums import Urgency
+
+
+@attrs.frozen
+class ServiceMention:
+    start: int
+    first: int
+    last: int
+    """Token indexes covered, to drop the mention if those words turn out to name a model."""
+    code: str
+    strong: bool
+    fuzzy: bool
+
+
+def _spelled(cat: ServiceCatalog, norm: str) -> tuple[str, bool]:
+    """The vocabulary word a token stands for, and whether that took a typo correction."""
+    if norm in cat.vocabulary or norm.isdigit():
+        return norm, False
+    if norm[:1] in "dl" and norm[1:] in cat.vocabulary:
+        return norm[1:], False  # elision typed without its apostrophe: "dhuile", "lhuile"
+    if len(norm) >= 5 and norm not in vocab_words.COMMON_WORDS:
+        corrected = cat.fuzzy.correct(norm)
+        if corrected is not None:
+            return corrected, True
+    return norm, False
+
+
+def find_services(
+    cat: ServiceCatalog, tokens: Sequence[Token], known: Collection[str] | None
+) -> list[ServiceMention]:
+    kept = [t for t in tokens if t.norm not in vocab_words.FILLER_WORDS]
+    spelled = [_spelled(cat, t.norm) for t in kept]
+    found = []
+    for i, n, term in find_phrases([s[0] for s in spelled], cat.phrases, cat.max_len):
+        if known is not None and term.code not in known:
+            continue
+        span = kept[i : i + n]
+        fuzzy = any(s[1] for s in spelled[i : i + n])
+        found.append(
+            ServiceMention(
+                span[0].start, span[0].index, span[-1].index, term.code, term.strong, fuzzy
+            )
+        )
+    return found
+
+
+def choose_service(mentions: Sequence[ServiceMention]) -> ServiceMention | None:
+    """Strong words beat hints; DIAGNOSTIC yields to any other service; then the first one."""
+    if not mentions:
+        return None
+    return min(mentions, key=lambda m: (not m.strong, m.code == "DIAGNOSTIC", m.start))
+
+
+def urgency_of(tokens: Sequence[Token]) -> tuple[Urgency, tuple[str, ...]]:
+    """The urgency the words ask for, and the words that said it."""
+    norms = [t.norm for t in tokens]
+    low = find_phrases(norms, phrase_table(vocab_words.URGENCY_LOW), 6)
+    for i, n, _ in low:
+        norms[i : i + n] = [""] * n  # "no rush" must not also read as "rush"
+    critical = find_phrases(norms, phrase_table(vocab_words.URGENCY_CRITICAL), 6)
+    high = find_phrases(norms, phrase_table(vocab_words.URGENCY_HIGH), 6)
+    if critical:
+        return Urgency.CRITICAL, tuple(p for *_, p in critical)
+    if high:
+        return Urgency.HIGH, tuple(p for *_, p in high)
+    if low:
+        return Urgency.LOW, tuple(p for *_, p in low)
+    return Urgency.MEDIUM, ()

@@ -1,0 +1,274 @@
+"""Running the board from a terminal: jobs, the inbox, invoices."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import click
+
+from sm2_cli.data import CLI_ADMIN, with_system
+from sm2_cli.output import job_dict, print_jobs, print_timeline
+from sm2_core.domain.enums import InvoiceState, JobStatus, Urgency
+from sm2_core.domain.job import Job
+from sm2_core.ports import JobFilter
+
+if TYPE_CHECKING:
+    from sm2_adapters.system import System
+
+
+def _choice(kind: type[Any]) -> click.Choice[str]:
+    return click.Choice([m.value for m in kind], case_sensitive=False)
+
+
+@click.group()
+def jobs() -> None:
+    """List, show and move jobs through their lifecycle."""
+
+
+@jobs.command("list")
+@click.option("--status", type=_choice(JobStatus))
+@click.option("--dealership", help="Dealership id or phone.")
+@click.option("--urgency", type=_choice(Urgency))
+@click.option("--technician", help="Technician id or phone.")
+@click.option("--vin")
+@click.option("-q", "text", help="Free text: code, VIN, stock number, model, words.")
+@click.option("--invoice-state", type=_choice(InvoiceState))
+@click.option("--created-after", type=click.DateTime())
+@click.option("--created-before", type=click.DateTime())
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 200))
+@click.option("--cursor", help="next_cursor of the previous page.")
+@click.option("--json", "as_json", is_flag=True)
+def list_jobs(
+    status: str | None,
+    dealership: str | None,
+    urgency: str | None,
+    technician: str | None,
+    vin: str | None,
+    text: str | None,
+    invoice_state: str | None,
+    created_after: datetime | None,
+    created_before: datetime | None,
+    limit: int,
+    cursor: str | None,
+    as_json: bool,
+) -> None:
+    """The board: most urgent, highest score, oldest first."""
+
+    async def work(system: System) -> None:
+        query = JobFilter(
+            status=JobStatus(status.upper()) if status else None,
+            dealership_id=await _dealership_id(system, dealership),
+            urgency=Urgency(urgency.upper()) if urgency else None,
+            tech_id=await _technician_id(system, technician),
+            vin=vin,
+            text=text,
+            invoice_state=InvoiceState(invoice_state.upper()) if invoice_state else None,
+            created_after=created_after,
+            created_before=created_before,
+        )
+        page = await system.services.dispatch.list_jobs(query, limit=limit, cursor=cursor)
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {"items": [job_dict(j) for j in page.items], "next_cursor": page.next_cursor},
+                    ensure_ascii=False,
+                )
+            )
+            return
+        print_jobs(list(page.items))
+        if page.next_cursor:
+            click.echo(f"more: --cursor {page.next_cursor}")
+
+    with_system(work)
+
+
+async def _dealership_id(system: System, ref: str | None) -> UUID | None:
+    if ref is None:
+        return None
+    try:
+        return UUID(ref)
+    except ValueError:
+        from sm2_core.domain.phone import normalize_phone
+        from sm2_core.errors import NotFound
+
+        async with system.uow() as uow:
+            found = await uow.dealerships.by_phone(normalize_phone(ref))
+        if found is None:
+            raise NotFound("dealership", ref) from None
+        return found.id
+
+
+async def _technician_id(system: System, ref: str | None) -> UUID | None:
+    if ref is None:
+        return None
+    try:
+        return UUID(ref)
+    except ValueError:
+        from sm2_core.domain.phone import normalize_phone
+        from sm2_core.errors import NotFound
+
+        async with system.uow() as uow:
+            found = await uow.technicians.by_phone(normalize_phone(ref))
+        if found is None:
+            raise NotFound("technician", ref) from None
+        return found.id
+
+
+@jobs.command("show")
+@click.argument("job")
+@click.option("--json", "as_json", is_flag=True)
+def show(job: str, as_json: bool) -> None:
+    """One job (by code or id) with its audit timeline."""
+
+    async def work(system: System) -> None:
+        found = await system.services.dispatch.resolve(job)
+        detail = await system.services.dispatch.detail(found.id)
+        if as_json:
+            data = job_dict(detail.job)
+            data["audit_timeline"] = [
+                {
+                    "action": e.action,
+                    "actor": e.actor,
+                    "at": e.at.isoformat(),
+                    "old_values": e.old_values,
+                    "new_values": e.new_values,
+                }
+                for e in detail.timeline
+            ]
+            click.echo(json.dumps(data, ensure_ascii=False))
+            return
+        print_jobs([detail.job])
+        if detail.job.review_reasons:
+            click.echo("review: " + "; ".join(detail.job.review_reasons))
+        print_timeline(list(detail.timeline))
+
+    with_system(work)
+
+
+Step = Callable[..., Awaitable[Job]]
+
+
+def _step(name: str, help_text: str) -> Callable[[Step], click.Command]:
+    """A lifecycle command: JOB [--version V], printing the job after the step."""
+
+    def decorate(run: Step) -> click.Command:
+        @jobs.command(name, help=help_text)
+        @click.argument("job")
+        @click.option("--version", "version", type=int, help="Refuse if the job changed since.")
+        @click.option("--json", "as_json", is_flag=True)
+        def command(job: str, version: int | None, as_json: bool, **extra: Any) -> None:
+            async def work(system: System) -> Job:
+                found = await system.services.dispatch.resolve(job)
+                result: Job = await run(system, found, version, **extra)
+                return result
+
+            done = with_system(work)
+            click.echo(
+                json.dumps(job_dict(done), ensure_ascii=False)
+                if as_json
+                else f"{done.job_code}: {done.status.value}, version {done.version}"
+            )
+
+        return command
+
+    return decorate
+
+
+@click.argument("technician")
+@_step("assign", "Assign JOB to TECHNICIAN (id or phone): PENDING → SCHEDULED.")
+async def _assign(system: System, job: Job, version: int | None, technician: str) -> Job:
+    tech_id = await _technician_id(system, technician)
+    assert tech_id is not None
+    return await system.services.dispatch.assign(
+        job.id, tech_id, actor=CLI_ADMIN, expected_version=version
+    )
+
+
+@_step("unassign", "Give JOB back to the board: SCHEDULED → PENDING.")
+async def _unassign(system: System, job: Job, version: int | None) -> Job:
+    return await system.services.dispatch.unassign(
+        job.id, actor=CLI_ADMIN, expected_version=version
+    )
+
+
+@_step("verify", "Clear JOB's manual-review hold.")
+async def _verify(system: System, job: Job, version: int | None) -> Job:
+    return await system.services.dispatch.verify(job.id, actor=CLI_ADMIN, expected_version=version)
+
+
+@click.option("--reason", required=True, help="Why the job is cancelled.")
+@_step("cancel", "Cancel JOB with a reason.")
+async def _cancel(system: System, job: Job, version: int | None, reason: str) -> Job:
+    return await system.services.dispatch.cancel(
+        job.id, reason, actor=CLI_ADMIN, expected_version=version
+    )
+
+
+@_step("approve", "Approve a COMPLETED JOB and queue its QuickBooks invoice.")
+async def _approve(system: System, job: Job, version: int | None) -> Job:
+    return await system.services.billing.approve(job.id, actor=CLI_ADMIN, expected_version=version)
+
+
+@click.group()
+def invoices() -> None:
+    """QuickBooks invoices of approved jobs."""
+
+
+@invoices.command("retry")
+@click.argument("job", required=False)
+@click.option("--all-failed", is_flag=True, help="Retry every job whose invoice FAILED.")
+def retry(job: str | None, all_failed: bool) -> None:
+    """Queue the invoice of JOB (or of every FAILED one) again."""
+    if (job is None) == (not all_failed):
+        raise click.UsageError("give a JOB or --all-failed")
+
+    async def work(system: System) -> list[Job]:
+        if job is not None:
+            targets = [await system.services.dispatch.resolve(job)]
+        else:
+            page = await system.services.dispatch.list_jobs(
+                JobFilter(invoice_state=InvoiceState.FAILED), limit=200
+            )
+            targets = list(page.items)
+        return [await system.services.billing.retry(t.id, actor=CLI_ADMIN) for t in targets]
+
+    for done in with_system(work):
+        click.echo(f"{done.job_code}: invoice queued again")
+
+
+@click.command()
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+@click.option("--json", "as_json", is_flag=True)
+def inbox(limit: int, as_json: bool) -> None:
+    """Texts that made no job: unknown senders and messages asking for nothing."""
+
+    async def work(system: System) -> list[Any]:
+        return await system.services.intake.inbox(limit=limit)
+
+    messages = with_system(work)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": str(m.id),
+                        "from": m.from_number,
+                        "body": m.body,
+                        "status": m.status.value,
+                        "received_at": m.received_at.isoformat(),
+                    }
+                    for m in messages
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return
+    for m in messages:
+        click.echo(
+            f"{m.received_at:%Y-%m-%d %H:%M}  {m.status.value:<9}  {m.from_number:<13}  "
+            f"{m.body[:70]}"
+        )

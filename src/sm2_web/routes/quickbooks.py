@@ -1,0 +1,99 @@
+"""The QuickBooks connection: status, connect (Intuit's OAuth consent), callback, disconnect.
+
+Admin only, except the callback: Intuit's redirect carries no session of ours, so it is
+authenticated by the one-time ``state`` that ``connect`` stored server-side. The integration
+object is read from ``app.state.quickbooks``; without it every endpoint answers 503.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import Provide
+from litestar.enums import MediaType
+from litestar.params import Parameter
+
+from sm2_adapters.quickbooks import QuickBooksIntegration
+from sm2_adapters.quickbooks.integration import UNCONFIGURED
+from sm2_core.domain.records import Actor
+from sm2_core.errors import NotConfigured
+from sm2_web.auth import admin_actor
+
+BASE = "/api/integrations/quickbooks"
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def quickbooks_integration(request: Request[Any, Any, Any]) -> QuickBooksIntegration:
+    integration = request.app.state.get("quickbooks")
+    if not isinstance(integration, QuickBooksIntegration):
+        raise NotConfigured(UNCONFIGURED)
+    return integration
+
+
+_INTEGRATION = Provide(quickbooks_integration, sync_to_thread=False)
+
+
+class QuickBooksController(Controller):
+    path = BASE
+    tags = ["integrations"]
+    dependencies = {"actor": Provide(admin_actor), "quickbooks": _INTEGRATION}
+    security = [{"bearer": []}]
+
+    @get("/", operation_id="quickbooksStatus", summary="The QuickBooks connection (no tokens)")
+    async def status(self, actor: Actor, quickbooks: QuickBooksIntegration) -> dict[str, Any]:
+        return await quickbooks.status()
+
+    @get(
+        "/connect",
+        operation_id="quickbooksConnect",
+        summary="302 to Intuit's consent page with a one-time state",
+        status_code=302,
+    )
+    async def connect(
+        self, actor: Actor, quickbooks: QuickBooksIntegration
+    ) -> Response[dict[str, str]]:
+        url = await quickbooks.authorization_url()
+        return Response(
+            {"authorize_url": url},
+            status_code=302,
+            headers={"Location": url, **_NO_STORE},
+        )
+
+    @post(
+        "/disconnect",
+        operation_id="quickbooksDisconnect",
+        summary="Revoke the tokens at Intuit and forget them",
+        status_code=200,
+    )
+    async def disconnect(self, actor: Actor, quickbooks: QuickBooksIntegration) -> dict[str, Any]:
+        return await quickbooks.disconnect()
+
+
+@get(
+    f"{BASE}/callback",
+    operation_id="quickbooksCallback",
+    tags=["integrations"],
+    summary="Intuit's redirect after consent; authenticated by the one-time state",
+    dependencies={"quickbooks": _INTEGRATION},
+    media_type=MediaType.HTML,
+)
+async def quickbooks_callback(
+    quickbooks: QuickBooksIntegration,
+    state: str = "",
+    code: str | None = None,
+    realm_id: Annotated[str | None, Parameter(query="realmId")] = None,
+    error: str | None = None,
+) -> Response[str]:
+    report = await quickbooks.complete(state=state, code=code, realm_id=realm_id, error=error)
+    company = html.escape(str(report.get("realm_id", "")))
+    page = (
+        "<!doctype html><html><head><meta charset='utf-8'><title>QuickBooks connected</title>"
+        f"</head><body><h1>QuickBooks connected</h1><p>Company {company} is connected to "
+        "SM2 Dispatch. You can close this window.</p></body></html>"
+    )
+    return Response(page, media_type=MediaType.HTML, headers=_NO_STORE)
+
+
+QUICKBOOKS_HANDLERS: list[Any] = [QuickBooksController, quickbooks_callback]
