@@ -19,6 +19,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from sm2_adapters.bootstrap import build_services
 from sm2_adapters.clock import SystemClock
+from sm2_adapters.openai import CombinedParser
+from sm2_adapters.openai.catalog import seed_catalog
 from sm2_adapters.postgres.database import make_pool, migrate
 from sm2_adapters.postgres.embedded import resolve_database_url
 from sm2_adapters.postgres.events import PostgresEventFeed
@@ -28,8 +30,9 @@ from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from sm2_adapters.security import Argon2Hasher
 from sm2_adapters.settings import Settings
 from sm2_adapters.tasks import ProcrastinateQueue, ServicesRef, build_task_app, install_schema
-from sm2_adapters.unconfigured import AccountingNotConfigured, SmsNotConfigured
-from sm2_core.ports import AccountingGateway, MessageParser, SmsSender
+from sm2_adapters.twilio import twilio_sender_from_settings
+from sm2_adapters.unconfigured import AccountingNotConfigured
+from sm2_core.ports import AccountingGateway, RateLimiter, SmsSender
 from sm2_core.services import Services
 
 
@@ -45,12 +48,14 @@ class System:
     limiter: PostgresRateLimiter
     events: PostgresEventFeed
     health: PostgresHealth
+    parser: CombinedParser
 
     async def open(self) -> None:
         await self.pool.open(wait=True)
         await self.task_app.open_async()
 
     async def close(self) -> None:
+        await self.parser.aclose()
         await self.task_app.close_async()
         await self.pool.close()
 
@@ -64,15 +69,17 @@ class System:
         )
 
 
-def _parser(settings: Settings) -> MessageParser:
+def _parser(settings: Settings, limiter: RateLimiter) -> CombinedParser:
+    """Offline first; the LLM for unsure texts when OPENAI_API_KEY is set."""
     from sm2_adapters.parsing.offline import OfflineParser
 
-    parser: MessageParser = OfflineParser()
-    return parser
+    return CombinedParser.from_settings(
+        settings, offline=OfflineParser(), limiter=limiter, catalog=seed_catalog()
+    )
 
 
 def _sms(settings: Settings) -> SmsSender:
-    return SmsNotConfigured()
+    return twilio_sender_from_settings(settings)
 
 
 def _accounting(settings: Settings) -> AccountingGateway:
@@ -91,10 +98,12 @@ def build_system(
     app = build_task_app(url, ref)
     uow = PostgresUnitOfWorkFactory(pool)
     clock = SystemClock()
+    limiter = PostgresRateLimiter(pool)
+    parser = _parser(settings, limiter)
     ref.services = build_services(
         uow=uow,
         clock=clock,
-        parser=_parser(settings),
+        parser=parser,
         tasks=ProcrastinateQueue(app),
         sms=_sms(settings),
         accounting=_accounting(settings),
@@ -108,7 +117,8 @@ def build_system(
         services=ref.services,
         uow=uow,
         clock=clock,
-        limiter=PostgresRateLimiter(pool),
+        limiter=limiter,
+        parser=parser,
         events=PostgresEventFeed(pool, url),
         health=PostgresHealth(pool, app, settings),
     )

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
 import attrs
 
+from sm2_adapters.openai.catalog import CatalogService
+from sm2_adapters.openai.parser import OpenAIParser
+from sm2_adapters.settings import Settings
 from sm2_core.errors import IntegrationError
 from sm2_core.parsing import ParseResult
 from sm2_core.ports import MessageParser, RateLimiter
@@ -31,7 +36,7 @@ RATE_LIMITED = "LLM unavailable: rate limit reached"
 
 def limiter_key(dealership_id: UUID | None) -> str:
     """The rate-limit key: per dealership; texts without one (``sm2 parse``) share a bucket."""
-    return f"openai:{dealership_id or 'none'}"
+    return f"openai:{'none' if dealership_id is None else dealership_id}"
 
 
 class CombinedParser:
@@ -53,6 +58,31 @@ class CombinedParser:
         self._calls_per_hour = calls_per_hour
         self._threshold = threshold
         self._deadline = deadline_seconds
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        offline: MessageParser,
+        limiter: RateLimiter,
+        catalog: Iterable[CatalogService],
+        **options: Any,
+    ) -> CombinedParser:
+        """LLM on when ``OPENAI_API_KEY`` is set, at ``SM2_OPENAI_CALLS_PER_HOUR``."""
+        return cls(
+            offline=offline,
+            llm=OpenAIParser.from_settings(settings, catalog=catalog),
+            limiter=limiter,
+            calls_per_hour=settings.openai_calls_per_hour,
+            **options,
+        )
+
+    async def aclose(self) -> None:
+        """Close the LLM client's connections (``System.close`` should call it)."""
+        close = getattr(self._llm, "aclose", None)
+        if close is not None:
+            await close()
 
     async def parse(self, body: str, *, dealership_id: UUID | None = None) -> ParseResult:
         offline = await self._offline.parse(body, dealership_id=dealership_id)

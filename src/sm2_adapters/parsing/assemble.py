@@ -87,7 +87,26 @@ def group(items: Sequence[Item]) -> list[Draft]:
         if drafts[-1].conflicts(item):
             drafts.append(drafts[-1].split_off())
         drafts[-1].add(item)
-    return _fold_undescribed(drafts)
+    return _fold_undescribed(_realign_lists(drafts))
+
+
+def _realign_lists(drafts: list[Draft]) -> list[Draft]:
+    """Vehicles named first and their stock numbers listed after ("vidange sur la Corolla et
+    pneus sur la Camry, stock T1122 et T1133"): pair them in order."""
+    named = [d for d in drafts if d.phrase and d.phrase.model]
+    starts = [d.phrase.start for d in named if d.phrase]
+    loose = [d for d in drafts if not (d.phrase and d.phrase.model) and (d.stock or d.vin)]
+    if not loose or len(named) < 2:
+        return drafts
+    for field in ("stock", "vin"):
+        values = [getattr(d, field) for d in drafts if getattr(d, field) is not None]
+        first_value = min((v.start for v in values), default=-1)
+        if len(values) == len(named) and all(s < first_value for s in starts):
+            for draft, value in zip(named, values, strict=True):
+                setattr(draft, field, value)
+            for draft in loose:
+                setattr(draft, field, None)
+    return [d for d in drafts if d.described or d.services or d.phrase]
 
 
 def _fold_undescribed(drafts: list[Draft]) -> list[Draft]:

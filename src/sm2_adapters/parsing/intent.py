@@ -49,8 +49,10 @@ def non_work_reason(
     if not asks_service and not identified:
         return "nothing asked"
     requested = _has(norms, vocab_words.REQUEST_WORDS)
-    if _has(norms, vocab_words.CANCEL_WORDS) and not requested:
+    if _has(norms, vocab_words.CANCEL_WORDS):
         return "cancellation"
+    if _has(norms, vocab_words.BILLING_WORDS):
+        return "billing question"
     if _thanks_for(norms) and not requested:
         return "thanks"
     question = "?" in original

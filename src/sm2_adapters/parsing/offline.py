@@ -18,6 +18,7 @@ from sm2_adapters.parsing.vehicles import (
     VehiclePhrase,
     believe_brands,
     believe_models,
+    family_model,
     find_names,
     find_years,
     phrases,
@@ -81,7 +82,9 @@ class OfflineParser:
         reason = non_work_reason(
             tokens,
             body,
-            asks_service=bool(services),
+            # A hint ("bruit", "leak") asks for work only about a vehicle that was named.
+            asks_service=any(s.strong for s in services)
+            or bool(services and (vehicle_phrases or vins or stocks)),
             strong_service=any(s.strong for s in services),
             identified=bool(vins or stocks),
             described=any(p.model or p.brand for p in vehicle_phrases),
@@ -130,7 +133,8 @@ class OfflineParser:
         return piece in self._words or self._is_model(piece)
 
     def _is_model(self, key: str) -> bool:
-        return key.replace("-", "") in self._vehicles.models
+        key = key.replace("-", "")
+        return key in self._vehicles.models or family_model(key) is not None
 
 
 def _request(v: Vehicle) -> ParsedRequest:

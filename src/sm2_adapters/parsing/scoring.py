@@ -32,7 +32,9 @@ NO_MAKE = 0.05
 NO_YEAR = 0.08
 INHERITED = 0.03
 UNKNOWN_MODEL_WORD = 0.1
-CONFLICT = {"brand in text": 0.35, "year in text": 0.2, "does not make": 0.25}
+NO_VEHICLE = 0.2
+# A contradiction with a valid VIN must always reach a human (below the 0.6 review line).
+CONFLICT = {"brand in text": 0.45, "year in text": 0.2, "does not make": 0.25}
 
 
 def _service(v: Vehicle, warn: list[str]) -> float:
@@ -71,6 +73,9 @@ def _identity(v: Vehicle, warn: list[str]) -> float:
 def _description(v: Vehicle, warn: list[str]) -> float:
     decoded = v.vin is not None and v.vin.valid
     penalty = 0.0
+    if not (v.vin or v.stock or v.model or v.make):
+        warn.append("no vehicle named")
+        penalty += NO_VEHICLE
     if v.model is None:
         penalty += NO_MODEL_BUT_VIN if decoded else NO_MODEL
         if v.year is not None and not decoded:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 
 import attrs
@@ -10,6 +11,8 @@ from sm2_adapters.parsing import vocab_words
 from sm2_adapters.parsing.catalog import ServiceCatalog, phrase_table
 from sm2_adapters.parsing.text import Token, find_phrases
 from sm2_core.domain.enums import Urgency
+
+_OBD_CODE = re.compile(r"[pbcu][0-3]\d{3}")
 
 
 @attrs.frozen
@@ -52,7 +55,18 @@ def find_services(
                 span[0].start, span[0].index, span[-1].index, term.code, term.strong, fuzzy
             )
         )
-    return found
+    return sorted(found + _trouble_codes(tokens, known), key=lambda m: m.start)
+
+
+def _trouble_codes(tokens: Sequence[Token], known: Collection[str] | None) -> list[ServiceMention]:
+    """An OBD code ("P0420") hints at a diagnostic even when no service word is written."""
+    if known is not None and "DIAGNOSTIC" not in known:
+        return []
+    return [
+        ServiceMention(t.start, t.index, t.index, "DIAGNOSTIC", strong=False, fuzzy=False)
+        for t in tokens
+        if _OBD_CODE.fullmatch(t.norm)
+    ]
 
 
 def choose_service(mentions: Sequence[ServiceMention]) -> ServiceMention | None:

@@ -97,7 +97,8 @@ def _two_digit(norm: str) -> int | None:
     return None
 
 
-def _family(key: str) -> ModelEntry | None:
+def family_model(key: str) -> ModelEntry | None:
+    """The model a family-and-number name stands for ("rx350" → Lexus RX, "330i" → BMW 3 Series)."""
     match = _FAMILY.fullmatch(key)
     if match:
         prefix, digits, _ = match.groups()
@@ -116,7 +117,7 @@ def _lookup(cat: VehicleCatalog, key: str, n: int) -> Atom | None:
     brand = cat.brands.get(key)
     if brand and brand[1] >= n:
         return Atom("brand", 0, n - 1, makes=(brand[0],))
-    family = _family(key) if n <= 2 else None
+    family = family_model(key) if n <= 2 else None
     if family:
         return Atom("model", 0, n - 1, makes=(family.make,), model=family.model)
     return None

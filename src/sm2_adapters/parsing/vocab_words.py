@@ -415,6 +415,30 @@ REQUEST_WORDS: tuple[str, ...] = (
     "demande",
     "request",
 )
+#: Billing and paperwork: a question about money is not a work order.
+BILLING_WORDS: tuple[str, ...] = (
+    "invoice",
+    "invoices",
+    "facture",
+    "factures",
+    "facturation",
+    "bill",
+    "billing",
+    "receipt",
+    "recu",
+    "paiement",
+    "payment",
+    "paid",
+    "paye",
+    "quote",
+    "soumission",
+    "prix",
+    "price",
+    "combien",
+    "how much",
+    "cost",
+    "coute",
+)
 CANCEL_WORDS: tuple[str, ...] = (
     "cancel",
     "cancelled",
@@ -604,7 +628,6 @@ FRENCH_MARKERS: frozenset[str] = frozenset(
         "clim",
         "voyant",
         "allume",
-        "diag",
         "esthetique",
         "livraison",
         "pare",

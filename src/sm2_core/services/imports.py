@@ -17,7 +17,7 @@ import attrs
 from sm2_core.domain.enums import TechnicianStatus, Urgency
 from sm2_core.domain.phone import normalize_phone
 from sm2_core.domain.records import Actor
-from sm2_core.errors import InvalidInput, Sm2Error
+from sm2_core.errors import InvalidInput, PermissionDenied, Sm2Error
 from sm2_core.lifecycle import diff
 from sm2_core.ports import UnitOfWork, UnitOfWorkFactory
 from sm2_core.services.admin import KINDS, AdminService, build, check_references
@@ -90,13 +90,15 @@ class ImportService:
         if kind not in COLUMNS:
             raise InvalidInput(f"unknown kind {kind!r}; one of {', '.join(COLUMNS)}")
         if not actor.is_admin:
-            raise InvalidInput("only an admin may import")
+            raise PermissionDenied("Only an admin may import reference data")
         async with self.uow() as uow:
             lookups = await _Lookups.load(uow)
             items, problems = [], {}
             for offset, row in enumerate(rows):
                 try:
-                    items.append(lookups.typed(kind, row))
+                    fields = lookups.typed(kind, row)
+                    build(KINDS[kind], fields)  # the entity's own rules, reported by line too
+                    items.append(fields)
                 except (ValueError, Sm2Error) as exc:
                     problems[f"line {first_line + offset}"] = getattr(exc, "message", str(exc))
             if problems:

@@ -18,7 +18,13 @@ from sm2_core.domain.records import (
     OutboundSms,
 )
 from sm2_core.drafting import confirmation_text, draft_job, vehicle_from_request
-from sm2_core.errors import IntegrationError, InvalidInput, NotConfigured, NotFound
+from sm2_core.errors import (
+    IntegrationError,
+    InvalidInput,
+    NotConfigured,
+    NotFound,
+    PermissionDenied,
+)
 from sm2_core.lifecycle import created
 from sm2_core.parsing import ParseResult
 from sm2_core.policies import PolicyConfig
@@ -34,6 +40,8 @@ from sm2_core.services.common import add_new_job
 
 #: Twilio concatenates at most 10 segments; anything longer is not an SMS.
 MAX_BODY_CHARS = 1600
+#: Twilio attaches at most 10 media to one message.
+MAX_MEDIA = 10
 PARSE_TASK = "parse_message"
 SMS_TASK = "send_sms"
 _INTAKE = Actor.system("intake")
@@ -61,9 +69,10 @@ class IntakeService:
         """Store the raw text first (idempotent on sid), then queue its parsing."""
         message = self._validated_message(sid, from_number, to_number, body, num_media)
         async with self.uow() as uow:
-            stored, new = await uow.messages.add(message)
-            if new:
-                stored = await self._match_sender(uow, stored)
+            # Matched before the insert: one write per message, the hot path of intake.
+            stored, new = await uow.messages.add(await self._match_sender(uow, message))
+            if new and stored.status is MessageStatus.UNMATCHED:
+                uow.events.add(_message_event(stored, self.clock))
         if new and stored.status is MessageStatus.RECEIVED:
             await self.tasks.defer(PARSE_TASK, {"message_id": str(stored.id)})
         return Receipt(message=stored, created=new)
@@ -76,8 +85,11 @@ class IntakeService:
             problems["MessageSid"] = "required, at most 64 characters"
         if len(body) > MAX_BODY_CHARS:
             problems["Body"] = f"longer than {MAX_BODY_CHARS} characters"
-        if num_media < 0:
-            problems["NumMedia"] = "cannot be negative"
+        if not 0 <= num_media <= MAX_MEDIA:
+            problems["NumMedia"] = f"must be 0..{MAX_MEDIA}"
+        for name, value in (("Body", body), ("From", from_number), ("To", to_number)):
+            if "\x00" in value:
+                problems[name] = "contains a NUL character"
         try:
             sender = normalize_phone(from_number)
         except InvalidInput:
@@ -98,12 +110,8 @@ class IntakeService:
     async def _match_sender(self, uow: UnitOfWork, message: InboundMessage) -> InboundMessage:
         dealership = await uow.dealerships.by_phone(message.from_number)
         if dealership is not None and dealership.is_active:
-            matched = attrs.evolve(message, dealership_id=dealership.id)
-        else:
-            matched = attrs.evolve(message, status=MessageStatus.UNMATCHED)
-            uow.events.add(_message_event(matched, self.clock))
-        await uow.messages.update(matched)
-        return matched
+            return attrs.evolve(message, dealership_id=dealership.id)
+        return attrs.evolve(message, status=MessageStatus.UNMATCHED)
 
     async def process_message(self, message_id: UUID) -> tuple[Job, ...]:
         """The parse task: jobs from one stored text. Running it twice creates nothing new."""
@@ -181,6 +189,8 @@ class IntakeService:
         source_message_id: UUID | None = None,
     ) -> Job:
         """An admin types a job in by hand (e.g. from an inbox message); same rules apply."""
+        if not actor.is_admin:
+            raise PermissionDenied("Only an admin may create a job by hand")
         async with self.uow() as uow:
             dealership = await uow.dealerships.get(dealership_id)
             service = await self._service(uow, service_code)

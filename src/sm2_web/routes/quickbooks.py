@@ -11,9 +11,9 @@ import html
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.enums import MediaType
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from sm2_adapters.quickbooks import QuickBooksIntegration
 from sm2_adapters.quickbooks.integration import UNCONFIGURED
@@ -33,6 +33,8 @@ def quickbooks_integration(request: Request[Any, Any, Any]) -> QuickBooksIntegra
 
 
 _INTEGRATION = Provide(quickbooks_integration, sync_to_thread=False)
+Integration = NamedDependency[QuickBooksIntegration]
+Admin = NamedDependency[Actor]
 
 
 class QuickBooksController(Controller):
@@ -42,7 +44,7 @@ class QuickBooksController(Controller):
     security = [{"bearer": []}]
 
     @get("/", operation_id="quickbooksStatus", summary="The QuickBooks connection (no tokens)")
-    async def status(self, actor: Actor, quickbooks: QuickBooksIntegration) -> dict[str, Any]:
+    async def status(self, actor: Admin, quickbooks: Integration) -> dict[str, Any]:
         return await quickbooks.status()
 
     @get(
@@ -51,9 +53,7 @@ class QuickBooksController(Controller):
         summary="302 to Intuit's consent page with a one-time state",
         status_code=302,
     )
-    async def connect(
-        self, actor: Actor, quickbooks: QuickBooksIntegration
-    ) -> Response[dict[str, str]]:
+    async def connect(self, actor: Admin, quickbooks: Integration) -> Response[dict[str, str]]:
         url = await quickbooks.authorization_url()
         return Response(
             {"authorize_url": url},
@@ -67,7 +67,7 @@ class QuickBooksController(Controller):
         summary="Revoke the tokens at Intuit and forget them",
         status_code=200,
     )
-    async def disconnect(self, actor: Actor, quickbooks: QuickBooksIntegration) -> dict[str, Any]:
+    async def disconnect(self, actor: Admin, quickbooks: Integration) -> dict[str, Any]:
         return await quickbooks.disconnect()
 
 
@@ -80,13 +80,14 @@ class QuickBooksController(Controller):
     media_type=MediaType.HTML,
 )
 async def quickbooks_callback(
-    quickbooks: QuickBooksIntegration,
-    state: str = "",
+    quickbooks: Integration,
+    # ``state`` is a reserved name in Litestar handlers.
+    oauth_state: Annotated[str, QueryParameter(name="state")] = "",
     code: str | None = None,
-    realm_id: Annotated[str | None, Parameter(query="realmId")] = None,
+    realm_id: Annotated[str | None, QueryParameter(name="realmId")] = None,
     error: str | None = None,
 ) -> Response[str]:
-    report = await quickbooks.complete(state=state, code=code, realm_id=realm_id, error=error)
+    report = await quickbooks.complete(state=oauth_state, code=code, realm_id=realm_id, error=error)
     company = html.escape(str(report.get("realm_id", "")))
     page = (
         "<!doctype html><html><head><meta charset='utf-8'><title>QuickBooks connected</title>"

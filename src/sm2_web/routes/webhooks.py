@@ -74,12 +74,11 @@ async def twilio_sms(request: Request[Any, Any, Any]) -> Response[Any]:
         missing.append("MessageSid")
     if missing:
         raise InvalidInput("missing Twilio fields", fields=dict.fromkeys(missing, "required"))
-    try:
-        num_media = int(form.get("NumMedia") or 0)
-    except ValueError:
-        raise InvalidInput(
-            "NumMedia must be a number", fields={"NumMedia": "not a number"}
-        ) from None
+    raw_media = form.get("NumMedia") or "0"
+    # Plain ASCII digits only: int() would also take "1_0" or other scripts' digits.
+    if not (raw_media.isascii() and raw_media.isdigit() and len(raw_media) <= 3):
+        raise InvalidInput("NumMedia must be 0..10", fields={"NumMedia": "not a small number"})
+    num_media = int(raw_media)
     await deps.services.intake.receive_sms(
         sid=sid or "",
         from_number=form["From"],

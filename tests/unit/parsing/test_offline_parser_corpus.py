@@ -1,0 +1,52 @@
+"""The labeled sample from the dealerships: the accuracy floor the product is judged on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sm2_adapters.parsing import OfflineParser
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+# In CI a copy of shared/ sits beside the clone, as it does beside the working tree.
+CORPUS = REPO_ROOT.parent / "shared/data/sms_corpus.jsonl"
+FIELDS = ("year", "make", "model", "vin", "stock_no", "service_code")
+
+
+def _key(value: object) -> str | None:
+    return None if value is None else "".join(c for c in str(value).lower() if c.isalnum())
+
+
+def _score(got: list[dict[str, Any]], expected: list[dict[str, Any]]) -> tuple[int, int]:
+    """(right, compared) fields; a missing or extra request costs all six of its fields."""
+    right = 0
+    for i in range(min(len(got), len(expected))):
+        right += sum(_key(got[i][f]) == _key(expected[i][f]) for f in FIELDS)
+    return right, max(len(got), len(expected)) * len(FIELDS)
+
+
+def _messages() -> list[dict[str, Any]]:
+    assert CORPUS.is_file(), f"labeled corpus missing at {CORPUS}"
+    with CORPUS.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+class TestCorpus:
+    def test_field_accuracy_floor(self) -> None:
+        """At least 97% of the six fields of every request are right."""
+        parser = OfflineParser()
+        right = compared = 0
+        for message in _messages():
+            got = [r.as_dict() for r in parser.parse_text(message["body"]).requests]
+            r, c = _score(got, message["expected"])
+            right, compared = right + r, compared + c
+        assert compared > 0
+        assert right / compared >= 0.97
+
+    def test_every_non_work_message_recognised(self) -> None:
+        """Texts that ask for nothing never create a job."""
+        parser = OfflineParser()
+        non_work = [m for m in _messages() if not m["expected"]]
+        assert non_work
+        assert [m["body"] for m in non_work if parser.parse_text(m["body"]).requests] == []
