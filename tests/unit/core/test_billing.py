@@ -167,7 +167,8 @@ class TestFailures:
     async def test_not_configured_is_failed_with_a_reason(self, demo: Demo) -> None:
         """Without QuickBooks connected the invoice is FAILED, saying why."""
         job = await demo.completed_job()
-        demo.system.accounting.fail_with.append(NotConfigured("QuickBooks is not connected"))  # type: ignore[arg-type]
+        not_connected = NotConfigured("QuickBooks is not connected")
+        demo.system.accounting.fail_with.append(not_connected)  # type: ignore[arg-type]
         await demo.svc.billing.approve(job.id, actor=ADMIN)
         await demo.system.run_tasks()
         failed = await demo.job(job.id)

@@ -36,7 +36,7 @@ class TestUrgencyOrder:
     def test_urgency_does_not_compare_with_strings(self) -> None:
         """Comparing with a raw value is a programming error, not a silent False."""
         with pytest.raises(TypeError):
-            _ = HIGH < "LOW"  # type: ignore[operator]
+            _ = HIGH < "LOW"
 
 
 EXPECTED_TRANSITIONS = {

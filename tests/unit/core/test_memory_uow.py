@@ -120,7 +120,8 @@ class TestJobRepository:
         for _ in range(5):
             await demo.new_job()
             demo.system.clock.advance(minutes=1)
-        seen, cursor = [], None
+        seen: list[str] = []
+        cursor: str | None = None
         while True:
             page = await demo.svc.dispatch.list_jobs(JobFilter(), limit=2, cursor=cursor)
             seen.extend(j.job_code for j in page.items)
