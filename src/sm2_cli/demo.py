@@ -46,12 +46,12 @@ async def print_board(system: MemorySystem, echo: Echo) -> None:
         echo(_row(job, techs))
 
 
-def _timeline_line(entry: AuditEntry) -> str:
+def _timeline_line(entry: AuditEntry, names: dict[str, str]) -> str:
+    shown = ("status", "tech_id", "invoice_state", "qb_invoice_id", "verified_by", "approved_by")
     changes = ", ".join(
-        f"{k}={v}"
+        f"{k}={names.get(str(v), v)}"
         for k, v in entry.new_values.items()
-        if k
-        in ("status", "tech_id", "invoice_state", "qb_invoice_id", "verified_by", "approved_by")
+        if k in shown and v is not None
     )
     return f"  {entry.at:%H:%M}  {entry.action:<15} by {entry.actor:<20} {changes}"
 
@@ -110,7 +110,8 @@ async def walk_one_job(system: MemorySystem, echo: Echo) -> None:
         f"{detail.job.invoice_state.value} (QuickBooks #{detail.job.qb_invoice_id})"
     )
     echo("\n5. Audit timeline:")
+    names = {str(t.id): t.name for t in await services.admin.all("technicians")}
     for entry in detail.timeline:
-        echo(_timeline_line(entry))
+        echo(_timeline_line(entry, names))
     echo("\n6. The board now:")
     await print_board(system, echo)
