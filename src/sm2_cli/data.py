@@ -25,7 +25,14 @@ CLI_ADMIN = Actor(name="cli", role=Role.ADMIN)
 
 
 def with_system(work: Callable[[System], Awaitable[T]], *, migrate: bool = True) -> T:
-    """Open the configured system, run ``work(system)``, close it."""
+    """Run ``work(system)`` on the configured system, or on the one the caller put in
+    ``ctx.obj`` (an object with ``async run(work)``: how tests and embedders pass fakes)."""
+    ctx = click.get_current_context(silent=True)
+    opener = ctx.find_root().obj if ctx is not None else None
+    if opener is not None:
+        result: T = asyncio.run(opener.run(work))
+        return result
+
     from sm2_adapters.settings import Settings
     from sm2_adapters.system import open_system
 

@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 import attrs
 
 from sm2_adapters.bootstrap import build_services
@@ -20,8 +23,10 @@ from sm2_adapters.memory.fakes import (
 )
 from sm2_adapters.memory.store import MemoryStore, MemoryUnitOfWork
 from sm2_core.policies import PolicyConfig
-from sm2_core.ports import MessageParser
+from sm2_core.ports import MessageParser, UnitOfWorkFactory
 from sm2_core.services import Services
+
+T = TypeVar("T")
 
 
 @attrs.define(kw_only=True)
@@ -34,12 +39,28 @@ class MemorySystem:
     services: Services
 
     @property
+    def uow(self) -> UnitOfWorkFactory:
+        return self.store.unit_of_work
+
+    @property
     def bus(self) -> MemoryEventBus:
         return self.store.bus
 
     async def run_tasks(self) -> int:
         """Run every queued task (and those they queue), as a worker would."""
         return await self.tasks.run_all(self.services.run_task)
+
+
+class MemoryOpener:
+    """Hands one memory system to ``sm2`` commands (``CliRunner().invoke(cli, obj=...)``)."""
+
+    def __init__(self, system: MemorySystem) -> None:
+        self.system = system
+
+    async def run(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        result = await work(self.system)
+        await self.system.run_tasks()
+        return result
 
 
 def build_memory_system(
@@ -74,6 +95,7 @@ __all__ = [
     "FastPasswordHasher",
     "ManualClock",
     "MemoryEventBus",
+    "MemoryOpener",
     "MemoryRateLimiter",
     "MemoryStore",
     "MemorySystem",
