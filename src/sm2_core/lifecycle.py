@@ -16,16 +16,19 @@ from uuid import UUID, uuid4
 import attrs
 from attrs import AttrsInstance
 
-from sm2_core.domain.entities import Technician, Zone
-from sm2_core.domain.enums import InvoiceState, JobStatus, Role
-from sm2_core.domain.job import Completion, Job
+from sm2_core.domain.entities import Dealership, Service, Technician, Zone
+from sm2_core.domain.enums import InvoiceState, JobStatus, Role, Urgency
+from sm2_core.domain.job import Completion, Job, Vehicle
 from sm2_core.domain.records import Actor, AuditEntry, DomainEvent
+from sm2_core.drafting import vin_warnings
 from sm2_core.errors import InvalidInput, InvalidTransition, PermissionDenied
 from sm2_core.policies import (
     PolicyConfig,
     ensure_can_assign,
     ensure_invoice_allowed,
     ensure_no_zone_conflict,
+    is_audi,
+    review_reasons,
 )
 
 # Fields whose change is bookkeeping, not news.
@@ -132,6 +135,50 @@ def _move(job: Job, target: JobStatus, action: str) -> None:
 def _ensure_admin(actor: Actor, action: str) -> None:
     if actor.role is not Role.ADMIN:
         raise PermissionDenied(f"Only an admin may {action} a job")
+
+
+def edit(
+    job: Job,
+    *,
+    vehicle: Vehicle,
+    service: Service | None,
+    urgency: Urgency,
+    dealership: Dealership,
+    config: PolicyConfig,
+    actor: Actor,
+    now: datetime,
+) -> Change:
+    """An admin corrects the vehicle, service or urgency; the rules apply to the result.
+
+    The Audi rule still holds (an Audi stays at least HIGH, whatever urgency is typed), and a
+    reason to review that the edit brings (an Audi, a service requiring approval, a doubtful VIN)
+    holds the job again even if it had been verified.
+    """
+    _ensure_admin(actor, "edit")
+    if job.status.is_terminal:
+        raise InvalidTransition(f"Cannot edit job {job.job_code}: it is {job.status.value}")
+    if is_audi(vehicle):
+        urgency = Urgency.highest(urgency, Urgency.HIGH)
+    reasons = review_reasons(
+        vehicle=vehicle,
+        dealership=dealership,
+        service=service,
+        confidence=None,
+        config=config,
+        parse_warnings=vin_warnings(vehicle),
+    )
+    added = tuple(r for r in reasons if r not in job.review_reasons)
+    new = attrs.evolve(
+        job,
+        vehicle=vehicle,
+        urgency=urgency,
+        review_reasons=(*job.review_reasons, *added),
+        service_id=service.id if service else None,
+        service_code=service.code if service else None,
+    )
+    if added:
+        new = attrs.evolve(new, verified_by=None, verified_at=None)
+    return record(job, new, action="edit", actor=actor, now=now)
 
 
 def assign(job: Job, technician: Technician, *, actor: Actor, now: datetime) -> Change:

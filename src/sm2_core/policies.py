@@ -13,8 +13,9 @@ import attrs
 from sm2_core.domain.entities import Dealership, Service, Technician, Zone
 from sm2_core.domain.enums import InvoiceState, JobStatus, Urgency
 from sm2_core.domain.job import Job, Vehicle
-from sm2_core.domain.vin import Vin
-from sm2_core.errors import InvalidInput, PolicyViolation
+from sm2_core.domain.vin import normalize_vin_text
+from sm2_core.domain.wmi import make_for_wmi
+from sm2_core.errors import PolicyViolation
 from sm2_core.ranking import Ranking
 
 AUDI_RULE = "Audi rule"
@@ -44,10 +45,9 @@ def is_audi(vehicle: Vehicle) -> bool:
     if vehicle.make and vehicle.make.strip().casefold() == "audi":
         return True
     if vehicle.vin:
-        try:
-            return Vin.parse(vehicle.vin).make == "Audi"
-        except InvalidInput:
-            return False
+        # The maker code even when the check digit fails: a typo further along the VIN does
+        # not make an Audi anything else, and this rule is a safety hold.
+        return make_for_wmi(normalize_vin_text(vehicle.vin)) == "Audi"
     return False
 
 

@@ -80,6 +80,10 @@ def _normalized(item: Any) -> Any:
         if item.base_price < 0:
             raise InvalidInput("a price cannot be negative", fields={"base_price": "negative"})
         item = attrs.evolve(item, code=item.code.strip().upper())
+    if isinstance(item, RankingRule) and item.service_code is not None:
+        item = attrs.evolve(item, service_code=item.service_code.strip().upper())
+    if isinstance(item, Technician):
+        item = attrs.evolve(item, skills=frozenset(s.strip().upper() for s in item.skills))
     if isinstance(item, Zone) and not (
         -90 <= item.latitude <= 90 and -180 <= item.longitude <= 180
     ):

@@ -10,9 +10,8 @@ from sm2_core.domain.entities import Technician, Zone
 from sm2_core.domain.enums import JobStatus, Urgency
 from sm2_core.domain.job import Job, Vehicle
 from sm2_core.domain.records import Actor, AuditEntry
-from sm2_core.drafting import vin_warnings
 from sm2_core.errors import InvalidInput, NotFound, PermissionDenied, PolicyViolation
-from sm2_core.lifecycle import assign, cancel, record, unassign, verify
+from sm2_core.lifecycle import assign, cancel, edit, unassign, verify
 from sm2_core.policies import PolicyConfig, ensure_can_assign, haversine_km
 from sm2_core.ports import Clock, JobFilter, Page, UnitOfWork, UnitOfWorkFactory
 from sm2_core.services.common import load_job, save_change
@@ -140,23 +139,22 @@ class DispatchService:
         service_code: str | None,
         urgency: Urgency | None,
     ) -> Job:
-        if job.status.is_terminal:
-            raise PolicyViolation("Lifecycle", f"Job {job.job_code} is {job.status.value}")
-        new = job
-        if vehicle is not None:
-            new = attrs.evolve(new, vehicle=vehicle)
-            extra = [w for w in vin_warnings(vehicle) if w not in new.review_reasons]
-            new = attrs.evolve(new, review_reasons=(*new.review_reasons, *extra))
+        service = await uow.services.get(job.service_id) if job.service_id else None
         if service_code is not None:
             service = await uow.services.by_code(service_code)
             if service is None or not service.is_active:
                 raise NotFound("service", service_code)
-            new = attrs.evolve(new, service_code=service.code, service_id=service.id)
-        if urgency is not None:
-            new = attrs.evolve(new, urgency=urgency)
-        return await save_change(
-            uow, record(job, new, action="edit", actor=actor, now=self.clock.now())
+        change = edit(
+            job,
+            vehicle=vehicle or job.vehicle,
+            service=service or None,
+            urgency=urgency or job.urgency,
+            dealership=await uow.dealerships.get(job.dealership_id),
+            config=self.config,
+            actor=actor,
+            now=self.clock.now(),
         )
+        return await save_change(uow, change)
 
     async def suggestions(self, job_id: UUID, *, limit: int = 10) -> list[Suggestion]:
         """Technicians fit for the job: certified, at work; nearest zone first, then least load."""

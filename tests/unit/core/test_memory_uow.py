@@ -160,3 +160,18 @@ class TestMessagesAndQueue:
         await system.tasks.run_all(handler)
         assert (3, 1) == (attempts.count("flaky"), attempts.count("broken"))
         assert ["broken", "flaky"] == sorted(t for t, _, _ in system.tasks.failed)
+
+
+class TestTaskRouting:
+    async def test_unknown_task_is_refused(self, system: MemorySystem) -> None:
+        """A worker handed a task nobody defined gets InvalidInput, not a silent success."""
+        with pytest.raises(InvalidInput):
+            await system.services.run_task("mine_bitcoin", {})
+
+    @pytest.mark.parametrize("payload", [{}, {"job_id": "not-a-uuid"}])
+    async def test_bad_payload_is_refused(
+        self, system: MemorySystem, payload: dict[str, str]
+    ) -> None:
+        """A task whose payload lacks a valid id is InvalidInput naming the task."""
+        with pytest.raises(InvalidInput, match="sync_invoice"):
+            await system.services.run_task("sync_invoice", payload)
