@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -43,21 +45,34 @@ def _postmaster_pid(data_dir: Path) -> int:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Iterator[Path]:
+def own_tmp() -> Iterator[Path]:
+    """A temp dir outside pytest's basetemp: pytest resets that root to mode 0700 whenever a
+    pytest session starts, which locks out the embedded server's own system user."""
+    path = Path(tempfile.mkdtemp(prefix="sm2-embedded-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def data_dir(own_tmp: Path) -> Iterator[Path]:
     """An empty data dir; its server, if any, is stopped after the test."""
-    path = tmp_path / "data"
+    path = own_tmp / "data"
     yield path
     if (path / "pg").exists():
         stop_embedded_server(path)
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+def running() -> Iterator[tuple[Path, str]]:
     """One server shared by the tests that only read: its data dir and URL."""
-    path = tmp_path_factory.mktemp("embedded") / "data"
+    root = Path(tempfile.mkdtemp(prefix="sm2-embedded-"))
+    path = root / "data"
     url = _ensure(path)
     yield path, url
     stop_embedded_server(path)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 class TestStart:
@@ -98,9 +113,9 @@ class TestStart:
         first, second = run_together([["embedded", str(data_dir), "--hold", "1"]] * 2)
         assert (first["url"], first["started"]) == (second["url"], second["started"])
 
-    def test_a_long_data_dir_path_still_gets_a_socket(self, tmp_path: Path) -> None:
+    def test_a_long_data_dir_path_still_gets_a_socket(self, own_tmp: Path) -> None:
         """Past the ~100 bytes a Unix socket path allows, the socket moves and the URL follows."""
-        data_dir = tmp_path / ("long-" * 20) / "data"
+        data_dir = own_tmp / ("long-" * 20) / "data"
         try:
             url = _ensure(data_dir)
             assert str(data_dir) not in url.replace("%2F", "/")
