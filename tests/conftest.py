@@ -6,7 +6,6 @@ and CI start). A database that cannot be reached fails the tests; it never skips
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -16,20 +15,11 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from pgtools import admin_database_url, reset_database
 from sm2_adapters.memory import MemoryStore
 from sm2_adapters.postgres.database import make_pool, migrate
 from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from sm2_core.ports import UnitOfWorkFactory
-
-DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-_TABLES = ("events", "audit_logs", "outbound_sms", "jobs", "inbound_messages", "users",
-           "ranking_rules", "technicians", "dealerships", "services", "zones",
-           "integration_tokens", "rate_limit_hits")
-
-
-def admin_database_url() -> str:
-    return os.environ.get("SM2_TEST_DATABASE_URL") or DEFAULT_TEST_DATABASE_URL
 
 
 @pytest.fixture(scope="session")
@@ -51,22 +41,6 @@ def pg_url() -> Iterator[str]:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
-
-
-def reset_database(url: str) -> None:
-    """Empty every table and restart the job-code sequences: each test starts from nothing."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
-                sql.SQL(", ").join(map(sql.Identifier, _TABLES))
-            )
-        )
-        rows = conn.execute(
-            "SELECT sequence_name FROM information_schema.sequences"
-            " WHERE sequence_name LIKE 'job_code_seq_%'"
-        ).fetchall()
-        for (seq,) in rows:
-            conn.execute(sql.SQL("DROP SEQUENCE {}").format(sql.Identifier(seq)))
 
 
 @pytest.fixture

@@ -29,7 +29,13 @@ from sm2_adapters.postgres.ratelimit import PostgresRateLimiter
 from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from sm2_adapters.security import Argon2Hasher
 from sm2_adapters.settings import Settings
-from sm2_adapters.tasks import ProcrastinateQueue, ServicesRef, build_task_app, install_schema
+from sm2_adapters.tasks import (
+    ProcrastinateQueue,
+    ServicesRef,
+    build_task_app,
+    install_schema,
+    queue_depth,
+)
 from sm2_adapters.twilio import twilio_sender_from_settings
 from sm2_adapters.unconfigured import AccountingNotConfigured
 from sm2_core.ports import AccountingGateway, RateLimiter, SmsSender
@@ -58,6 +64,13 @@ class System:
         await self.parser.aclose()
         await self.task_app.close_async()
         await self.pool.close()
+
+    async def drain(self, *, rounds: int = 20) -> None:
+        """Run tasks until none is waiting, those that tasks queue included (tests, demos)."""
+        for _ in range(rounds):
+            await self.run_worker(wait=False)
+            if not (await queue_depth(self.task_app)).get("todo"):
+                return
 
     async def run_worker(self, *, concurrency: int = 4, wait: bool = True) -> None:
         """Process queued tasks; with ``wait=False`` return once the queue is empty."""

@@ -1,0 +1,46 @@
+"""Helpers for tests on PostgreSQL (importable from any test folder)."""
+
+from __future__ import annotations
+
+import os
+
+import psycopg
+from psycopg import sql
+
+DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+_TABLES = (
+    "events",
+    "audit_logs",
+    "outbound_sms",
+    "jobs",
+    "inbound_messages",
+    "users",
+    "ranking_rules",
+    "technicians",
+    "dealerships",
+    "services",
+    "zones",
+    "integration_tokens",
+    "rate_limit_hits",
+)
+
+
+def admin_database_url() -> str:
+    return os.environ.get("SM2_TEST_DATABASE_URL") or DEFAULT_TEST_DATABASE_URL
+
+
+def reset_database(url: str) -> None:
+    """Empty every table and restart the job-code sequences: each test starts from nothing."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
+                sql.SQL(", ").join(map(sql.Identifier, _TABLES))
+            )
+        )
+        rows = conn.execute(
+            "SELECT sequence_name FROM information_schema.sequences"
+            " WHERE sequence_name LIKE 'job_code_seq_%'"
+        ).fetchall()
+        for (seq,) in rows:
+            conn.execute(sql.SQL("DROP SEQUENCE {}").format(sql.Identifier(seq)))
