@@ -40,6 +40,13 @@ def build_task_app(url: str, ref: ServicesRef, *, max_pool_size: int = 4) -> App
     app = App(connector=PsycopgConnector(conninfo=url, min_size=1, max_size=max_pool_size))
     for name in TASKS:
         _register(app, name, ref)
+
+    @app.periodic(cron="* * * * *", periodic_id="requeue")
+    @app.task(name="requeue_waiting_messages", queue="sm2", queueing_lock="requeue")
+    async def requeue_waiting_messages(timestamp: int) -> None:
+        # Safety net for "nothing lost": a text stored but never queued gets parsed anyway.
+        await ref.get().intake.requeue_waiting()
+
     return app
 
 

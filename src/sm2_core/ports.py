@@ -144,6 +144,10 @@ class MessageRepository(Protocol):
 
     async def update(self, message: InboundMessage) -> None: ...
 
+    async def waiting(self, *, received_before: datetime, limit: int = 100) -> list[InboundMessage]:
+        """Matched messages still RECEIVED (not parsed) that arrived before the given time."""
+        ...
+
     async def inbox(self, *, limit: int = 100) -> list[InboundMessage]:
         """Messages that made no job (unknown sender, no work asked), newest first."""
         ...

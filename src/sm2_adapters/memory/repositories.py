@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 from uuid import UUID
 
@@ -244,6 +244,16 @@ class MemoryMessageRepository:
     async def update(self, message: InboundMessage) -> None:
         await self.get(message.id)
         self._t.messages[message.id] = message
+
+    async def waiting(self, *, received_before: datetime, limit: int = 100) -> list[InboundMessage]:
+        rows = [
+            m
+            for m in self._t.messages.values()
+            if m.status is MessageStatus.RECEIVED
+            and m.dealership_id is not None
+            and m.received_at < received_before
+        ]
+        return sorted(rows, key=lambda m: m.received_at)[:limit]
 
     async def inbox(self, *, limit: int = 100) -> list[InboundMessage]:
         rows = [m for m in self._t.messages.values() if m.status in _INBOX]

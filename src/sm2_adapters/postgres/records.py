@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -130,6 +131,15 @@ class PostgresMessageRepository:
             )
         if cur.rowcount == 0:
             raise NotFound("message", message.id)
+
+    async def waiting(self, *, received_before: datetime, limit: int = 100) -> list[InboundMessage]:
+        rows = await _fetch(
+            self._conn,
+            "SELECT * FROM inbound_messages WHERE status = 'RECEIVED' AND dealership_id IS NOT NULL"
+            " AND received_at < %s ORDER BY received_at LIMIT %s",
+            (received_before, limit),
+        )
+        return [to_entity(r, InboundMessage) for r in rows]
 
     async def inbox(self, *, limit: int = 100) -> list[InboundMessage]:
         rows = await _fetch(

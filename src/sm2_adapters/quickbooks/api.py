@@ -44,21 +44,31 @@ def fault_error(status: int, text: str) -> IntegrationError:
 
 
 def _fault(text: str) -> tuple[str, str]:
+    """The first error's "message: detail" and code; empty when the body is no fault."""
     try:
         body = json.loads(text)
     except ValueError:
         return "", ""
-    lowered = {k.lower(): v for k, v in body.items()} if isinstance(body, dict) else {}
-    fault = lowered.get("fault")
-    errors = (
-        {k.lower(): v for k, v in fault.items()}.get("error") if isinstance(fault, dict) else None
-    )
-    if not (isinstance(errors, list) and errors and isinstance(errors[0], dict)):
-        return "", ""
-    first = {k.lower(): v for k, v in errors[0].items()}
+    errors = _lower(_lower(body).get("fault")).get("error")
+    first = _lower(errors[0]) if isinstance(errors, list) and errors else {}
     message, detail = str(first.get("message") or ""), str(first.get("detail") or "")
     text = f"{message}: {detail}" if detail and detail != message else message
     return text, str(first.get("code") or "")
+
+
+def _lower(value: object) -> dict[str, Any]:
+    """Intuit spells the same document ``Fault``/``Error`` or ``fault``/``error``."""
+    return {str(k).lower(): v for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _utf8_body(kwargs: dict[str, Any]) -> None:
+    """Queries name "Lévis": send UTF-8 bytes and say so, whatever the HTTP stack's default
+    (urllib3 1.x sent str bodies as Latin-1)."""
+    data = kwargs.get("data")
+    if isinstance(data, str):
+        kwargs["data"] = data.encode("utf-8")
+        headers = kwargs.setdefault("headers", {})
+        headers["Content-Type"] = f"{headers.get('Content-Type', 'text/plain')}; charset=utf-8"
 
 
 class _Session:
@@ -72,12 +82,7 @@ class _Session:
 
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self._timeout)
-        data = kwargs.get("data")
-        if isinstance(data, str):
-            # requests would send a str body as Latin-1: "Lévis" must go out as UTF-8.
-            kwargs["data"] = data.encode("utf-8")
-            headers = kwargs.setdefault("headers", {})
-            headers["Content-Type"] = f"{headers.get('Content-Type', 'text/plain')}; charset=utf-8"
+        _utf8_body(kwargs)
         self._budget.acquire()
         try:
             response = self._http.request(method, url, **kwargs)

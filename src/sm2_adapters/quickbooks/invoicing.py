@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from uuid import uuid5
 
 from quickbooks.utils import build_where_clause
 
@@ -58,7 +59,7 @@ def customer_ref(api: QboApi, request: InvoiceRequest) -> str:
         return body
 
     where = build_where_clause(DisplayName=request.customer_name)
-    return _find_or_create(api, "Customer", where, new_customer, f"{request.job_id}-customer")
+    return _find_or_create(api, "Customer", where, new_customer, _request_id(request, "customer"))
 
 
 def item_ref(api: QboApi, request: InvoiceRequest) -> str:
@@ -74,7 +75,7 @@ def item_ref(api: QboApi, request: InvoiceRequest) -> str:
         }
 
     where = build_where_clause(Name=name)
-    return _find_or_create(api, "Item", where, new_item, f"{request.job_id}-item")
+    return _find_or_create(api, "Item", where, new_item, _request_id(request, "item"))
 
 
 def income_account(api: QboApi) -> str:
@@ -140,6 +141,12 @@ def invoice_body(request: InvoiceRequest, customer: str, item: str) -> dict[str,
     if request.customer_email:
         body["BillEmail"] = {"Address": request.customer_email}
     return body
+
+
+def _request_id(request: InvoiceRequest, what: str) -> str:
+    """A request id of its own per create (Intuit keys them per company, not per entity),
+    derived from the job so a retry repeats it; a UUID keeps it within Intuit's length."""
+    return str(uuid5(request.job_id, what))
 
 
 def doc_number(job_code: str) -> str:

@@ -99,6 +99,7 @@ class IntuitOAuth:
                 ) from exc
             finally:
                 client.access_token = client.refresh_token = client.id_token = None
+                client.state_token = None
 
     def _ensure_client(self) -> Any:
         if self._client is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID, uuid4
 
 import attrs
@@ -218,6 +219,15 @@ class IntakeService:
         if service is None or not service.is_active:
             raise NotFound("service", code)
         return service
+
+    async def requeue_waiting(self, *, older_than: timedelta = timedelta(minutes=2)) -> int:
+        """Queue the parse again for texts left unparsed (a crash between storing a text and
+        queueing its task). Parsing twice does no harm, so this errs on the side of asking."""
+        async with self.uow() as uow:
+            waiting = await uow.messages.waiting(received_before=self.clock.now() - older_than)
+        for message in waiting:
+            await self.tasks.defer(PARSE_TASK, {"message_id": str(message.id)})
+        return len(waiting)
 
     async def inbox(self, *, limit: int = 100) -> list[InboundMessage]:
         async with self.uow() as uow:

@@ -1,0 +1,125 @@
+"""Who may open a portal page: the session cookies, logging in and out, safe redirects.
+
+Each portal has its own cookie (``sm2_admin`` / ``sm2_tech``) holding a token of its own
+audience, so a technician's cookie never opens an admin page: the admin guard does not even
+look at it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+
+from sm2_core.domain.entities import User
+from sm2_core.domain.enums import Role
+from sm2_core.domain.records import Actor
+from sm2_core.errors import AuthenticationFailed
+from sm2_web.auth import SESSION_COOKIES, actor_for, issue_token
+from sm2_web.config import WebDeps
+from sm2_web.portal.csrf import csrf_cookie, new_token
+
+LOGIN_PATHS = {Role.ADMIN: "/login", Role.TECH: "/tech/login"}
+HOME_PATHS = {Role.ADMIN: "/", Role.TECH: "/tech"}
+
+
+class LoginRequired(Exception):
+    """No valid session for this portal: send the browser to the portal's login page."""
+
+    def __init__(self, role: Role) -> None:
+        super().__init__(role.value)
+        self.role = role
+
+
+class TooManyLogins(AuthenticationFailed):
+    """Too many failed logins for one username within the configured window."""
+
+
+async def _page_actor(request: Request[Any, Any, Any], role: Role) -> Actor:
+    try:
+        return await actor_for(request, role)
+    except AuthenticationFailed:
+        raise LoginRequired(role) from None
+
+
+async def admin_page_actor(request: Request[Any, Any, Any]) -> Actor:
+    return await _page_actor(request, Role.ADMIN)
+
+
+async def tech_page_actor(request: Request[Any, Any, Any]) -> Actor:
+    return await _page_actor(request, Role.TECH)
+
+
+def safe_next(target: str | None, role: Role) -> str:
+    """Only a path inside the same portal: never another site, never the other portal."""
+    home = HOME_PATHS[role]
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return home
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return home
+    in_tech = parts.path == "/tech" or parts.path.startswith("/tech/")
+    return target if in_tech == (role is Role.TECH) else home
+
+
+def login_url(role: Role, next_path: str) -> str:
+    return f"{LOGIN_PATHS[role]}?next={quote(next_path, safe='/')}"
+
+
+async def authenticate(deps: WebDeps, username: str, password: str, role: Role) -> User:
+    """The API's login throttle, plus: a login of the other portal is refused like a bad
+    password, so the form tells nobody which usernames exist where."""
+    config = deps.config
+    key = f"login:{username.strip().lower()}"
+    window = int(config.login_window.total_seconds())
+    if await deps.limiter.used(key, window_seconds=window) >= config.login_attempts:
+        raise TooManyLogins("Too many failed logins")
+    try:
+        user = await deps.services.admin.authenticate(username, password)
+        if user.role is not role:
+            raise AuthenticationFailed("Invalid username or password")
+    except AuthenticationFailed:
+        await deps.limiter.allow(key, limit=config.login_attempts + 1, window_seconds=window)
+        raise
+    return user
+
+
+def session_response(user: User, deps: WebDeps, target: str) -> Response[None]:
+    """303 to the page asked for, with the session cookie and a fresh CSRF token (so a token
+    seen before login is worth nothing after it)."""
+    token, _ = issue_token(user, deps)
+    session = Cookie(
+        key=SESSION_COOKIES[user.role],
+        value=token,
+        path="/",
+        max_age=int(deps.config.token_ttl.total_seconds()),
+        httponly=True,
+        secure=deps.config.secure_cookies,
+        samesite="strict",
+    )
+    return Response(
+        None,
+        status_code=303,
+        headers={"Location": target},
+        cookies=[session, csrf_cookie(new_token(deps), deps)],
+    )
+
+
+def logout_response(role: Role, deps: WebDeps) -> Response[None]:
+    gone = Cookie(
+        key=SESSION_COOKIES[role],
+        value="",
+        path="/",
+        max_age=0,
+        httponly=True,
+        secure=deps.config.secure_cookies,
+        samesite="strict",
+    )
+    return Response(
+        None,
+        status_code=303,
+        headers={"Location": LOGIN_PATHS[role]},
+        cookies=[gone, csrf_cookie(new_token(deps), deps)],
+    )

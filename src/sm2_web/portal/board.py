@@ -1,0 +1,79 @@
+"""The dispatch board: jobs in the service's order (urgency, score, age), filters, counts.
+
+The filter form and the live refresh both ask this same page; htmx keeps only the results
+(``hx-select``), so filters, focus and scroll stay where the dispatcher left them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from litestar import Request, Response, get
+
+from sm2_core.domain.enums import JobStatus, Urgency
+from sm2_core.domain.records import Actor
+from sm2_core.ports import JobFilter
+from sm2_core.services import Services
+from sm2_web.portal import views
+from sm2_web.portal.render import render
+from sm2_web.portal.views import Lookups
+
+PAGE_SIZE = 50
+MAX_PAGE = 200
+FILTER_NAMES = ("status", "dealership", "urgency", "technician", "q", "vin")
+
+
+def board_filter(params: Mapping[str, Any]) -> JobFilter:
+    vin = views.text(params, "vin")
+    return JobFilter(
+        status=views.choice(JobStatus, params, "status"),
+        dealership_id=views.uuid(params, "dealership"),
+        urgency=views.choice(Urgency, params, "urgency"),
+        tech_id=views.uuid(params, "technician"),
+        vin=vin.replace(" ", "").upper() if vin else None,
+        text=views.text(params, "q"),
+    )
+
+
+def page_size(params: Mapping[str, Any]) -> int:
+    """How many rows to show: the live refresh asks for as many as the dispatcher had loaded."""
+    try:
+        wanted = int(params.get("limit") or PAGE_SIZE)
+    except ValueError:
+        wanted = PAGE_SIZE
+    return max(1, min(wanted, MAX_PAGE))
+
+
+@get("/", name="portal:board")
+async def board(request: Request[Any, Any, Any], services: Services, actor: Actor) -> Response[str]:
+    params = dict(request.query_params)
+    query = board_filter(params)
+    limit = page_size(params)
+    cursor = views.text(params, "cursor")
+    page = await services.dispatch.list_jobs(query, limit=limit, cursor=cursor)
+    counts = await services.dispatch.counts()
+    lookups = await Lookups.load(services)
+    filters = {name: params.get(name, "") for name in FILTER_NAMES}
+    return render(
+        request,
+        "admin/board.html",
+        {
+            "actor": actor,
+            "jobs": page.items,
+            "next_cursor": page.next_cursor,
+            "cursor": cursor or "",
+            "limit": limit,
+            "page_size": PAGE_SIZE,
+            "max_page": MAX_PAGE,
+            "counts": {status: counts.get(status, 0) for status in JobStatus},
+            "total": sum(counts.values()),
+            "filters": filters,
+            "filtered": any(filters.values()),
+            "statuses": list(JobStatus),
+            "urgencies": sorted(Urgency, reverse=True),
+            "lookups": lookups,
+            "dealerships": sorted(lookups.dealerships.values(), key=lambda d: d.name),
+            "technicians": sorted(lookups.technicians.values(), key=lambda t: t.name),
+        },
+    )

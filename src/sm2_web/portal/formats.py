@@ -1,0 +1,105 @@
+"""Dates, money and distances the way Québec writes them, in French and in English.
+
+Hand-written rather than babel: the portals need four formats, and these are the OQLF's
+("25 nov. 2026 14 h 05", "1 249,00 $") and the usual Canadian English ones ("Nov 25, 2026
+2:05 PM", "$1,249.00"). French separates thousands and the dollar sign with a no-break space
+so a line never wraps inside an amount.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+#: Québec City keeps Eastern time; times are stored in UTC and shown here.
+QUEBEC = ZoneInfo("America/Toronto")
+NBSP = "\u00a0"
+
+_MONTHS = {
+    "fr": (
+        "janv.",
+        "févr.",
+        "mars",
+        "avr.",
+        "mai",
+        "juin",
+        "juill.",
+        "août",
+        "sept.",
+        "oct.",
+        "nov.",
+        "déc.",
+    ),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def local(moment: datetime) -> datetime:
+    return moment.astimezone(QUEBEC)
+
+
+def format_date(moment: datetime, lang: str) -> str:
+    when = local(moment)
+    month = _MONTHS[lang][when.month - 1]
+    if lang == "fr":
+        return f"{when.day} {month} {when.year}"
+    return f"{month} {when.day}, {when.year}"
+
+
+def format_time(moment: datetime, lang: str) -> str:
+    when = local(moment)
+    if lang == "fr":
+        return f"{when.hour} h {when.minute:02d}"
+    hour = when.hour % 12 or 12
+    return f"{hour}:{when.minute:02d} {'AM' if when.hour < 12 else 'PM'}"
+
+
+def format_datetime(moment: datetime | None, lang: str) -> str:
+    """``25 nov. 2026 14 h 05`` / ``Nov 25, 2026 2:05 PM``; empty for no moment."""
+    if moment is None:
+        return ""
+    return f"{format_date(moment, lang)} {format_time(moment, lang)}"
+
+
+def _grouped(digits: str, separator: str) -> str:
+    groups: list[str] = []
+    while len(digits) > 3:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    groups.insert(0, digits)
+    return separator.join(groups)
+
+
+def format_number(value: Decimal | float | int, lang: str, places: int = 2) -> str:
+    quantum = Decimal(1).scaleb(-places)
+    amount = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    whole, _, fraction = f"{abs(amount):f}".partition(".")
+    if lang == "fr":
+        text = _grouped(whole, NBSP) + (f",{fraction}" if places else "")
+    else:
+        text = _grouped(whole, ",") + (f".{fraction}" if places else "")
+    return sign + text
+
+
+def format_money(value: Decimal | float | int | None, lang: str) -> str:
+    """``249,00 $`` / ``$249.00``; empty for no amount."""
+    if value is None:
+        return ""
+    text = format_number(value, lang)
+    if lang == "fr":
+        return f"{text}{NBSP}$"
+    return f"-${text[1:]}" if text.startswith("-") else f"${text}"
+
+
+def format_km(value: float | None, lang: str) -> str:
+    if value is None:
+        return "—"
+    return f"{format_number(value, lang, places=1)}{NBSP}km"
+
+
+def format_percent(share: float, lang: str) -> str:
+    """``95 %`` / ``95%`` for a share between 0 and 1."""
+    whole = round(share * 100)
+    return f"{whole}{NBSP}%" if lang == "fr" else f"{whole}%"

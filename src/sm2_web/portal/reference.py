@@ -1,0 +1,149 @@
+"""Reference data pages: dealerships, technicians, services, zones and ranking rules.
+
+List, create, edit, deactivate (rows that history points at are never deleted), and for rules
+a preview of how many recent jobs a rule would have matched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Request, Response, get, post
+
+from sm2_core.domain.records import Actor
+from sm2_core.services import Services
+from sm2_core.services.admin import KINDS, build
+from sm2_web.config import WebDeps
+from sm2_web.portal import preview
+from sm2_web.portal import reference_forms as forms
+from sm2_web.portal.jobs import see_other
+from sm2_web.portal.render import render, translator
+from sm2_web.portal.views import Lookups
+
+TITLES = {
+    "dealerships": "Dealerships",
+    "technicians": "Technicians",
+    "services": "Services",
+    "zones": "Zones",
+    "rules": "Ranking rules",
+}
+DONE = {
+    "created": "Saved: created.",
+    "updated": "Saved.",
+    "deactivated": "Deactivated.",
+    "activated": "Reactivated.",
+}
+
+
+async def _page(
+    request: Request[Any, Any, Any],
+    services: Services,
+    actor: Actor,
+    kind: str,
+    *,
+    values: dict[str, Any] | None = None,
+    editing: Any = None,
+    preview_count: int | None = None,
+) -> Response[str]:
+    fields = forms.fields_of(kind)
+    lookups = await Lookups.load(services)
+    items = await services.admin.all(kind, include_inactive=True)
+    context: dict[str, Any] = {
+        "actor": actor,
+        "kind": kind,
+        "kinds": TITLES,
+        "title": TITLES[kind],
+        "fields": fields,
+        "items": items,
+        "lookups": lookups,
+        "choices": forms.choices(lookups, translator(request).lang),
+        "is_enum_choice": forms.is_enum_choice,
+        "values": values if values is not None else forms.blank_values(kind),
+        "editing": editing,
+        "notice": DONE.get(request.query_params.get("done") or ""),
+        "preview_count": preview_count,
+        "sample": preview.SAMPLE,
+        "matches": {},
+        "recent": 0,
+    }
+    if kind == "rules":
+        deps: WebDeps = request.app.state.deps
+        recent = await preview.recent_jobs(services, deps.clock.now())
+        context["matches"] = {rule.id: preview.matches(rule, recent) for rule in items}
+        context["recent"] = len(recent)
+    return render(request, "admin/reference.html", context)
+
+
+@get("/admin/{kind:str}", name="portal:reference")
+async def reference_list(
+    request: Request[Any, Any, Any], services: Services, actor: Actor, kind: str
+) -> Response[str]:
+    return await _page(request, services, actor, kind)
+
+
+@get("/admin/{kind:str}/{item_id:uuid}", name="portal:reference-edit")
+async def reference_edit(
+    request: Request[Any, Any, Any], services: Services, actor: Actor, kind: str, item_id: UUID
+) -> Response[str]:
+    forms.fields_of(kind)
+    item = await services.admin.get(kind, item_id)
+    return await _page(request, services, actor, kind, values=forms.form_values(item), editing=item)
+
+
+@post("/admin/{kind:str}", name="portal:reference-create")
+async def reference_create(
+    request: Request[Any, Any, Any], services: Services, actor: Actor, kind: str
+) -> Response[None]:
+    fields = forms.read_form(kind, await request.form())
+    await services.admin.create(kind, fields, actor=actor)
+    return see_other(f"/admin/{kind}?done=created")
+
+
+@post("/admin/{kind:str}/{item_id:uuid}", name="portal:reference-update")
+async def reference_update(
+    request: Request[Any, Any, Any], services: Services, actor: Actor, kind: str, item_id: UUID
+) -> Response[None]:
+    fields = forms.read_form(kind, await request.form())
+    await services.admin.update(kind, item_id, fields, actor=actor)
+    return see_other(f"/admin/{kind}?done=updated")
+
+
+@post("/admin/{kind:str}/{item_id:uuid}/active", name="portal:reference-active")
+async def reference_active(
+    request: Request[Any, Any, Any], services: Services, actor: Actor, kind: str, item_id: UUID
+) -> Response[None]:
+    forms.fields_of(kind)
+    active = (await request.form()).get("active") == "1"
+    await services.admin.update(kind, item_id, {"is_active": active}, actor=actor)
+    return see_other(f"/admin/{kind}?done={'activated' if active else 'deactivated'}")
+
+
+@post("/admin/rule-preview", name="portal:rule-preview")
+async def rule_preview(
+    request: Request[Any, Any, Any], services: Services, actor: Actor
+) -> Response[str]:
+    """Count without saving; the rule is built (and checked) exactly as creating it would."""
+    form = await request.form()
+    rule = build(KINDS["rules"], forms.read_form("rules", form))
+    deps: WebDeps = request.app.state.deps
+    recent = await preview.recent_jobs(services, deps.clock.now())
+    values = {**forms.blank_values("rules"), **{k: form.get(k, "") for k in form}}
+    return await _page(
+        request,
+        services,
+        actor,
+        "rules",
+        values=values,
+        preview_count=preview.matches(rule, recent),
+    )
+
+
+REFERENCE_HANDLERS = [
+    reference_list,
+    reference_edit,
+    reference_create,
+    reference_update,
+    reference_active,
+    rule_preview,
+]

@@ -1,0 +1,166 @@
+"""The reference-data forms: which fields each kind has, how they are shown, how they are read.
+
+Form strings become typed values here (the edge); what makes a value acceptable stays in
+``AdminService`` (unknown references, negative prices, a rule with no criterion...).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from sm2_core.domain.enums import Language, TechnicianStatus, Urgency
+from sm2_core.errors import InvalidInput, NotFound
+from sm2_web.portal import views
+from sm2_web.portal.views import Lookups
+
+
+@attrs.frozen
+class Field:
+    name: str
+    label: str
+    widget: str
+    """text, email, tel, textarea, int, float, decimal, checkbox, skills, or select."""
+    required: bool = False
+    choices: str | None = None
+    """For selects: zones, dealerships, services, urgencies, languages, statuses."""
+    blank: Any = None
+    """The value of an empty input."""
+    hint: str | None = None
+
+
+FIELDS: dict[str, tuple[Field, ...]] = {
+    "zones": (
+        Field("name", "Name", "text", required=True),
+        Field("description", "Description", "text", blank=""),
+        Field("latitude", "Latitude", "float", required=True, hint="e.g. 46.8139"),
+        Field("longitude", "Longitude", "float", required=True, hint="e.g. -71.2080"),
+    ),
+    "services": (
+        Field("code", "Code", "text", required=True, hint="e.g. KEY_PROGRAMMING"),
+        Field("name", "Name (English)", "text", required=True),
+        Field("name_fr", "Name (French)", "text", required=True),
+        Field("base_price", "Price", "decimal", required=True),
+        Field("requires_approval", "Jobs need a dispatcher's verification", "checkbox"),
+    ),
+    "dealerships": (
+        Field("name", "Name", "text", required=True),
+        Field("phone", "Phone (sends the texts)", "tel", required=True),
+        Field("email", "Billing email", "email", required=True),
+        Field("zone_id", "Zone", "select", choices="zones"),
+        Field("language", "Language of replies", "select", choices="languages", blank=Language.FR),
+        Field("is_audit_flagged", "Flagged for audit (every job is verified)", "checkbox"),
+    ),
+    "technicians": (
+        Field("name", "Name", "text", required=True),
+        Field("phone", "Phone", "tel", required=True),
+        Field("zone_id", "Home zone", "select", choices="zones"),
+        Field("status", "Status", "select", choices="statuses", blank=TechnicianStatus.AVAILABLE),
+        Field("skills", "Skills", "skills", choices="services"),
+    ),
+    "rules": (
+        Field("description", "Description", "text", required=True),
+        Field("dealership_id", "Dealership", "select", choices="dealerships"),
+        Field("service_code", "Service", "select", choices="service_codes"),
+        Field("make", "Make", "text", hint="e.g. Audi"),
+        Field("target_urgency", "At least this urgency", "select", choices="urgencies"),
+        Field("ranking_score", "Score added", "int", blank=0),
+    ),
+}
+_ENUMS: dict[str, type[enum.Enum]] = {
+    "languages": Language,
+    "statuses": TechnicianStatus,
+    "urgencies": Urgency,
+}
+
+
+def fields_of(kind: str) -> tuple[Field, ...]:
+    try:
+        return FIELDS[kind]
+    except KeyError:
+        raise NotFound("kind", kind) from None
+
+
+def _read(field: Field, form: Any) -> Any:
+    widget, name = field.widget, field.name
+    if widget == "int":
+        return views.integer(form, name)
+    if widget in ("float", "decimal"):
+        number = views.decimal(form, name)
+        return float(number) if number is not None and widget == "float" else number
+    if widget == "select" and field.choices in _ENUMS:
+        return views.choice(_ENUMS[field.choices], form, name)
+    if widget == "select" and field.choices in ("zones", "dealerships"):
+        return views.uuid(form, name)
+    return views.text(form, name)
+
+
+def _value(field: Field, form: Any) -> Any:
+    if field.widget == "checkbox":
+        return bool(form.get(field.name))
+    if field.widget == "skills":
+        return frozenset(code.upper() for code in form.getall(field.name, []))
+    value = _read(field, form)
+    if value is None and field.required:
+        raise InvalidInput(f"{field.name} is required", fields={field.name: "required"})
+    return field.blank if value is None else value
+
+
+def read_form(kind: str, form: Any) -> dict[str, Any]:
+    """Every field of the kind, typed; a full form, so an unticked box means False."""
+    return {field.name: _value(field, form) for field in fields_of(kind)}
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    if isinstance(value, frozenset):
+        return sorted(value)
+    return "" if value is None else value
+
+
+def form_values(item: Any) -> dict[str, Any]:
+    """An entity as the strings (and lists, booleans) its edit form shows."""
+    return {k: _shown(v) for k, v in attrs.asdict(item, recurse=False).items()}
+
+
+def choices(lookups: Lookups, lang: str) -> dict[str, list[tuple[str, str]]]:
+    """Options for each select, as (value, label)."""
+    active_services = sorted(
+        (s for s in lookups.services.values() if s.is_active), key=lambda s: s.code
+    )
+    return {
+        "zones": [
+            (str(z.id), z.name)
+            for z in sorted(lookups.zones.values(), key=lambda z: z.name)
+            if z.is_active
+        ],
+        "dealerships": [
+            (str(d.id), d.name)
+            for d in sorted(lookups.dealerships.values(), key=lambda d: d.name)
+            if d.is_active
+        ],
+        "services": [
+            (s.code, f"{s.code} — {s.name_fr if lang == 'fr' else s.name}") for s in active_services
+        ],
+        "service_codes": [(s.code, s.code) for s in active_services],
+        "languages": [(x.value, x.value.upper()) for x in Language],
+        "statuses": [(x.value, x.value) for x in TechnicianStatus],
+        "urgencies": [(x.value, x.value) for x in sorted(Urgency, reverse=True)],
+    }
+
+
+def is_enum_choice(field: Field) -> bool:
+    """Selects whose labels are translated enum names."""
+    return field.choices in _ENUMS
+
+
+def blank_values(kind: str) -> Mapping[str, Any]:
+    return {f.name: _shown(f.blank) for f in fields_of(kind)}

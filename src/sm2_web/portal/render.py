@@ -1,0 +1,101 @@
+"""Rendering pages: one Jinja environment for both portals, and the context every page gets.
+
+The portal owns its environment instead of the app's ``template_config`` so that mounting the
+portal is one line in ``create_app`` (docs/adr/0002-portal-stack.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from litestar import Request, Response
+from litestar.enums import MediaType
+
+from sm2_web.portal import formats
+from sm2_web.portal.csrf import CSRF_FIELD, csrf_token
+from sm2_web.portal.i18n import LANG_COOKIE, Translator, negotiate
+
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_PATH = "/static/portal"
+#: Pages show who is signed in and what they may do: never from a shared cache.
+NO_STORE = {"Cache-Control": "no-store", "Vary": "Cookie, Accept-Language, HX-Request"}
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("sm2_web.portal", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        datetime=formats.format_datetime,
+        money=formats.format_money,
+        km=formats.format_km,
+        number=formats.format_number,
+        percent=formats.format_percent,
+    )
+    env.globals.update(static=static_url, query=query_string, csrf_field=CSRF_FIELD)
+    return env
+
+
+@cache
+def _fingerprint(name: str) -> str:
+    return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+
+
+def static_url(name: str) -> str:
+    """A URL that changes with the file, so browsers may cache it for long."""
+    return f"{STATIC_PATH}/{name}?v={_fingerprint(name)}"
+
+
+def query_string(values: dict[str, Any], **changes: Any) -> str:
+    """``?a=1&b=2`` from the non-empty values, with ``changes`` applied (pagination links)."""
+    merged = {**values, **changes}
+    kept = {k: v for k, v in merged.items() if v not in (None, "")}
+    return f"?{urlencode(kept)}" if kept else "?"
+
+
+def language(request: Request[Any, Any, Any]) -> str:
+    return negotiate(request.headers.get("accept-language"), request.cookies.get(LANG_COOKIE))
+
+
+def translator(request: Request[Any, Any, Any]) -> Translator:
+    return Translator(language(request))
+
+
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response[str]:
+    t = translator(request)
+    page = {
+        "t": t,
+        "lang": t.lang,
+        "csrf": csrf_token(request),
+        "path": request.url.path,
+        "full_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        **(context or {}),
+    }
+    html = environment().get_template(template).render(page)
+    return Response(
+        html,
+        status_code=status,
+        media_type=MediaType.HTML,
+        headers={**NO_STORE, "Content-Language": t.lang, **(headers or {})},
+    )

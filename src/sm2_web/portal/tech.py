@@ -1,0 +1,88 @@
+"""The technician's portal, for a phone: my jobs, accept, complete.
+
+The list is the field service's own order (in progress, then most urgent, then nearest), and a
+refusal (the 20 km rule) comes back as a message on the same screen.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from uuid import UUID
+
+from litestar import Request, Response, get, post
+
+from sm2_core.domain.job import Completion, Part
+from sm2_core.domain.records import Actor
+from sm2_core.services import Services
+from sm2_web.portal import views
+from sm2_web.portal.jobs import see_other
+from sm2_web.portal.render import render
+from sm2_web.portal.views import Lookups
+
+DONE = {
+    "accepted": "Job accepted: it is in progress.",
+    "completed": "Job completed. Thank you!",
+}
+_QTY_FIRST = re.compile(r"^(\d+)\s*[x×]?\s+(.+)$", re.IGNORECASE)
+_QTY_LAST = re.compile(r"^(.+?)\s*[x×]\s*(\d+)$", re.IGNORECASE)
+
+
+def parse_parts(text: str) -> tuple[Part, ...]:
+    """One part per line, as people type them on a phone: "2 brake pads", "Key fob x2",
+    "Battery"; the lifecycle refuses a zero quantity or an empty name."""
+    parts = []
+    for raw in text.splitlines():
+        line = raw.strip().lstrip("-•* ").strip()
+        if not line:
+            continue
+        if first := _QTY_FIRST.match(line):
+            parts.append(Part(first.group(2).strip(), int(first.group(1))))
+        elif last := _QTY_LAST.match(line):
+            parts.append(Part(last.group(1).strip(), int(last.group(2))))
+        else:
+            parts.append(Part(line, 1))
+    return tuple(parts)
+
+
+@get("/tech", name="portal:tech")
+async def my_jobs(
+    request: Request[Any, Any, Any], services: Services, actor: Actor
+) -> Response[str]:
+    jobs = await services.field.my_jobs(actor=actor)
+    lookups = await Lookups.load(services)
+    return render(
+        request,
+        "tech/jobs.html",
+        {
+            "actor": actor,
+            "jobs": jobs,
+            "lookups": lookups,
+            "notice": DONE.get(request.query_params.get("done") or ""),
+        },
+    )
+
+
+@post("/tech/jobs/{job_id:uuid}/accept", name="portal:tech-accept")
+async def accept(
+    request: Request[Any, Any, Any], services: Services, actor: Actor, job_id: UUID
+) -> Response[None]:
+    await services.field.accept(job_id, actor=actor)
+    return see_other(f"/tech?done=accepted#job-{job_id}")
+
+
+@post("/tech/jobs/{job_id:uuid}/complete", name="portal:tech-complete")
+async def complete(
+    request: Request[Any, Any, Any], services: Services, actor: Actor, job_id: UUID
+) -> Response[None]:
+    form = await request.form()
+    report = Completion(
+        notes=views.text(form, "notes") or "",
+        labour_minutes=views.required_int(form, "labour_minutes"),
+        parts=parse_parts(str(form.get("parts") or "")),
+    )
+    await services.field.complete(job_id, report, actor=actor)
+    return see_other("/tech?done=completed")
+
+
+TECH_HANDLERS = [my_jobs, accept, complete]
