@@ -127,7 +127,11 @@ class Settings:
             return path.read_text("utf-8").strip()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         value = secrets.token_urlsafe(48)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            # Another process started at the same moment and wrote it first: use theirs.
+            return path.read_text("utf-8").strip()
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(value)
         log.warning(

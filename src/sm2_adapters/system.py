@@ -27,6 +27,7 @@ from sm2_adapters.postgres.events import PostgresEventFeed
 from sm2_adapters.postgres.health import PostgresHealth
 from sm2_adapters.postgres.ratelimit import PostgresRateLimiter
 from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
+from sm2_adapters.quickbooks import QuickBooksIntegration, quickbooks_from_settings
 from sm2_adapters.security import Argon2Hasher
 from sm2_adapters.settings import Settings
 from sm2_adapters.tasks import (
@@ -37,8 +38,7 @@ from sm2_adapters.tasks import (
     queue_depth,
 )
 from sm2_adapters.twilio import twilio_sender_from_settings
-from sm2_adapters.unconfigured import AccountingNotConfigured
-from sm2_core.ports import AccountingGateway, RateLimiter, SmsSender
+from sm2_core.ports import RateLimiter, SmsSender
 from sm2_core.services import Services
 
 
@@ -55,6 +55,7 @@ class System:
     events: PostgresEventFeed
     health: PostgresHealth
     parser: CombinedParser
+    quickbooks: QuickBooksIntegration
 
     async def open(self) -> None:
         await self.pool.open(wait=True)
@@ -95,10 +96,6 @@ def _sms(settings: Settings) -> SmsSender:
     return twilio_sender_from_settings(settings)
 
 
-def _accounting(settings: Settings) -> AccountingGateway:
-    return AccountingNotConfigured()
-
-
 def build_system(
     settings: Settings, *, apply_migrations: bool = True, pool_size: int = 10
 ) -> System:
@@ -113,13 +110,15 @@ def build_system(
     clock = SystemClock()
     limiter = PostgresRateLimiter(pool)
     parser = _parser(settings, limiter)
+    # One integration object: the gateway, the routes and the CLI share its token lock.
+    quickbooks = quickbooks_from_settings(settings, pool, clock=clock)
     ref.services = build_services(
         uow=uow,
         clock=clock,
         parser=parser,
         tasks=ProcrastinateQueue(app),
         sms=_sms(settings),
-        accounting=_accounting(settings),
+        accounting=quickbooks.gateway,
         hasher=Argon2Hasher(),
     )
     return System(
@@ -133,7 +132,8 @@ def build_system(
         limiter=limiter,
         parser=parser,
         events=PostgresEventFeed(pool, url),
-        health=PostgresHealth(pool, app, settings),
+        health=PostgresHealth(pool, app, settings, quickbooks),
+        quickbooks=quickbooks,
     )
 
 

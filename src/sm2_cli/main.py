@@ -103,6 +103,7 @@ def worker(concurrency: int) -> None:
 def _register() -> None:
     from sm2_cli.data import db, export, import_, seed, users
     from sm2_cli.jobs import inbox, invoices, jobs
+    from sm2_cli.quickbooks import quickbooks
     from sm2_cli.reference import REFERENCE_GROUPS
     from sm2_cli.sms import sms
 
@@ -116,6 +117,7 @@ def _register() -> None:
         inbox,
         invoices,
         sms,
+        quickbooks,
         *REFERENCE_GROUPS,
     ):
         cli.add_command(command)

@@ -18,6 +18,7 @@ from sm2_adapters.settings import Settings
 from sm2_adapters.system import System, build_system
 from sm2_web.app import create_app
 from sm2_web.config import WebConfig
+from sm2_web.routes.quickbooks import QUICKBOOKS_HANDLERS
 
 log = logging.getLogger("sm2.serve")
 #: Set by ``sm2 serve --no-worker`` for web processes that leave tasks to ``sm2 worker``.
@@ -53,7 +54,7 @@ def app_for_system(system: System, *, run_worker: bool) -> Litestar:
                     await worker
             await system.close()
 
-    return create_app(
+    app = create_app(
         system.services,
         config=web_config(system.settings),
         clock=system.clock,
@@ -61,7 +62,10 @@ def app_for_system(system: System, *, run_worker: bool) -> Litestar:
         events_feed=system.events,
         health_probe=system.health,
         lifespans=[running],
+        extra_handlers=QUICKBOOKS_HANDLERS,
     )
+    app.state.quickbooks = system.quickbooks
+    return app
 
 
 def app_from_env() -> Litestar:

@@ -11,6 +11,7 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from sm2_adapters.postgres.migrate import load_migrations
+from sm2_adapters.quickbooks import QuickBooksIntegration
 from sm2_adapters.settings import Settings
 from sm2_adapters.tasks import queue_depth
 
@@ -20,14 +21,21 @@ WORKER_STALE_SECONDS = 60
 
 class PostgresHealth:
     def __init__(
-        self, pool: AsyncConnectionPool[AsyncConnection[Any]], app: App, settings: Settings
+        self,
+        pool: AsyncConnectionPool[AsyncConnection[Any]],
+        app: App,
+        settings: Settings,
+        quickbooks: QuickBooksIntegration | None = None,
     ) -> None:
+        self._quickbooks = quickbooks
         self._pool = pool
         self._app = app
         self._settings = settings
 
     async def check(self) -> dict[str, Any]:
         integrations = self._integrations()
+        if self._quickbooks is not None:
+            integrations["quickbooks_connection"] = await self._quickbooks.health()
         try:
             async with asyncio.timeout(3):
                 database, migrations, worker = await self._database()

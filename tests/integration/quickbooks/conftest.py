@@ -10,8 +10,12 @@ from fake_intuit import FakeIntuit
 from qbo_helpers import CLIENT_ID, CLIENT_SECRET, qbo_settings
 
 from sm2_adapters.memory import ManualClock
-from sm2_adapters.quickbooks import MemoryTokenStore, QboConfig, QuickBooksIntegration
-from sm2_adapters.quickbooks import build_integration
+from sm2_adapters.quickbooks import (
+    MemoryTokenStore,
+    QboConfig,
+    QuickBooksIntegration,
+    build_integration,
+)
 from sm2_adapters.settings import Settings
 
 

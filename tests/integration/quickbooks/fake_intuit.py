@@ -3,10 +3,9 @@ document, the OAuth 2.0 token and revoke endpoints, and the QuickBooks Online v3
 invoicing uses (query, customer, item, invoice).
 
 It behaves as Intuit does where it matters to us: refresh tokens rotate on every refresh and the
-old one dies (``invalid_grant`` after), ``requestid`` makes a create idempotent, names are unique
-(fault 6240), references must exist (fault 2500), query bodies are UTF-8 with ``\\'`` escapes,
-and faults come as ``{"Fault": {"Error": [...], "type": ...}}``. Tests queue other answers
-(500, 429, a slow one) with ``script``; every request is recorded as it came.
+old one dies (``invalid_grant`` after), access tokens are checked on every API call (401), the
+minor version must be pinned, and the company's records (``FakeBooks``) answer the rest. Tests
+queue other answers (500, 429, a slow one) with ``script``; every request is recorded as it came.
 """
 
 from __future__ import annotations
@@ -23,14 +22,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
+from fake_qbo_books import FakeBooks, Reply, fault
 
 _API = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<entity>query|customer|item|invoice)$")
-_SELECT = re.compile(
-    r"^\s*select \* from (?P<entity>\w+)(?: where (?P<where>.*?))?"
-    r"(?: startposition \d+)?(?: maxresults \d+)?\s*$",
-    re.IGNORECASE | re.DOTALL,
-)
-_CONDITION = re.compile(r"\s*(\w+)\s*=\s*'((?:\\'|[^'])*)'\s*(?:and\b|$)", re.IGNORECASE)
 _ENTITIES = {"customer": "Customer", "item": "Item", "invoice": "Invoice"}
 
 
@@ -47,27 +41,6 @@ class Seen:
         return self.body.decode("utf-8")
 
 
-@attrs.frozen
-class Reply:
-    status: int
-    body: Any
-    delay: float = 0.0
-
-
-def fault(message: str, detail: str, code: str, kind: str = "ValidationFault") -> dict[str, Any]:
-    return {"Fault": {"Error": [{"Message": message, "Detail": detail, "code": code}], "type": kind}}
-
-
-THROTTLED = Reply(
-    429,
-    {"fault": {"error": [{"message": "message=ThrottleExceeded; errorCode=003001; statusCode=429",
-                          "detail": "The request limit was reached.", "code": "3001"}],
-               "type": "SERVICE"}},
-)
-SERVER_ERROR = Reply(500, fault("An application error has occurred", "SystemFault", "10000",
-                                "SystemFault"))
-
-
 class FakeIntuit:
     def __init__(self, *, client_id: str, client_secret: str, realm_id: str = "9341452827771234"):
         self.client_id = client_id
@@ -81,20 +54,13 @@ class FakeIntuit:
         self.live_access: set[str] = set()
         self.codes: dict[str, str] = {}
         self.revoked: list[str] = []
-        self.entities: dict[str, dict[str, dict[str, Any]]] = {
-            "Customer": {}, "Item": {}, "Invoice": {}, "Account": {},
-        }
-        self.request_ids: dict[str, tuple[int, Any]] = {}
+        self.books = FakeBooks()
         self.in_flight = 0
         self.most_in_flight = 0
         self.api_delay = 0.0
         self._scripts: list[tuple[str, Reply]] = []
-        self._ids = iter(range(100, 1_000_000))
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
-        self.add("Account", Name="Sales of Product Income", AccountType="Income",
-                 AccountSubType="SalesOfProductIncome")
-        self.add("Account", Name="Services", AccountType="Income", AccountSubType="ServiceFeeIncome")
 
     # --- life -------------------------------------------------------------------------------
 
@@ -134,9 +100,14 @@ class FakeIntuit:
     # --- what tests arrange and look at ---------------------------------------------------------
 
     def add(self, entity: str, **fields: Any) -> dict[str, Any]:
-        record = {"Id": str(next(self._ids)), "SyncToken": "0", "Active": True, **fields}
-        self.entities[entity][record["Id"]] = record
-        return record
+        return self.books.add(entity, **fields)
+
+    def records(self, entity: str) -> list[dict[str, Any]]:
+        return self.books.records(entity)
+
+    @property
+    def entities(self) -> dict[str, dict[str, dict[str, Any]]]:
+        return self.books.entities
 
     def issue_tokens(self) -> tuple[str, str]:
         """A live (access token, refresh token) pair, as a completed consent would give."""
@@ -159,8 +130,7 @@ class FakeIntuit:
 
     def forget_request_ids(self) -> None:
         """Intuit keeps request ids for a while only."""
-        with self._lock:
-            self.request_ids.clear()
+        self.books.request_ids.clear()
 
     def calls(self, path_part: str, method: str = "POST") -> list[Seen]:
         return [s for s in self.seen if path_part in s.path and s.method == method]
@@ -171,9 +141,6 @@ class FakeIntuit:
 
     def queries(self, entity: str) -> list[str]:
         return [s.text for s in self.calls("/query") if f"from {entity}" in s.text.lower()]
-
-    def records(self, entity: str) -> list[dict[str, Any]]:
-        return list(self.entities[entity].values())
 
     # --- the wire -------------------------------------------------------------------------------
 
@@ -226,14 +193,17 @@ class FakeIntuit:
 
     def _discovery(self, _: Seen) -> Reply:
         base = self.url
-        return Reply(200, {
-            "issuer": f"{base}/op/v1",
-            "authorization_endpoint": f"{base}/connect/oauth2",
-            "token_endpoint": f"{base}/oauth2/v1/tokens/bearer",
-            "userinfo_endpoint": f"{base}/v1/openid_connect/userinfo",
-            "revocation_endpoint": f"{base}/oauth2/v1/tokens/revoke",
-            "jwks_uri": f"{base}/op/v1/jwks",
-        })
+        return Reply(
+            200,
+            {
+                "issuer": f"{base}/op/v1",
+                "authorization_endpoint": f"{base}/connect/oauth2",
+                "token_endpoint": f"{base}/oauth2/v1/tokens/bearer",
+                "userinfo_endpoint": f"{base}/v1/openid_connect/userinfo",
+                "revocation_endpoint": f"{base}/oauth2/v1/tokens/revoke",
+                "jwks_uri": f"{base}/op/v1/jwks",
+            },
+        )
 
     def _client_ok(self, seen: Seen) -> bool:
         expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
@@ -259,15 +229,28 @@ class FakeIntuit:
             elif form.get("grant_type") == "refresh_token":
                 token = form.get("refresh_token", "")
                 if token not in self.live_refresh:
-                    return Reply(400, {"error": "invalid_grant",
-                                       "error_description": "Incorrect or invalid refresh token"})
+                    return Reply(
+                        400,
+                        {
+                            "error": "invalid_grant",
+                            "error_description": "Incorrect or invalid refresh token",
+                        },
+                    )
                 if self.rotate:
                     self.live_refresh.discard(token)
             else:
                 return Reply(400, {"error": "unsupported_grant_type"})
             access, refresh = self._new_tokens()
-        return Reply(200, {"token_type": "bearer", "access_token": access, "refresh_token": refresh,
-                           "expires_in": 3600, "x_refresh_token_expires_in": 8726400})
+        return Reply(
+            200,
+            {
+                "token_type": "bearer",
+                "access_token": access,
+                "refresh_token": refresh,
+                "expires_in": 3600,
+                "x_refresh_token_expires_in": 8726400,
+            },
+        )
 
     def _revoke(self, seen: Seen) -> Reply:
         if not self._client_ok(seen):
@@ -284,80 +267,25 @@ class FakeIntuit:
     def _api(self, seen: Seen, realm: str, entity: str) -> Reply:
         token = seen.headers.get("authorization", "").removeprefix("Bearer ")
         if realm != self.realm_id or token not in self.live_access:
-            return Reply(401, {"fault": {"error": [{
-                "message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
-                "detail": "Token expired", "code": "3200"}], "type": "AUTHENTICATION"}})
+            return Reply(
+                401,
+                {
+                    "fault": {
+                        "error": [
+                            {
+                                "message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+                                "detail": "Token expired",
+                                "code": "3200",
+                            }
+                        ],
+                        "type": "AUTHENTICATION",
+                    }
+                },
+            )
         if seen.query.get("minorversion") != "75":
             return Reply(400, fault("Invalid minor version", "minorversion 75 expected", "2000"))
         if entity == "query":
-            return self._query(seen.body.decode("utf-8"))  # strict: a Latin-1 body fails here
-        request_id = seen.query.get("requestid")
-        with self._lock:
-            if request_id and request_id in self.request_ids:
-                return Reply(*self.request_ids[request_id])
-            reply = self._create(_ENTITIES[entity], json.loads(seen.body))
-            if request_id:
-                self.request_ids[request_id] = (reply.status, reply.body)
-        return reply
-
-    def _query(self, text: str) -> Reply:
-        match = _SELECT.match(text)
-        conditions = _conditions(match["where"] or "") if match else None
-        if match is None or conditions is None:
-            return Reply(400, fault("Error parsing query", f"QueryParserError: {text}", "4000"))
-        entity = match["entity"].capitalize()
-        found = [
-            r for r in self.entities.get(entity, {}).values()
-            if all(str(r.get(k, "")) == v for k, v in conditions.items())
-        ]
-        body: dict[str, Any] = {"startPosition": 1, "maxResults": len(found)} if found else {}
-        if found:
-            body[entity] = found
-        return Reply(200, {"QueryResponse": body, "time": "2026-11-25T10:00:00.000-08:00"})
-
-    def _create(self, entity: str, body: dict[str, Any]) -> Reply:
-        problem = _check(self, entity, body)
-        if problem is not None:
-            return Reply(400, problem)
-        record = self.add(entity, **body)
-        if entity == "Invoice":
-            record["TotalAmt"] = sum(line["Amount"] for line in body["Line"])
-        return Reply(200, {entity: record, "time": "2026-11-25T10:00:00.000-08:00"})
-
-
-def _conditions(where: str) -> dict[str, str] | None:
-    conditions: dict[str, str] = {}
-    position = 0
-    while position < len(where):
-        match = _CONDITION.match(where, position)
-        if match is None:
-            return None
-        conditions[match[1]] = match[2].replace("\\'", "'")
-        position = match.end()
-    return conditions
-
-
-def _check(fake: FakeIntuit, entity: str, body: dict[str, Any]) -> dict[str, Any] | None:
-    """Intuit's validation, as much as invoicing meets it."""
-    name_field = {"Customer": "DisplayName", "Item": "Name"}.get(entity)
-    if name_field is not None:
-        name = body.get(name_field)
-        if not name:
-            return fault("Required param missing, need to supply the required value for the API",
-                         f"Required parameter {name_field} is missing in the request", "2020")
-        if any(r.get(name_field, "").lower() == name.lower() for r in fake.records(entity)):
-            return fault("Duplicate Name Exists Error",
-                         f"The name supplied already exists. : {name}", "6240")
-    if entity == "Item" and body.get("IncomeAccountRef", {}).get("value") not in fake.entities["Account"]:
-        return fault("Invalid Reference Id", "Invalid Reference Id : Accounts element id", "2500")
-    if entity == "Invoice":
-        if body.get("CustomerRef", {}).get("value") not in fake.entities["Customer"]:
-            return fault("Invalid Reference Id", "Invalid Reference Id : Customer", "2500")
-        if len(body.get("DocNumber", "")) > 21:
-            return fault("String length is either shorter or longer than supported by "
-                         "specification", "DocNumber is too long", "2050")
-        for line in body.get("Line", []):
-            ref = line["SalesItemLineDetail"]["ItemRef"]["value"]
-            if ref not in fake.entities["Item"]:
-                return fault("Invalid Reference Id", "Invalid Reference Id : Item", "2500")
-    return None
+            return self.books.query(seen.body.decode("utf-8"))  # strict: Latin-1 fails here
+        return self.books.create(
+            _ENTITIES[entity], json.loads(seen.body), seen.query.get("requestid")
+        )

@@ -76,13 +76,20 @@ class Billing:
     async def load(cls, uow: UnitOfWorkFactory, accounting: AccountingGateway) -> Billing:
         tasks, clock = MemoryTaskQueue(), ManualClock()
         services = build_services(
-            uow=uow, clock=clock, parser=NoWorkParser(), tasks=tasks,
-            sms=RecordingSmsSender(), accounting=accounting, hasher=FastPasswordHasher(),
+            uow=uow,
+            clock=clock,
+            parser=NoWorkParser(),
+            tasks=tasks,
+            sms=RecordingSmsSender(),
+            accounting=accounting,
+            hasher=FastPasswordHasher(),
         )
         await seed_demo(services)
         admin = services.admin
         return cls(
-            services=services, tasks=tasks, clock=clock,
+            services=services,
+            tasks=tasks,
+            clock=clock,
             dealers={d.name: d for d in await admin.all("dealerships")},
             techs={t.name.split()[0]: t for t in await admin.all("technicians")},
             catalog={s.code: s for s in await admin.all("services")},
@@ -96,7 +103,9 @@ class Billing:
     ) -> Job:
         svc = self.services
         job = await svc.intake.create_job(
-            dealership_id=self.dealers[dealer].id, service_code=service, vehicle=vehicle,
+            dealership_id=self.dealers[dealer].id,
+            service_code=service,
+            vehicle=vehicle,
             actor=ADMIN,
         )
         if job.awaiting_verification:

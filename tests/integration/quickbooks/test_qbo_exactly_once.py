@@ -32,7 +32,9 @@ class _DyingUnitOfWork:
         return await self._inner.__aenter__()
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         died = WorkerDied("the worker died before the commit")
@@ -105,8 +107,10 @@ class TestSafetyLock:
         """Neither approval nor a stray invoice task bills work in progress."""
         job = await billing.completed_job()
         other = await billing.services.intake.create_job(
-            dealership_id=billing.dealers["Ford Lévis"].id, service_code="OIL_CHANGE",
-            vehicle=job.vehicle, actor=ADMIN,
+            dealership_id=billing.dealers["Ford Lévis"].id,
+            service_code="OIL_CHANGE",
+            vehicle=job.vehicle,
+            actor=ADMIN,
         )
         with pytest.raises(InvalidTransition):
             await billing.services.billing.approve(other.id, actor=ADMIN)
@@ -129,8 +133,10 @@ class TestSafetyLock:
     ) -> None:
         """A cancelled job cannot be approved or invoiced."""
         job = await billing.services.intake.create_job(
-            dealership_id=billing.dealers["Ford Lévis"].id, service_code="OIL_CHANGE",
-            vehicle=(await billing.completed_job()).vehicle, actor=ADMIN,
+            dealership_id=billing.dealers["Ford Lévis"].id,
+            service_code="OIL_CHANGE",
+            vehicle=(await billing.completed_job()).vehicle,
+            actor=ADMIN,
         )
         await billing.services.dispatch.cancel(job.id, "dealer called it off", actor=ADMIN)
         with pytest.raises(InvalidTransition):

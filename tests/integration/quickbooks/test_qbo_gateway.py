@@ -9,10 +9,12 @@ from uuid import uuid4
 
 import attrs
 import pytest
-from fake_intuit import FakeIntuit, Reply
+from fake_intuit import FakeIntuit
+from fake_qbo_books import Reply
 from qbo_helpers import connect
 
 from sm2_adapters.memory import ManualClock
+from sm2_adapters.postgres.database import make_pool
 from sm2_adapters.quickbooks import (
     MemoryTokenStore,
     QboConfig,
@@ -26,8 +28,16 @@ from sm2_core.errors import IntegrationError, NotConfigured
 from sm2_core.ports import InvoiceRequest
 
 EMPTY = Reply(200, {"QueryResponse": {}, "time": "2026-11-25T10:00:00.000-08:00"})
-UNAUTHORIZED = Reply(401, {"fault": {"error": [{"message": "AuthenticationFailed",
-                                                "detail": "Token revoked", "code": "3200"}]}})
+UNAUTHORIZED = Reply(
+    401,
+    {
+        "fault": {
+            "error": [
+                {"message": "AuthenticationFailed", "detail": "Token revoked", "code": "3200"}
+            ]
+        }
+    },
+)
 
 
 def invoice_request(number: int = 1, **changes: object) -> InvoiceRequest:
@@ -78,8 +88,13 @@ class TestIdempotency:
         self, connected: QuickBooksIntegration, intuit: FakeIntuit
     ) -> None:
         """An invoice typed by hand with the same DocNumber does not stand in for the job's."""
-        intuit.add("Invoice", DocNumber="SM2-2026-001", PrivateNote="typed by hand",
-                   CustomerRef={"value": "1"}, Line=[])
+        intuit.add(
+            "Invoice",
+            DocNumber="SM2-2026-001",
+            PrivateNote="typed by hand",
+            CustomerRef={"value": "1"},
+            Line=[],
+        )
         receipt = await connected.gateway.create_invoice(invoice_request())
         assert 2 == len(intuit.records("Invoice"))
         assert receipt.invoice_id == intuit.records("Invoice")[-1]["Id"]
@@ -156,15 +171,17 @@ class TestFailures:
 
     async def test_not_connected(self, qbo: QuickBooksIntegration) -> None:
         """No tokens stored: the reason CONTRACT.md names."""
-        with pytest.raises(NotConfigured, match="^QuickBooks not connected$"):
+        with pytest.raises(NotConfigured, match=r"^QuickBooks not connected$"):
             await qbo.gateway.create_invoice(invoice_request())
 
     async def test_not_configured(self, tmp_path: Path) -> None:
-        """Without the Intuit app's credentials the gateway refuses, and no secret is made."""
-        gateway = quickbooks_gateway_from_settings(Settings(data_dir=tmp_path), None)
-        with pytest.raises(NotConfigured, match="^QuickBooks not connected$"):
+        """Without the Intuit app's credentials the gateway refuses; no secret, no database."""
+        data_dir = tmp_path / "data"
+        pool = make_pool("postgresql://nobody@127.0.0.1:1/never")  # closed: never opened
+        gateway = quickbooks_gateway_from_settings(Settings(data_dir=data_dir), pool)
+        with pytest.raises(NotConfigured, match=r"^QuickBooks not connected$"):
             await gateway.create_invoice(invoice_request())
-        assert [] == list(tmp_path.iterdir())
+        assert not await asyncio.to_thread(data_dir.exists)
 
 
 class TestLimits:
@@ -178,7 +195,5 @@ class TestLimits:
         )
         await connect(qbo, intuit)
         intuit.api_delay = 0.02
-        await asyncio.gather(
-            *(qbo.gateway.create_invoice(invoice_request(n)) for n in range(1, 9))
-        )
+        await asyncio.gather(*(qbo.gateway.create_invoice(invoice_request(n)) for n in range(1, 9)))
         assert (8, 2) == (len(intuit.records("Invoice")), intuit.most_in_flight)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from fake_intuit import SERVER_ERROR, THROTTLED, FakeIntuit, Reply, fault
+from fake_intuit import FakeIntuit
+from fake_qbo_books import SERVER_ERROR, THROTTLED, Reply, fault
 from qbo_helpers import ADMIN, LEVIS, Billing, connect
 
 from sm2_adapters.memory import MemoryStore
@@ -25,8 +26,10 @@ class TestInvoice:
         (line,) = invoice["Line"]
         assert (InvoiceState.SYNCED, invoice["Id"]) == (job.invoice_state, job.qb_invoice_id)
         assert job.job_code == invoice["DocNumber"]
-        assert str(job.id) in invoice["PrivateNote"] and job.vehicle.vin in invoice["PrivateNote"]
-        assert str(job.id) in line["Description"] and job.vehicle.vin in line["Description"]
+        assert str(job.id) in invoice["PrivateNote"]
+        assert job.vehicle.vin in invoice["PrivateNote"]
+        assert str(job.id) in line["Description"]
+        assert job.vehicle.vin in line["Description"]
         assert (89.95, 1) == (line["Amount"], line["SalesItemLineDetail"]["Qty"])
         assert {"Address": "comptes@fordlevis.example"} == invoice["BillEmail"]
 
@@ -37,6 +40,8 @@ class TestInvoice:
         job = await billing.approve(await billing.completed_job())
         (create,) = intuit.calls("/invoice")
         assert str(job.id) == create.query["requestid"]
+        others = {s.query["requestid"] for s in intuit.calls("/customer") + intuit.calls("/item")}
+        assert 2 == len(others - {str(job.id)})
         assert {"75"} == {s.query.get("minorversion") for s in intuit.calls("/v3/")}
 
     async def test_customer_and_item_are_created_and_remembered(
@@ -51,10 +56,14 @@ class TestInvoice:
             a for a in intuit.records("Account") if a["AccountSubType"] == "ServiceFeeIncome"
         )
         assert ("Ford Lévis", {"Address": "comptes@fordlevis.example"}) == (
-            customer["DisplayName"], customer["PrimaryEmailAddr"]
+            customer["DisplayName"],
+            customer["PrimaryEmailAddr"],
         )
         assert ("Oil change", "Service", 89.95, {"value": services_account["Id"]}) == (
-            item["Name"], item["Type"], item["UnitPrice"], item["IncomeAccountRef"]
+            item["Name"],
+            item["Type"],
+            item["UnitPrice"],
+            item["IncomeAccountRef"],
         )
         assert customer["Id"] == (await billing.dealer("Ford Lévis")).qb_customer_id
         assert item["Id"] == (await billing.service("OIL_CHANGE")).qb_item_id
@@ -66,7 +75,8 @@ class TestInvoice:
         second = await billing.approve(await billing.completed_job())
         assert InvoiceState.SYNCED == second.invoice_state
         assert (customers, items, 2) == (
-            len(intuit.queries("customer")), len(intuit.queries("item")),
+            len(intuit.queries("customer")),
+            len(intuit.queries("item")),
             len(intuit.records("Invoice")),
         )
         assert 1 == len(intuit.records("Customer"))
@@ -80,7 +90,8 @@ class TestInvoice:
         (invoice,) = intuit.records("Invoice")
         assert InvoiceState.SYNCED == job.invoice_state
         assert ([existing], {"value": existing["Id"]}) == (
-            intuit.records("Customer"), invoice["CustomerRef"]
+            intuit.records("Customer"),
+            invoice["CustomerRef"],
         )
         assert "DisplayName = 'Centre de l\\'Auto Lévis'" in intuit.queries("customer")[0]
 
@@ -91,7 +102,8 @@ class TestInvoice:
         await billing.approve(await billing.completed_job(dealer=LEVIS))
         (customer,) = intuit.records("Customer")
         assert (LEVIS, "info@autolevis.example") == (
-            customer["DisplayName"], customer["PrimaryEmailAddr"]["Address"]
+            customer["DisplayName"],
+            customer["PrimaryEmailAddr"]["Address"],
         )
 
     async def test_double_approval_makes_one_invoice(
@@ -112,7 +124,9 @@ class TestFailures:
         intuit.script("/invoice", SERVER_ERROR)
         job = await billing.approve(await billing.completed_job())
         assert (InvoiceState.SYNCED, 1, []) == (
-            job.invoice_state, len(intuit.records("Invoice")), billing.tasks.failed
+            job.invoice_state,
+            len(intuit.records("Invoice")),
+            billing.tasks.failed,
         )
         assert 2 == len(intuit.calls("/invoice"))
 
@@ -136,9 +150,17 @@ class TestFailures:
         self, billing: Billing, intuit: FakeIntuit
     ) -> None:
         """A ValidationFault is final: FAILED with Intuit's message and code, asked once."""
-        intuit.script("/invoice", Reply(400, fault(
-            "Business Validation Error", "Transaction date is prior to the closing date", "6000"
-        )))
+        intuit.script(
+            "/invoice",
+            Reply(
+                400,
+                fault(
+                    "Business Validation Error",
+                    "Transaction date is prior to the closing date",
+                    "6000",
+                ),
+            ),
+        )
         job = await billing.approve(await billing.completed_job())
         assert InvoiceState.FAILED == job.invoice_state
         assert (

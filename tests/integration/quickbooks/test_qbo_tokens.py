@@ -9,6 +9,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 from fake_intuit import FakeIntuit
+from fake_qbo_books import Reply
 from qbo_helpers import SECRET_KEY, Billing, connect
 from test_qbo_gateway import invoice_request
 
@@ -45,8 +46,11 @@ def store(request: pytest.FixtureRequest) -> TokenStore:
 def stale(intuit: FakeIntuit, clock: ManualClock, *, refresh: str | None = None) -> Connection:
     """A connection whose access token has run out, with a live (or the given) refresh token."""
     access, live = intuit.issue_tokens()
-    tokens = TokenSet(access_token=access, refresh_token=refresh or live,
-                      expires_at=clock.now() - timedelta(minutes=1))
+    tokens = TokenSet(
+        access_token=access,
+        refresh_token=refresh or live,
+        expires_at=clock.now() - timedelta(minutes=1),
+    )
     return Connection.connected(intuit.realm_id, tokens)
 
 
@@ -60,7 +64,8 @@ class TestRefresh:
         qbo = build_integration(config, store, clock=clock)
         await qbo.gateway.create_invoice(invoice_request())
         saved = await store.load()
-        assert saved is not None and saved.refresh_token != old.refresh_token
+        assert saved is not None
+        assert saved.refresh_token != old.refresh_token
         assert (1, False, True) == (
             len(intuit.refreshes),
             old.refresh_token in intuit.live_refresh,
@@ -103,9 +108,18 @@ class TestRefresh:
         await connect(qbo, intuit)
         clock.advance(hours=2)
         await qbo.gateway.create_invoice(invoice_request())
-        assert (1, 2) == (
-            len(intuit.calls("/.well-known/", "GET")), len(intuit.refreshes)
-        )
+        assert (1, 2) == (len(intuit.calls("/.well-known/", "GET")), len(intuit.refreshes))
+
+    async def test_discovery_outage_is_transient_and_not_cached(
+        self, qbo: QuickBooksIntegration, intuit: FakeIntuit
+    ) -> None:
+        """Intuit's discovery document down: retry later, and a later call fetches it again."""
+        intuit.script("/.well-known/", Reply(503, None))
+        with pytest.raises(IntegrationError) as caught:
+            await connect(qbo, intuit)
+        assert (True, "discovery") == (caught.value.transient, caught.value.code)
+        await connect(qbo, intuit)
+        assert "CONNECTED" == (await qbo.status())["status"]
 
 
 class TestRejectedRefreshToken:
@@ -128,7 +142,11 @@ class TestRejectedRefreshToken:
             assert InvoiceState.FAILED == job.invoice_state
             assert "invalid_grant" in (job.invoice_error or "")
             assert "reconnect QuickBooks" in (job.invoice_error or "")
-        assert ([], 1, []) == (billing.tasks.failed, len(intuit.refreshes), intuit.records("Invoice"))
+        assert ([], 1, []) == (
+            billing.tasks.failed,
+            len(intuit.refreshes),
+            intuit.records("Invoice"),
+        )
         status = await qbo.health()
         assert ("BROKEN", False) == (status["status"], status["connected"])
         assert "invalid_grant" in status["last_error"]
@@ -147,35 +165,49 @@ class TestRejectedRefreshToken:
 
 class TestAtRest:
     async def test_tokens_are_encrypted(
-        self, pg_url: str, pg_store: PostgresTokenStore, config: QboConfig, clock: ManualClock,
+        self,
+        pg_url: str,
+        pg_store: PostgresTokenStore,
+        config: QboConfig,
+        clock: ManualClock,
         intuit: FakeIntuit,
     ) -> None:
         """The columns hold Fernet tokens, never the tokens themselves."""
         qbo = build_integration(config, pg_store, clock=clock)
         await connect(qbo, intuit)
         connection = await pg_store.load()
-        assert connection is not None and connection.access_token and connection.refresh_token
+        assert connection is not None
+        assert connection.access_token
+        assert connection.refresh_token
         with psycopg.connect(pg_url) as conn:
             row = conn.execute(
                 "SELECT realm_id, access_token, refresh_token FROM integration_tokens"
                 " WHERE provider = 'quickbooks'"
             ).fetchone()
-        assert row is not None and row[0] == intuit.realm_id
-        assert connection.access_token not in row[1] and connection.refresh_token not in row[2]
+        assert row is not None
+        assert row[0] == intuit.realm_id
+        assert connection.access_token not in row[1]
+        assert connection.refresh_token not in row[2]
         cipher = TokenCipher(SECRET_KEY)
         assert (connection.access_token, connection.refresh_token) == (
-            cipher.decrypt(row[1]), cipher.decrypt(row[2])
+            cipher.decrypt(row[1]),
+            cipher.decrypt(row[2]),
         )
 
     async def test_another_key_cannot_read_them(
-        self, pg_uow: PostgresUnitOfWorkFactory, pg_store: PostgresTokenStore,
-        clock: ManualClock, intuit: FakeIntuit, config: QboConfig,
+        self,
+        pg_uow: PostgresUnitOfWorkFactory,
+        pg_store: PostgresTokenStore,
+        clock: ManualClock,
+        intuit: FakeIntuit,
+        config: QboConfig,
     ) -> None:
         """With SM2_SECRET_KEY changed the connection reads as broken, with the likely cause."""
         await pg_store.replace(stale(intuit, clock))
         other = PostgresTokenStore(pg_uow.pool, TokenCipher("another key"))
         connection = await other.load()
-        assert connection is not None and ConnectionStatus.BROKEN is connection.status
+        assert connection is not None
+        assert ConnectionStatus.BROKEN is connection.status
         assert "SM2_SECRET_KEY" in (connection.last_error or "")
         qbo = build_integration(config, other, clock=clock)
         with pytest.raises(IntegrationError, match="SM2_SECRET_KEY") as caught:
@@ -191,10 +223,14 @@ class TestStates:
         now = clock.now()
         await store.put_state("s1", expires_at=now + timedelta(minutes=10), now=now)
         await store.put_state("s2", expires_at=now + timedelta(minutes=10), now=now)
-        assert (True, False) == (await store.take_state("s1", now), await store.take_state("s1", now))
+        assert (True, False) == (
+            await store.take_state("s1", now),
+            await store.take_state("s1", now),
+        )
         later = now + timedelta(minutes=11)
         assert (False, False) == (
-            await store.take_state("s2", later), await store.take_state("never", now)
+            await store.take_state("s2", later),
+            await store.take_state("never", now),
         )
 
     async def test_states_are_hashed(self, pg_url: str, pg_store: PostgresTokenStore) -> None:
@@ -203,12 +239,14 @@ class TestStates:
         await pg_store.put_state("the-state", expires_at=now + timedelta(minutes=1), now=now)
         with psycopg.connect(pg_url) as conn:
             keys = [r[0] for r in conn.execute("SELECT provider FROM integration_tokens")]
-        assert 1 == len(keys) and "the-state" not in keys[0]
+        assert 1 == len(keys)
+        assert "the-state" not in keys[0]
 
 
 def test_connection_repr_hides_tokens() -> None:
     """Tokens never show in a repr (logs, tracebacks)."""
-    tokens = TokenSet(access_token="eyJsecret", refresh_token="AB11secret",
-                      expires_at=ManualClock().now())
+    tokens = TokenSet(
+        access_token="eyJsecret", refresh_token="AB11secret", expires_at=ManualClock().now()
+    )
     text = repr(Connection.connected("123", tokens)) + repr(tokens)
     assert "secret" not in text

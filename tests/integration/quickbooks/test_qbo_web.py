@@ -51,7 +51,10 @@ async def billing(qbo: QuickBooksIntegration) -> Billing:
     billing = await Billing.load(MemoryStore().unit_of_work, qbo.gateway)
     for name, role in (("alice", Role.ADMIN), ("tom", Role.TECH)):
         await billing.services.admin.create_user(
-            username=name, role=role, password=PASSWORD, actor=ADMIN,
+            username=name,
+            role=role,
+            password=PASSWORD,
+            actor=ADMIN,
             technician_id=billing.techs["Julie"].id if role is Role.TECH else None,
         )
     return billing
@@ -71,7 +74,9 @@ async def bearer(client: AsyncTestClient[Litestar], username: str = "alice") -> 
 
 
 async def start(client: AsyncTestClient[Litestar]) -> dict[str, str]:
-    answer = await client.get(f"{BASE}/connect", headers=await bearer(client), follow_redirects=False)
+    answer = await client.get(
+        f"{BASE}/connect", headers=await bearer(client), follow_redirects=False
+    )
     assert 302 == answer.status_code
     return {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
 
@@ -87,12 +92,16 @@ class TestConnect:
         location = urlsplit(answer.headers["location"])
         query = parse_qs(location.query)
         assert (302, f"{intuit.url}/connect/oauth2") == (
-            answer.status_code, f"{location.scheme}://{location.netloc}{location.path}"
+            answer.status_code,
+            f"{location.scheme}://{location.netloc}{location.path}",
         )
         assert (["code"], ["com.intuit.quickbooks.accounting"]) == (
-            query["response_type"], query["scope"]
+            query["response_type"],
+            query["scope"],
         )
-        assert ["http://127.0.0.1:8000/api/integrations/quickbooks/callback"] == query["redirect_uri"]
+        assert ["http://127.0.0.1:8000/api/integrations/quickbooks/callback"] == query[
+            "redirect_uri"
+        ]
         assert len(query["state"][0]) >= 32
         assert "no-store" == answer.headers["cache-control"]
 
@@ -108,7 +117,9 @@ class TestConnect:
         assert (200, True) == (answer.status_code, intuit.realm_id in answer.text)
         status = (await client.get(BASE, headers=await bearer(client))).json()
         assert ("CONNECTED", True, intuit.realm_id) == (
-            status["status"], status["connected"], status["realm_id"]
+            status["status"],
+            status["connected"],
+            status["realm_id"],
         )
         assert not any("token" in str(v) and len(str(v)) > 30 for v in status.values())
 
@@ -135,7 +146,10 @@ class TestConnect:
             f"{BASE}/callback", params={"error": "access_denied", "state": state}
         )
         assert (403, "access_denied") == (answer.status_code, answer.json()["detail"][-14:-1])
-        assert "DISCONNECTED" == (await client.get(BASE, headers=await bearer(client))).json()["status"]
+        assert (
+            "DISCONNECTED"
+            == (await client.get(BASE, headers=await bearer(client))).json()["status"]
+        )
 
     async def test_a_bad_realm_id_is_refused(
         self, client: AsyncTestClient[Litestar], intuit: FakeIntuit
@@ -159,6 +173,11 @@ class TestAccess:
             (await client.post(f"{BASE}/disconnect", headers=tech)).status_code,
         ]
 
+    async def test_documented(self, client: AsyncTestClient[Litestar]) -> None:
+        """The four endpoints are in the OpenAPI document."""
+        paths = (await client.get("/schema/openapi.json")).json()["paths"]
+        assert {BASE, f"{BASE}/connect", f"{BASE}/callback", f"{BASE}/disconnect"} <= set(paths)
+
     async def test_without_the_integration(self, billing: Billing) -> None:
         """An app built without it answers 503, clearly."""
         async with AsyncTestClient(app=web_app(billing, None)) as client:
@@ -168,7 +187,10 @@ class TestAccess:
 
 class TestDisconnect:
     async def test_disconnect_revokes_and_forgets(
-        self, client: AsyncTestClient[Litestar], billing: Billing, intuit: FakeIntuit,
+        self,
+        client: AsyncTestClient[Litestar],
+        billing: Billing,
+        intuit: FakeIntuit,
         qbo: QuickBooksIntegration,
     ) -> None:
         """Intuit revokes the refresh token; here nothing is left; invoicing stops clearly."""
@@ -179,10 +201,13 @@ class TestDisconnect:
         assert connection is not None
         answer = await client.post(f"{BASE}/disconnect", headers=await bearer(client))
         assert (200, True, "DISCONNECTED") == (
-            answer.status_code, answer.json()["revoked"], answer.json()["status"]
+            answer.status_code,
+            answer.json()["revoked"],
+            answer.json()["status"],
         )
         assert ([connection.refresh_token], None) == (intuit.revoked, await qbo.store.load())
         job = await billing.approve(await billing.completed_job())
         assert (InvoiceState.FAILED, "QuickBooks not connected") == (
-            job.invoice_state, job.invoice_error
+            job.invoice_state,
+            job.invoice_error,
         )
