@@ -19,6 +19,17 @@ def read_csv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def read_csv_with_lines(text: str) -> tuple[list[str], list[dict[str, str]], list[int]]:
+    """The header, the rows and each row's line in the file (blank lines are skipped but
+    counted, so errors point at the right line)."""
+    reader = csv.DictReader(io.StringIO(text))
+    rows, lines = [], []
+    for row in reader:
+        rows.append(row)
+        lines.append(reader.line_num)
+    return list(reader.fieldnames or []), rows, lines
+
+
 def demo_rows(kind: str) -> list[dict[str, str]]:
     text = resources.files("sm2_adapters.seed_data").joinpath(f"{kind}.csv").read_text("utf-8")
     return read_csv(text)

@@ -157,10 +157,14 @@ def add_user(username: str, role: str, technician_phone: str | None, password_st
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_(kind: str, file: Path) -> None:
     """Import a CSV: every row is checked first; one bad row and nothing is written."""
-    from sm2_adapters.seed import read_csv
+    from sm2_adapters.seed import read_csv_with_lines
 
-    rows = read_csv(file.read_text("utf-8-sig"))
-    missing = [c for c in COLUMNS[kind] if rows and c not in rows[0]]
+    try:
+        text = file.read_text("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(f'{file.name} is not UTF-8 text: save it as "CSV UTF-8"') from None
+    header, rows, lines = read_csv_with_lines(text)
+    missing = [c for c in COLUMNS[kind] if c not in header]
     if missing:
         raise InvalidInput(f"{file.name}: missing columns {', '.join(missing)}")
 
@@ -172,7 +176,7 @@ def import_(kind: str, file: Path) -> None:
                 bar.update(1)
 
             return await system.services.imports.import_rows(
-                kind, rows, actor=CLI_ADMIN, progress=step
+                kind, rows, actor=CLI_ADMIN, line_numbers=lines, progress=step
             )
 
     report = with_system(work)

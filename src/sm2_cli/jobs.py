@@ -67,8 +67,9 @@ def list_jobs(
             vin=vin,
             text=text,
             invoice_state=InvoiceState(invoice_state.upper()) if invoice_state else None,
-            created_after=created_after,
-            created_before=created_before,
+            # Times typed without a zone are the operator's local time.
+            created_after=created_after.astimezone() if created_after else None,
+            created_before=created_before.astimezone() if created_before else None,
         )
         page = await system.services.dispatch.list_jobs(query, limit=limit, cursor=cursor)
         if as_json:

@@ -9,7 +9,7 @@ import attrs
 from sm2_core.domain.enums import InvoiceState
 from sm2_core.domain.job import Job
 from sm2_core.domain.records import Actor
-from sm2_core.errors import IntegrationError, NotConfigured, PolicyViolation
+from sm2_core.errors import IntegrationError, InvalidTransition, NotConfigured, PolicyViolation
 from sm2_core.lifecycle import approve, invoice_failed, invoice_synced
 from sm2_core.policies import ensure_invoice_allowed
 from sm2_core.ports import (
@@ -51,7 +51,18 @@ class BillingService:
         await self.tasks.defer(INVOICE_TASK, {"job_id": str(job.id)})
         return job
 
-    retry = approve
+    async def retry(self, job_id: UUID, *, actor: Actor) -> Job:
+        """Queue a FAILED invoice again (``sm2 invoices retry``); anything else is refused, so
+        nobody is told an invoice was queued when nothing was."""
+        async with self.uow() as uow:
+            job = await uow.jobs.get(job_id)
+        if job.invoice_state is not InvoiceState.FAILED:
+            detail = f" (QuickBooks #{job.qb_invoice_id})" if job.qb_invoice_id else ""
+            raise InvalidTransition(
+                f"Job {job.job_code} invoice is {job.invoice_state.value}{detail}: "
+                "only a FAILED invoice can be retried"
+            )
+        return await self.approve(job_id, actor=actor, expected_version=job.version)
 
     async def sync_invoice(self, job_id: UUID) -> Job:
         """The invoice task. Idempotent: a synced job is left alone, and the gateway returns the

@@ -83,24 +83,32 @@ class ImportService:
         *,
         actor: Actor,
         first_line: int = 2,
+        line_numbers: Sequence[int] | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> ImportReport:
-        """Validate every row, then write them all or none. ``first_line`` numbers the errors
-        as lines of the file (2 for a CSV with a header)."""
+        """Validate every row, then write them all or none. Errors name the row's line in the
+        file: ``line_numbers`` when the reader knows them, else counted from ``first_line``."""
         if kind not in COLUMNS:
             raise InvalidInput(f"unknown kind {kind!r}; one of {', '.join(COLUMNS)}")
         if not actor.is_admin:
             raise PermissionDenied("Only an admin may import reference data")
         async with self.uow() as uow:
             lookups = await _Lookups.load(uow)
-            items, problems = [], {}
+            items: list[dict[str, Any]] = []
+            problems: dict[str, str] = {}
+            seen: dict[str, int] = {}
             for offset, row in enumerate(rows):
+                line = line_numbers[offset] if line_numbers else first_line + offset
                 try:
                     fields = lookups.typed(kind, row)
                     build(KINDS[kind], fields)  # the entity's own rules, reported by line too
+                    key = str(fields[_NATURAL_KEY[kind]]).casefold()
+                    if key in seen:
+                        raise ValueError(f"same {_NATURAL_KEY[kind]} as line {seen[key]}")
+                    seen[key] = line
                     items.append(fields)
                 except (ValueError, Sm2Error) as exc:
-                    problems[f"line {first_line + offset}"] = getattr(exc, "message", str(exc))
+                    problems[f"line {line}"] = getattr(exc, "message", str(exc))
             if problems:
                 raise InvalidInput(
                     f"{len(problems)} of {len(rows)} rows are invalid; nothing was imported",

@@ -99,9 +99,24 @@ class TestAllOrNothing:
         good = GOOD[kind]
         before = await demo.svc.admin.all(kind, include_inactive=True)
         with pytest.raises(InvalidInput) as caught:
-            await demo.svc.imports.import_rows(kind, [good, good, bad_row], actor=ADMIN)
-        assert ["line 4"] == list(caught.value.fields)
+            await demo.svc.imports.import_rows(kind, [good, bad_row], actor=ADMIN)
+        assert ["line 3"] == list(caught.value.fields)
         assert before == await demo.svc.admin.all(kind, include_inactive=True)
+
+    async def test_the_same_record_twice_in_one_file_is_refused(self, demo: Demo) -> None:
+        """Two rows with one natural key would silently overwrite each other: both named."""
+        with pytest.raises(InvalidInput) as caught:
+            await demo.svc.imports.import_rows("zones", [ZONES[0], ZONES[0]], actor=ADMIN)
+        assert {"line 3": "same name as line 2"} == caught.value.fields
+
+    async def test_rows_are_named_by_the_lines_the_reader_counted(self, demo: Demo) -> None:
+        """With line numbers from the file (blank lines counted), errors use them."""
+        bad = {"name": "B", "latitude": "x", "longitude": "1"}
+        with pytest.raises(InvalidInput) as caught:
+            await demo.svc.imports.import_rows(
+                "zones", [ZONES[0], bad], actor=ADMIN, line_numbers=[2, 5]
+            )
+        assert ["line 5"] == list(caught.value.fields)
 
     @pytest.mark.parametrize(("kind", "bad_row"), ENTITY_REFUSED)
     async def test_rows_refused_by_the_entity_write_nothing(
