@@ -38,7 +38,7 @@ from sm2_adapters.tasks import (
     queue_depth,
 )
 from sm2_adapters.twilio import twilio_sender_from_settings
-from sm2_core.ports import RateLimiter, SmsSender
+from sm2_core.ports import AccountingGateway, RateLimiter, SmsSender
 from sm2_core.services import Services
 
 
@@ -97,8 +97,14 @@ def _sms(settings: Settings) -> SmsSender:
 
 
 def build_system(
-    settings: Settings, *, apply_migrations: bool = True, pool_size: int = 10
+    settings: Settings,
+    *,
+    apply_migrations: bool = True,
+    pool_size: int = 10,
+    sms: SmsSender | None = None,
+    accounting: AccountingGateway | None = None,
 ) -> System:
+    """``sms`` and ``accounting`` replace the configured integrations (the demo's fakes)."""
     url = resolve_database_url(settings.database_url, settings.data_dir)
     if apply_migrations:
         migrate(url)
@@ -117,8 +123,8 @@ def build_system(
         clock=clock,
         parser=parser,
         tasks=ProcrastinateQueue(app),
-        sms=_sms(settings),
-        accounting=quickbooks.gateway,
+        sms=sms or _sms(settings),
+        accounting=accounting or quickbooks.gateway,
         hasher=Argon2Hasher(),
     )
     return System(

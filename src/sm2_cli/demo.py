@@ -1,15 +1,27 @@
-"""``sm2 demo``: a newcomer's first look — texts in, a job walked from request to invoice."""
+"""``sm2 demo``: a newcomer's first look — texts in, a job walked from request to invoice.
+
+By default it runs the real thing on a throwaway embedded PostgreSQL (the intake path, the
+offline parser, the procrastinate task queue), with recording fakes standing in for Twilio and
+QuickBooks, so it never touches a configured database or texts anyone. ``--memory`` runs the same
+story on the in-memory adapters.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
 
-from sm2_adapters.memory import MemorySystem, build_memory_system
+import attrs
+
+from sm2_adapters.memory import RecordingAccounting, RecordingSmsSender, build_memory_system
 from sm2_adapters.seed import seed_demo
 from sm2_core.domain.enums import Role
 from sm2_core.domain.job import Completion, Job, Part
 from sm2_core.domain.records import Actor, AuditEntry
 from sm2_core.ports import JobFilter
+from sm2_core.services import Services
 
 Echo = Callable[[str], None]
 
@@ -25,6 +37,55 @@ DEMO_MESSAGES = (
 ADMIN = Actor(name="demo-admin", role=Role.ADMIN)
 
 
+@attrs.define(kw_only=True)
+class DemoHost:
+    """What the story needs from a system, whichever adapters run it."""
+
+    services: Services
+    run_tasks: Callable[[], Awaitable[object]]
+    sms: RecordingSmsSender
+    accounting: RecordingAccounting
+    where: str
+
+
+@asynccontextmanager
+async def memory_host() -> AsyncIterator[DemoHost]:
+    system = build_memory_system()
+    yield DemoHost(
+        services=system.services,
+        run_tasks=system.run_tasks,
+        sms=system.sms,
+        accounting=system.accounting,
+        where="in-memory adapters",
+    )
+
+
+@asynccontextmanager
+async def postgres_host() -> AsyncIterator[DemoHost]:
+    import asyncio
+
+    from sm2_adapters.postgres.embedded import stop_embedded_server
+    from sm2_adapters.settings import Settings
+    from sm2_adapters.system import build_system
+
+    sms, accounting = RecordingSmsSender(), RecordingAccounting()
+    with tempfile.TemporaryDirectory(prefix="sm2-demo-") as data_dir:
+        settings = Settings(data_dir=Path(data_dir), jwt_secret="demo", secret_key="demo")
+        system = await asyncio.to_thread(build_system, settings, sms=sms, accounting=accounting)
+        await system.open()
+        try:
+            yield DemoHost(
+                services=system.services,
+                run_tasks=system.drain,
+                sms=sms,
+                accounting=accounting,
+                where=f"an embedded PostgreSQL in {data_dir}",
+            )
+        finally:
+            await system.close()
+            await asyncio.to_thread(stop_embedded_server, Path(data_dir))
+
+
 def _row(job: Job, techs: dict[str, str]) -> str:
     hold = " [verify]" if job.awaiting_verification else ""
     tech = techs.get(str(job.tech_id), "-")
@@ -35,9 +96,9 @@ def _row(job: Job, techs: dict[str, str]) -> str:
     )
 
 
-async def print_board(system: MemorySystem, echo: Echo) -> None:
-    page = await system.services.dispatch.list_jobs(JobFilter(), limit=50)
-    techs = {str(t.id): t.name for t in await system.services.admin.all("technicians")}
+async def print_board(services: Services, echo: Echo) -> None:
+    page = await services.dispatch.list_jobs(JobFilter(), limit=50)
+    techs = {str(t.id): t.name for t in await services.admin.all("technicians")}
     echo(
         f"  {'JOB':<14} {'URGENCY':<9} {'SCORE':>5}  {'STATUS':<11} {'VEHICLE':<28} "
         f"{'SERVICE':<16} TECHNICIAN"
@@ -53,12 +114,19 @@ def _timeline_line(entry: AuditEntry, names: dict[str, str]) -> str:
         for k, v in entry.new_values.items()
         if k in shown and v is not None
     )
-    return f"  {entry.at:%H:%M}  {entry.action:<15} by {entry.actor:<20} {changes}"
+    return f"  {entry.at:%H:%M:%S}  {entry.action:<15} by {entry.actor:<20} {changes}"
 
 
-async def run_demo(echo: Echo) -> None:
-    system = build_memory_system()
-    services = system.services
+async def run_demo(echo: Echo, *, memory: bool = False) -> None:
+    opener = memory_host if memory else postgres_host
+    async with opener() as host:
+        echo(f"SM2 Dispatch demo on {host.where}; Twilio and QuickBooks are recording fakes.\n")
+        await texts_in(host, echo)
+        await walk_one_job(host, echo)
+
+
+async def texts_in(host: DemoHost, echo: Echo) -> None:
+    services = host.services
     await seed_demo(services)
     echo("1. Dealerships text in:")
     for number, (sender, body) in enumerate(DEMO_MESSAGES, start=1):
@@ -66,24 +134,21 @@ async def run_demo(echo: Echo) -> None:
             sid=f"SMdemo{number:04d}", from_number=sender, to_number="+14185550000", body=body
         )
         echo(f"   {sender}: {body}")
-        system.clock.advance(minutes=3)
-    await system.run_tasks()
+    await host.run_tasks()
     echo("\n2. The dispatch board (urgency, score, age):")
-    await print_board(system, echo)
+    await print_board(services, echo)
     inbox = await services.intake.inbox()
     echo(f"\n   Inbox (no job made): {len(inbox)} message(s)")
     for message in inbox:
         echo(f"   - {message.status.value:<9} {message.from_number}: {message.body}")
     echo("\n3. Confirmations texted back:")
-    for sms in system.sms.sent:
+    for sms in host.sms.sent:
         echo(f"   → {sms.to}: {sms.body}")
-    await walk_one_job(system, echo)
 
 
-async def walk_one_job(system: MemorySystem, echo: Echo) -> None:
-    services = system.services
-    page = await services.dispatch.list_jobs(JobFilter(), limit=50)
-    job = page.items[0]
+async def walk_one_job(host: DemoHost, echo: Echo) -> None:
+    services = host.services
+    job = (await services.dispatch.list_jobs(JobFilter(), limit=1)).items[0]
     echo(f"\n4. Walking {job.job_code} ({job.vehicle.describe()}) through its lifecycle:")
     if job.awaiting_verification:
         echo(f"   held for review: {'; '.join(job.review_reasons)}")
@@ -94,16 +159,13 @@ async def walk_one_job(system: MemorySystem, echo: Echo) -> None:
         job.id, best.technician.id, actor=ADMIN, expected_version=job.version
     )
     tech = Actor(name=best.technician.name, role=Role.TECH, technician_id=best.technician.id)
-    system.clock.advance(minutes=40)
     job = await services.field.accept(job.id, actor=tech)
-    system.clock.advance(minutes=55)
     report = Completion(
         notes="Key cut and programmed, 2 fobs", labour_minutes=50, parts=(Part("Smart key fob", 2),)
     )
     job = await services.field.complete(job.id, report, actor=tech)
-    system.clock.advance(minutes=10)
     job = await services.billing.approve(job.id, actor=ADMIN, expected_version=job.version)
-    await system.run_tasks()
+    await host.run_tasks()
     detail = await services.dispatch.detail(job.id)
     echo(
         f"   {detail.job.job_code}: {detail.job.status.value}, invoice "
@@ -114,4 +176,4 @@ async def walk_one_job(system: MemorySystem, echo: Echo) -> None:
     for entry in detail.timeline:
         echo(_timeline_line(entry, names))
     echo("\n6. The board now:")
-    await print_board(system, echo)
+    await print_board(services, echo)

@@ -46,11 +46,16 @@ def cli() -> None:
 
 
 @cli.command()
-def demo() -> None:
-    """Run the whole job lifecycle once on in-memory fakes and print it."""
+@click.option("--memory", is_flag=True, help="Run on the in-memory adapters instead.")
+def demo(memory: bool) -> None:
+    """Run the whole job lifecycle once — texts in, a job walked to its invoice — and print it.
+
+    Runs on a throwaway embedded PostgreSQL with fakes for Twilio and QuickBooks: it never
+    touches your configured database and never texts anyone.
+    """
     from sm2_cli.demo import run_demo
 
-    run(run_demo(click.echo))
+    run(run_demo(click.echo, memory=memory))
 
 
 @cli.command()
