@@ -14,7 +14,7 @@ import click
 
 from sm2_core.domain.enums import Role
 from sm2_core.domain.records import Actor
-from sm2_core.errors import InvalidInput, NotFound
+from sm2_core.errors import InvalidInput
 from sm2_core.services import COLUMNS
 
 if TYPE_CHECKING:
@@ -133,13 +133,8 @@ def add_user(username: str, role: str, technician_phone: str | None, password_st
     async def work(system: System) -> None:
         technician_id = None
         if technician_phone:
-            from sm2_core.domain.phone import normalize_phone
-
-            async with system.uow() as uow:
-                tech = await uow.technicians.by_phone(normalize_phone(technician_phone))
-            if tech is None:
-                raise NotFound("technician with phone", technician_phone)
-            technician_id = tech.id
+            technician = await system.services.admin.reference("technicians", technician_phone)
+            technician_id = technician.id
         user = await system.services.admin.create_user(
             username=username,
             role=Role(role),

@@ -88,35 +88,11 @@ def list_jobs(
 
 
 async def _dealership_id(system: System, ref: str | None) -> UUID | None:
-    if ref is None:
-        return None
-    try:
-        return UUID(ref)
-    except ValueError:
-        from sm2_core.domain.phone import normalize_phone
-        from sm2_core.errors import NotFound
-
-        async with system.uow() as uow:
-            found = await uow.dealerships.by_phone(normalize_phone(ref))
-        if found is None:
-            raise NotFound("dealership", ref) from None
-        return found.id
+    return None if ref is None else (await system.services.admin.reference("dealerships", ref)).id
 
 
 async def _technician_id(system: System, ref: str | None) -> UUID | None:
-    if ref is None:
-        return None
-    try:
-        return UUID(ref)
-    except ValueError:
-        from sm2_core.domain.phone import normalize_phone
-        from sm2_core.errors import NotFound
-
-        async with system.uow() as uow:
-            found = await uow.technicians.by_phone(normalize_phone(ref))
-        if found is None:
-            raise NotFound("technician", ref) from None
-        return found.id
+    return None if ref is None else (await system.services.admin.reference("technicians", ref)).id
 
 
 @jobs.command("show")

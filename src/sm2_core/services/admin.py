@@ -124,6 +124,20 @@ class AdminService:
         async with self.uow() as uow:
             return await _kind(kind).repo(uow).get(item_id)
 
+    async def reference(self, kind: str, ref: str) -> Any:
+        """A dealership or technician by its id or its phone, as people type them."""
+        try:
+            return await self.get(kind, UUID(ref))
+        except ValueError:
+            pass
+        phone = normalize_phone(ref)
+        async with self.uow() as uow:
+            repo = uow.dealerships if kind == "dealerships" else uow.technicians
+            found = await repo.by_phone(phone)
+        if found is None:
+            raise NotFound(kind[:-1], ref)
+        return found
+
     async def create(self, kind: str, fields: Mapping[str, Any], *, actor: Actor) -> Any:
         _admin_only(actor)
         spec = _kind(kind)
