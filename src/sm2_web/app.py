@@ -20,12 +20,14 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from sm2_core.ports import Clock, RateLimiter
 from sm2_core.services import Services
+from sm2_web.auth import TooManyLogins
 from sm2_web.config import EventFeed, HealthProbe, WebConfig, WebDeps
+from sm2_web.portal import portal_router
 from sm2_web.problems import HANDLERS
 from sm2_web.routes.admin import admin_router
 from sm2_web.routes.events import Broadcaster, events
 from sm2_web.routes.jobs import JobController
-from sm2_web.routes.session import TooManyAttempts, login, too_many
+from sm2_web.routes.session import login, too_many
 from sm2_web.routes.system import health
 from sm2_web.routes.technician import TechnicianController
 from sm2_web.routes.webhooks import twilio_sms
@@ -117,11 +119,12 @@ def create_app(
             events,
             health,
             twilio_sms,
+            portal_router(),
             *(extra_handlers or []),
         ],
         dependencies={"services": Provide(lambda: services, sync_to_thread=False)},
         state=State({"deps": deps, "broadcaster": broadcaster}),
-        exception_handlers={**HANDLERS, TooManyAttempts: too_many},
+        exception_handlers={**HANDLERS, TooManyLogins: too_many},
         middleware=[request_context],
         cors_config=CORSConfig(
             allow_origins=list(config.cors_origins),

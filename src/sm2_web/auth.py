@@ -64,8 +64,12 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any], role: Role) -> 
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
+    # The portal's session cookie: its pages check CSRF tokens themselves. On the JSON API the
+    # cookie opens reads only (the browser's EventSource cannot send headers); a change through
+    # the API needs the header, so no cross-site request can ride on the cookie.
     cookie = connection.cookies.get(SESSION_COOKIES[role])
-    if cookie:
+    is_api = connection.scope.get("path", "").startswith("/api/")
+    if cookie and (not is_api or connection.scope.get("method", "GET") in ("GET", "HEAD")):
         return cookie
     raise AuthenticationFailed("Authentication required")
 
@@ -90,3 +94,27 @@ async def admin_actor(request: ASGIConnection[Any, Any, Any, Any]) -> Actor:
 
 async def tech_actor(request: ASGIConnection[Any, Any, Any, Any]) -> Actor:
     return await actor_for(request, Role.TECH)
+
+
+class TooManyLogins(AuthenticationFailed):
+    """Too many failed logins for one username: refused for a while, whoever asks."""
+
+
+async def throttled_login(
+    deps: WebDeps, username: str, password: str, role: Role | None = None
+) -> User:
+    """The user for these credentials, counting failures per username; with ``role``, a login
+    of the other portal is refused like a bad password (nobody learns who exists where)."""
+    config = deps.config
+    key = f"login:{username.strip().lower()}"
+    window = int(config.login_window.total_seconds())
+    if await deps.limiter.used(key, window_seconds=window) >= config.login_attempts:
+        raise TooManyLogins("Too many failed logins for this username; try again later")
+    try:
+        user = await deps.services.admin.authenticate(username, password)
+        if role is not None and user.role is not role:
+            raise AuthenticationFailed("Invalid username or password")
+    except AuthenticationFailed:
+        await deps.limiter.allow(key, limit=config.login_attempts + 1, window_seconds=window)
+        raise
+    return user

@@ -209,7 +209,27 @@ class IntakeService:
                 source_message_id=source_message_id,
                 request_text=request_text,
             )
-            return await add_new_job(uow, created(job, actor=actor))
+            saved = await add_new_job(uow, created(job, actor=actor))
+            if source_message_id is not None:
+                await self._attach(uow, source_message_id, saved)
+            return saved
+
+    @staticmethod
+    async def _attach(uow: UnitOfWork, message_id: UUID, job: Job) -> None:
+        """A text turned into a job by hand leaves the inbox and remembers its job."""
+        message = await uow.messages.get(message_id, for_update=True)
+        await uow.messages.update(
+            attrs.evolve(
+                message,
+                status=MessageStatus.PROCESSED,
+                job_ids=(*message.job_ids, job.id),
+                dealership_id=message.dealership_id or job.dealership_id,
+            )
+        )
+
+    async def message(self, message_id: UUID) -> InboundMessage:
+        async with self.uow() as uow:
+            return await uow.messages.get(message_id)
 
     @staticmethod
     async def _service(uow: UnitOfWork, code: str | None) -> Service | None:

@@ -17,7 +17,12 @@ from sm2_core.domain.entities import User
 from sm2_core.domain.enums import Role
 from sm2_core.domain.records import Actor
 from sm2_core.errors import AuthenticationFailed
-from sm2_web.auth import SESSION_COOKIES, actor_for, issue_token
+from sm2_web.auth import (
+    SESSION_COOKIES,
+    actor_for,
+    issue_token,
+    throttled_login,
+)
 from sm2_web.config import WebDeps
 from sm2_web.portal.csrf import csrf_cookie, new_token
 
@@ -31,10 +36,6 @@ class LoginRequired(Exception):
     def __init__(self, role: Role) -> None:
         super().__init__(role.value)
         self.role = role
-
-
-class TooManyLogins(AuthenticationFailed):
-    """Too many failed logins for one username within the configured window."""
 
 
 async def _page_actor(request: Request[Any, Any, Any], role: Role) -> Actor:
@@ -69,21 +70,7 @@ def login_url(role: Role, next_path: str) -> str:
 
 
 async def authenticate(deps: WebDeps, username: str, password: str, role: Role) -> User:
-    """The API's login throttle, plus: a login of the other portal is refused like a bad
-    password, so the form tells nobody which usernames exist where."""
-    config = deps.config
-    key = f"login:{username.strip().lower()}"
-    window = int(config.login_window.total_seconds())
-    if await deps.limiter.used(key, window_seconds=window) >= config.login_attempts:
-        raise TooManyLogins("Too many failed logins")
-    try:
-        user = await deps.services.admin.authenticate(username, password)
-        if user.role is not role:
-            raise AuthenticationFailed("Invalid username or password")
-    except AuthenticationFailed:
-        await deps.limiter.allow(key, limit=config.login_attempts + 1, window_seconds=window)
-        raise
-    return user
+    return await throttled_login(deps, username, password, role)
 
 
 def session_response(user: User, deps: WebDeps, target: str) -> Response[None]:

@@ -27,7 +27,8 @@ from sm2_core.errors import (
     Sm2Error,
     StaleVersion,
 )
-from sm2_web.portal.access import LoginRequired, TooManyLogins, login_url
+from sm2_web.auth import TooManyLogins
+from sm2_web.portal.access import LoginRequired, login_url
 from sm2_web.portal.csrf import CsrfRefused
 from sm2_web.portal.render import is_htmx, render, translator
 

@@ -9,10 +9,10 @@ from litestar.datastructures import Cookie
 
 from sm2_core.domain.enums import Role
 from sm2_core.errors import AuthenticationFailed
+from sm2_web.auth import TooManyLogins
 from sm2_web.config import WebDeps
 from sm2_web.portal import views
 from sm2_web.portal.access import (
-    TooManyLogins,
     authenticate,
     logout_response,
     safe_next,

@@ -10,6 +10,7 @@
   var delay = 1000;
   var live = { state: "connecting", text: null };
   var fresh = {};
+  var versions = {}; // job id -> newest version announced by an event
 
   function msg(name) {
     return body.getAttribute("data-msg-" + name) || "";
@@ -52,6 +53,7 @@
     try { data = JSON.parse(event.data); } catch (e) { data = {}; }
     if (data.job_id) {
       fresh[data.job_id] = true;
+      versions[data.job_id] = Math.max(versions[data.job_id] || 0, Number(data.version) || 0);
       signal("sm2-job-" + data.job_id);
     }
     if (data.job_code) {
@@ -59,6 +61,17 @@
       announce(text.replace("{code}", data.job_code));
     }
     signal("sm2:jobs");
+  }
+
+  // An event can arrive while the page that shows its job is being swapped in, before htmx
+  // listens for it: after each swap, a job page older than the last event asks again.
+  function catchUp() {
+    var shown = document.querySelector("[data-job-version]");
+    if (!shown) return;
+    var id = shown.getAttribute("data-job-id");
+    if ((versions[id] || 0) > Number(shown.getAttribute("data-job-version"))) {
+      signal("sm2-job-" + id);
+    }
   }
 
   function sessionExpired() {
@@ -138,6 +151,7 @@
 
   document.addEventListener("htmx:afterSettle", function (event) {
     showLive(live.state, live.text);
+    catchUp();
     Object.keys(fresh).forEach(function (id) {
       var row = document.getElementById("job-" + id);
       if (!row) return;

@@ -1,0 +1,60 @@
+"""Reference data from the admin portal: create, preview a rule, edit, deactivate."""
+
+from __future__ import annotations
+
+from browser_server import PortalServer
+from playwright.sync_api import Page, expect
+
+from sm2_core.domain.job import Vehicle
+
+
+class TestRankingRules:
+    def test_a_rule_is_previewed_created_and_deactivated(
+        self, admin_page: Page, server: PortalServer
+    ) -> None:
+        """The preview counts recent jobs the rule would match; saving lists it with that count."""
+        for model in ("Model 3", "Model Y"):
+            server.create_job("+14185550109", "SOFTWARE_UPDATE", Vehicle(2024, "Tesla", model))
+        server.create_job("+14185550109", "OIL_CHANGE", Vehicle(2020, "Volkswagen", "Golf"))
+        page = admin_page
+        page.get_by_role("link", name="Ranking rules").click()
+        form = page.locator("#reference-form")
+        form.get_by_label("Description").fill("Software updates first")
+        form.get_by_label("Service").select_option("SOFTWARE_UPDATE")
+        form.get_by_label("Score added").fill("7")
+        form.get_by_role("button", name="Preview").click()
+        expect(page.locator("#rule-preview")).to_have_text(
+            "This rule would have matched 2 of the last 3 jobs."
+        )
+        expect(form.get_by_label("Description")).to_have_value("Software updates first")
+
+        form.get_by_role("button", name="Save").click()
+        expect(page.get_by_role("status").filter(has_text="Saved: created.")).to_be_visible()
+        row = page.locator("table.reference tbody tr", has_text="Software updates first")
+        expect(row).to_contain_text("2 / 3")
+        row.get_by_role("button", name="Deactivate Software updates first").click()
+        expect(page.get_by_role("status").filter(has_text="Deactivated.")).to_be_visible()
+        expect(row).to_contain_text("inactive")
+
+    def test_a_rule_without_criteria_is_refused_in_the_page(
+        self, admin_page: Page, server: PortalServer
+    ) -> None:
+        """The core's rule (a dealership, a service or a make) is shown next to the form."""
+        admin_page.goto(server.url + "/admin/rules")
+        admin_page.get_by_label("Description").fill("Everything is urgent")
+        admin_page.get_by_role("button", name="Save").click()
+        expect(admin_page.get_by_role("alert")).to_contain_text("Please correct the form")
+        expect(admin_page.get_by_label("Description")).to_have_value("Everything is urgent")
+
+
+class TestTechnicians:
+    def test_a_technician_is_edited(self, admin_page: Page, server: PortalServer) -> None:
+        """Skills and status change from the edit form."""
+        admin_page.goto(server.url + "/admin/technicians")
+        admin_page.get_by_role("link", name="Edit Sophie Côté").click()
+        admin_page.get_by_label("Status").select_option("ON_LEAVE")
+        admin_page.get_by_label("OIL_CHANGE — Oil change").check()
+        admin_page.get_by_role("button", name="Save").click()
+        row = admin_page.locator("table.reference tbody tr", has_text="Sophie Côté")
+        expect(row).to_contain_text("On leave")
+        expect(row).to_contain_text("OIL_CHANGE")
