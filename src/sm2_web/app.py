@@ -43,15 +43,30 @@ _SECURITY_HEADERS = {
 }
 
 
-def request_context(app: ASGIApp) -> ASGIApp:
-    """A request id on every request and response, security headers, one log line each."""
+def _request_id(scope: Scope) -> str:
+    state = scope.setdefault("state", {})
+    if "request_id" not in state:
+        state["request_id"] = uuid.uuid4().hex[:16]
+    return str(state["request_id"])
+
+
+async def stamp_response(message: Message, scope: Scope) -> None:
+    """Every answer — routed or not (404, 405) — gets the request id and security headers."""
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        headers["x-request-id"] = _request_id(scope)
+        for name, value in _SECURITY_HEADERS.items():
+            headers.setdefault(name.decode(), value.decode())
+
+
+def request_log(app: ASGIApp) -> ASGIApp:
+    """One log line per request, with its id and time."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        request_id = uuid.uuid4().hex[:16]
-        scope.setdefault("state", {})["request_id"] = request_id
+        request_id = _request_id(scope)
         started = time.perf_counter()
         status = 500
 
@@ -59,10 +74,6 @@ def request_context(app: ASGIApp) -> ASGIApp:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = MutableScopeHeaders.from_message(message)
-                headers["x-request-id"] = request_id
-                for name, value in _SECURITY_HEADERS.items():
-                    headers.setdefault(name.decode(), value.decode())
             await send(message)
 
         try:
@@ -70,7 +81,7 @@ def request_context(app: ASGIApp) -> ASGIApp:
         finally:
             log.info(
                 "%s %s %s %.1fms request_id=%s",
-                scope["method"],
+                scope.get("method"),
                 scope["path"],
                 status,
                 (time.perf_counter() - started) * 1000,
@@ -125,7 +136,8 @@ def create_app(
         dependencies={"services": Provide(lambda: services, sync_to_thread=False)},
         state=State({"deps": deps, "broadcaster": broadcaster}),
         exception_handlers={**HANDLERS, TooManyLogins: too_many},
-        middleware=[request_context],
+        middleware=[request_log],
+        before_send=[stamp_response],
         cors_config=CORSConfig(
             allow_origins=list(config.cors_origins),
             allow_credentials=False,

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
-from litestar import Request, Response
+import msgspec
+from litestar import Controller, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
+from litestar.utils.scope.state import ScopeState
 
 from sm2_core.errors import (
     AlreadyExists,
@@ -63,17 +68,55 @@ def _domain(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any
     return problem(400, "Refused", exc.message)
 
 
-def _validation(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def _field_at_fault(item: dict[str, Any]) -> str:
+    """The field a validation message is about: msgspec says ``- at `$.vehicle_data.year` `` or
+    ``field `name` ``; Litestar's own key is only "data" for body errors."""
+    message = str(item.get("message", ""))
+    at = re.search(r"at `\$\.([^`]+)`", message)
+    if at:
+        return at.group(1)
+    field = re.search(r"field `([^`]+)`", message)
+    if field:
+        return field.group(1)
+    return str(item.get("key") or item.get("source") or "body")
+
+
+def _body_error(request: Request[Any, Any, Any]) -> dict[str, str] | None:
+    """The body's first error with its full JSON path, by decoding it again with msgspec:
+    Litestar shortens paths in its own messages ("vehicle_data.year" → "vehicle_year")."""
+    field = request.route_handler.parsed_data_field
+    body = ScopeState.from_scope(request.scope).body  # cached when the body was read
+    if field is None or not isinstance(body, bytes):
+        return None
+    try:
+        msgspec.json.decode(body, type=field.annotation)
+    except msgspec.ValidationError as exc:
+        return {"name": _field_at_fault({"message": str(exc)}), "reason": str(exc)}
+    except (msgspec.DecodeError, TypeError):
+        return None
+    return None
+
+
+def _validation(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     assert isinstance(exc, ValidationException)
-    params = []
-    for item in exc.extra if isinstance(exc.extra, list) else []:
-        if isinstance(item, dict):
-            params.append(
-                {
-                    "name": str(item.get("key") or item.get("source") or "body"),
-                    "reason": str(item.get("message", "invalid")),
-                }
-            )
+    items = exc.extra if isinstance(exc.extra, list) else []
+    params = [
+        {"name": _field_at_fault(item), "reason": str(item.get("message", "invalid"))}
+        for item in items
+        if isinstance(item, dict)
+    ]
+    precise = _body_error(request)
+    if precise is not None:
+        # The body's error, named by its full path, replaces Litestar's shortened one.
+        params = [
+            precise,
+            *(
+                p
+                for p in params
+                if p["name"] not in ("data", "body")
+                and p["reason"].split(" - at ")[0] != precise["reason"].split(" - at ")[0]
+            ),
+        ]
     return problem(422, "Invalid input", str(exc.detail), invalid_params=params)
 
 
@@ -99,6 +142,60 @@ def _title(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
+
+
+class InvalidParam(msgspec.Struct):
+    name: str
+    reason: str
+
+
+class ProblemOut(msgspec.Struct, kw_only=True):
+    """RFC 9457 problem document, as every error answer is."""
+
+    type: str = "about:blank"
+    status: int
+    title: str
+    detail: str
+    invalid_params: list[InvalidParam] | msgspec.UnsetType = msgspec.UNSET
+    rule: str | msgspec.UnsetType = msgspec.UNSET
+    """For a refused business rule: its name ("Audi rule", "20 km rule")."""
+
+
+_DESCRIPTIONS = {
+    401: "Missing, invalid or expired access token",
+    403: "Forbidden",
+    404: "Not found (or not yours)",
+    409: "Stale version, invalid transition or a business rule refused the change",
+    413: "Body too large",
+    422: "Invalid input; invalid_params names the fields at fault",
+    429: "Too many attempts",
+    503: "Not configured or unavailable",
+}
+
+
+def problem_responses(*codes: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem documents an endpoint may answer."""
+    return {
+        code: ResponseSpec(
+            data_container=ProblemOut,
+            description=_DESCRIPTIONS[code],
+            media_type=PROBLEM,
+            generate_examples=False,
+        )
+        for code in codes
+    }
+
+
+API_ERRORS = problem_responses(401, 404, 409, 422)
+
+
+def document_errors(controller: type[Controller]) -> type[Controller]:
+    """Litestar takes ``responses`` per handler only: give each of a controller's handlers the
+    problem documents every API endpoint may answer (a class decorator)."""
+    for value in vars(controller).values():
+        if isinstance(value, HTTPRouteHandler):
+            value.responses = {**API_ERRORS, **(value.responses or {})}
+    return controller
 
 
 HANDLERS: ExceptionHandlersMap = {

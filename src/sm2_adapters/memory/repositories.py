@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
@@ -12,6 +9,7 @@ from uuid import UUID
 
 import attrs
 
+from sm2_adapters.cursor import BoardKey, decode_cursor, encode_cursor
 from sm2_core.domain.enums import JobStatus
 from sm2_core.domain.job import Job
 from sm2_core.domain.records import AuditEntry, InboundMessage, MessageStatus, OutboundSms
@@ -97,27 +95,9 @@ class MemoryRepository(Generic[T]):
         return await self._find("username", username)
 
 
-def _sort_key(job: Job) -> tuple[int, int, str, str]:
-    """Urgency and score highest first, then oldest first; the id breaks ties.
-
-    Times are compared as UTC instants (the text of one fixed offset sorts like the instant).
-    """
-    at = job.created_at.astimezone(UTC).isoformat()
-    return (-job.urgency.rank, -job.ranking_score, at, str(job.id))
-
-
-def encode_cursor(key: tuple[int, int, str, str]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[int, int, str, str]:
-    try:
-        a, b, c, d = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return int(a), int(b), str(c), str(d)
-    except (ValueError, TypeError, binascii.Error):
-        raise InvalidInput(
-            "invalid cursor", fields={"cursor": "not a cursor from this list"}
-        ) from None
+def _sort_key(job: Job) -> BoardKey:
+    """Urgency and score highest first, then oldest first; the id breaks ties."""
+    return (-job.urgency.rank, -job.ranking_score, job.created_at.astimezone(UTC), job.id)
 
 
 def _matches(job: Job, q: JobFilter) -> bool:

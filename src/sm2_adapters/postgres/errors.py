@@ -21,6 +21,9 @@ async def translated(kind: str) -> AsyncIterator[None]:
     except errors.ForeignKeyViolation as exc:
         detail = exc.diag.message_detail or "a referenced record does not exist"
         raise InvalidInput(f"{kind}: {detail}") from exc
+    except errors.DataError as exc:
+        # Values PostgreSQL cannot store: a NUL character, a number out of a column's range.
+        raise InvalidInput(f"{kind}: {exc.diag.message_primary or 'invalid value'}") from exc
     except (errors.CheckViolation, errors.NotNullViolation) as exc:
         detail = exc.diag.constraint_name or exc.diag.column_name or "constraint"
         raise InvalidInput(f"{kind} violates {detail}") from exc

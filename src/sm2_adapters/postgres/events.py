@@ -26,8 +26,8 @@ log = logging.getLogger(__name__)
 
 _READ = """
 SELECT id, name, subject_id, occurred_at, data FROM events
-WHERE (xid, id) > (SELECT coalesce((SELECT (xid, id) FROM events WHERE id = %(after)s),
-                                   ('0'::xid8, 0)))
+WHERE (xid, id) > (coalesce((SELECT xid FROM events WHERE id = %(after)s), '0'::xid8),
+                   %(after)s::bigint)
   AND xid < pg_snapshot_xmin(pg_current_snapshot())
 ORDER BY xid, id
 LIMIT %(limit)s

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +10,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from sm2_adapters.cursor import decode_cursor, encode_cursor
 from sm2_adapters.postgres.errors import translated
 from sm2_adapters.postgres.mapping import job_from_row, job_params
 from sm2_core.domain.enums import JobStatus, Urgency
@@ -84,19 +81,8 @@ def sort_urgency(urgency: Urgency) -> int:
     return 3 - urgency.rank
 
 
-def encode_cursor(row: dict[str, Any]) -> str:
-    key = [row["sort_urgency"], row["sort_score"], row["created_at"].isoformat(), str(row["id"])]
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[int, int, datetime, UUID]:
-    try:
-        a, b, c, d = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return int(a), int(b), datetime.fromisoformat(c), UUID(d)
-    except (ValueError, TypeError, binascii.Error):
-        raise InvalidInput(
-            "invalid cursor", fields={"cursor": "not a cursor from this list"}
-        ) from None
+def _row_cursor(row: dict[str, Any]) -> str:
+    return encode_cursor((row["sort_urgency"], row["sort_score"], row["created_at"], row["id"]))
 
 
 def _where(query: JobFilter, cursor: str | None) -> tuple[sql.Composable, dict[str, Any]]:
@@ -182,9 +168,10 @@ class PostgresJobRepository:
         statement = sql.SQL("SELECT * FROM jobs{} ORDER BY " + _SORT + " LIMIT %(limit)s").format(
             where
         )
-        rows = await self._rows(statement, {**params, "limit": limit + 1})
+        async with translated("job search"):
+            rows = await self._rows(statement, {**params, "limit": limit + 1})
         page = rows[:limit]
-        next_cursor = encode_cursor(page[-1]) if len(rows) > limit else None
+        next_cursor = _row_cursor(page[-1]) if len(rows) > limit else None
         return Page(items=tuple(job_from_row(r) for r in page), next_cursor=next_cursor)
 
     async def for_technician(

@@ -6,6 +6,7 @@ Rows that history refers to are deactivated (``is_active=False``), never deleted
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -77,8 +78,7 @@ def _normalized(item: Any) -> Any:
     if isinstance(item, Dealership | Technician):
         item = attrs.evolve(item, phone=normalize_phone(item.phone))
     if isinstance(item, Service):
-        if item.base_price < 0:
-            raise InvalidInput("a price cannot be negative", fields={"base_price": "negative"})
+        _check_price(item.base_price)
         item = attrs.evolve(item, code=item.code.strip().upper())
     if isinstance(item, RankingRule) and item.service_code is not None:
         item = attrs.evolve(item, service_code=item.service_code.strip().upper())
@@ -89,6 +89,19 @@ def _normalized(item: Any) -> Any:
     ):
         raise InvalidInput("coordinates out of range", fields={"latitude": "out of range"})
     return item
+
+
+MAX_PRICE = Decimal("9999999999.99")
+
+
+def _check_price(price: Decimal) -> None:
+    """Dollars and cents: finite, not negative, at most two decimals, within the column."""
+    if not price.is_finite() or price < 0 or price > MAX_PRICE:
+        raise InvalidInput(f"{price} is not a price", fields={"base_price": "not a price"})
+    if price != price.quantize(Decimal("0.01")):
+        raise InvalidInput(
+            f"{price} has more than two decimals", fields={"base_price": "at most two decimals"}
+        )
 
 
 async def check_references(uow: UnitOfWork, item: Any) -> None:
@@ -231,9 +244,9 @@ class AdminService:
             )
         return user
 
-    async def users(self) -> list[User]:
+    async def users(self, *, include_inactive: bool = False) -> list[User]:
         async with self.uow() as uow:
-            return await uow.users.all(include_inactive=True)
+            return await uow.users.all(include_inactive=include_inactive)
 
     async def get_user(self, user_id: UUID) -> User:
         async with self.uow() as uow:

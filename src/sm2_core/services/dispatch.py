@@ -49,6 +49,9 @@ class DispatchService:
     ) -> Page[Job]:
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be 1..{MAX_PAGE}", fields={"limit": "out of range"})
+        for name, value in (("q", query.text), ("vin", query.vin)):
+            if value is not None and "\x00" in value:
+                raise InvalidInput(f"{name} contains a NUL character", fields={name: "NUL"})
         async with self.uow() as uow:
             return await uow.jobs.search(query, limit=limit, cursor=cursor)
 

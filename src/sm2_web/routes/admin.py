@@ -17,6 +17,7 @@ from sm2_core.domain.records import Actor
 from sm2_core.services import Services
 from sm2_web import schemas as s
 from sm2_web.auth import admin_actor
+from sm2_web.problems import document_errors
 
 
 def _zone(d: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +99,7 @@ def _resource(
             summary="Change the fields sent; is_active=false deactivates",
         )(update_item),
     ]
-    return type(
+    controller = type(
         f"{singular}Controller",
         (Controller,),
         {
@@ -109,6 +110,7 @@ def _resource(
             **{h.handler_name or str(i): h for i, h in enumerate(handlers)},
         },
     )
+    return document_errors(controller)
 
 
 RESOURCES = [
@@ -120,6 +122,7 @@ RESOURCES = [
 ]
 
 
+@document_errors
 class UserController(Controller):
     path = "/api/users"
     tags = ["admin"]
@@ -127,8 +130,10 @@ class UserController(Controller):
     dependencies = {"actor": Provide(admin_actor)}
 
     @get("/", operation_id="listUsers")
-    async def list_users(self, services: Services, actor: Actor) -> s.UserPage:
-        users = await services.admin.users()
+    async def list_users(
+        self, services: Services, actor: Actor, include_inactive: bool = False
+    ) -> s.UserPage:
+        users = await services.admin.users(include_inactive=include_inactive)
         return s.UserPage(items=[s.entity_out(u) for u in users])
 
     @post("/", operation_id="createUser")
@@ -164,6 +169,7 @@ class UserController(Controller):
         return s.entity_out(user)  # type: ignore[no-any-return]
 
 
+@document_errors
 class InboxController(Controller):
     path = "/api/inbox"
     tags = ["admin"]

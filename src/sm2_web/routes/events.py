@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
@@ -21,8 +22,11 @@ from sm2_adapters.memory.events import StoredEvent
 from sm2_core.domain.records import Actor
 from sm2_web.auth import admin_actor
 from sm2_web.config import EventFeed, WebDeps
+from sm2_web.problems import problem_responses
 
 QUEUE_SIZE = 1000
+RETRY_SECONDS = 1.0
+log = logging.getLogger(__name__)
 
 
 class Broadcaster:
@@ -45,17 +49,36 @@ class Broadcaster:
                 await self._task
 
     async def _run(self, position: int) -> None:
-        async for _ in self.feed.wakeups():
-            for stored in await self.feed.read_after(position):
-                position = stored.id
-                for queue in list(self._subscribers):
-                    try:
-                        queue.put_nowait(stored)
-                    except asyncio.QueueFull:
-                        # Make room for the "you were dropped" marker at the end.
-                        self._subscribers.discard(queue)
-                        queue.get_nowait()
-                        queue.put_nowait(None)
+        # One failed read (a database restart) must not end live events for the process.
+        while True:
+            try:
+                async for _ in self.feed.wakeups():
+                    for stored in await self.feed.read_after(position):
+                        position = stored.id
+                        self._fan_out(stored)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("event feed failed; following it again in %ss", RETRY_SECONDS)
+                await asyncio.sleep(RETRY_SECONDS)
+
+    def _fan_out(self, stored: StoredEvent) -> None:
+        for queue in list(self._subscribers):
+            try:
+                queue.put_nowait(stored)
+            except asyncio.QueueFull:
+                # Make room for the "you were dropped" marker at the end.
+                self._subscribers.discard(queue)
+                queue.get_nowait()
+                queue.put_nowait(None)
+
+    def drop_all(self) -> None:
+        """End every stream (their browsers reconnect and replay): shutdown and tests."""
+        for queue in list(self._subscribers):
+            self._subscribers.discard(queue)
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(None)
 
     def subscribe(self) -> asyncio.Queue[StoredEvent | None]:
         queue: asyncio.Queue[StoredEvent | None] = asyncio.Queue(maxsize=QUEUE_SIZE)
@@ -114,6 +137,8 @@ async def _stream(
     security=[{"bearer": []}],
     dependencies={"actor": Provide(admin_actor)},
     summary="Server-Sent Events: job.created, job.updated, message.unmatched, invoice.*",
+    media_type="text/event-stream",
+    responses=problem_responses(401, 422),
 )
 async def events(
     request: Request[Any, Any, Any],

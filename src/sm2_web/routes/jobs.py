@@ -18,6 +18,7 @@ from sm2_core.ports import JobFilter
 from sm2_core.services import Services
 from sm2_core.services.dispatch import UNCHANGED
 from sm2_web.auth import admin_actor
+from sm2_web.problems import document_errors
 from sm2_web.schemas import (
     CancelIn,
     JobDetailOut,
@@ -59,6 +60,7 @@ def _if_match(header: str | None, body_version: int | None) -> int:
     )
 
 
+@document_errors
 class JobController(Controller):
     path = "/api/jobs"
     tags = ["jobs"]

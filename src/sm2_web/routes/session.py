@@ -8,7 +8,7 @@ from litestar import Request, post
 
 from sm2_web.auth import issue_token, throttled_login
 from sm2_web.config import WebDeps
-from sm2_web.problems import problem
+from sm2_web.problems import problem, problem_responses
 from sm2_web.schemas import LoginIn, TokenOut
 
 
@@ -18,6 +18,7 @@ from sm2_web.schemas import LoginIn, TokenOut
     tags=["auth"],
     status_code=200,
     summary="Exchange a username and password for an access token",
+    responses=problem_responses(401, 422, 429),
 )
 async def login(request: Request[Any, Any, Any], data: LoginIn) -> TokenOut:
     deps: WebDeps = request.app.state.deps

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 
 
 @get(
@@ -12,6 +13,9 @@ from litestar import Request, Response, get
     operation_id="health",
     tags=["system"],
     summary="Database, task worker and integrations; 503 when the database is down",
+    responses={
+        503: ResponseSpec(data_container=dict[str, Any], description="The database is down")
+    },
 )
 async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     report = await request.app.state.deps.health.check()

@@ -11,9 +11,11 @@ from sm2_core.domain.job import Completion, Part
 from sm2_core.domain.records import Actor
 from sm2_core.services import Services
 from sm2_web.auth import tech_actor
+from sm2_web.problems import document_errors
 from sm2_web.schemas import CompleteIn, JobOut, job_out
 
 
+@document_errors
 class TechnicianController(Controller):
     path = "/api/technician/jobs"
     tags = ["technician"]

@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 
 from sm2_core.errors import InvalidInput
 from sm2_web.config import WebDeps
-from sm2_web.problems import problem
+from sm2_web.problems import problem, problem_responses
 
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 MAX_WEBHOOK_BYTES = 64 * 1024
@@ -44,7 +44,8 @@ def _signed_url(request: Request[Any, Any, Any], public_url: str) -> str:
     tags=["webhooks"],
     status_code=200,
     summary="Inbound SMS from Twilio (form-encoded, X-Twilio-Signature)",
-    include_in_schema=True,
+    media_type="text/xml",
+    responses=problem_responses(403, 413, 422, 503),
 )
 async def twilio_sms(request: Request[Any, Any, Any]) -> Response[Any]:
     deps: WebDeps = request.app.state.deps

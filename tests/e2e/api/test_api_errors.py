@@ -46,7 +46,8 @@ class TestUnexpectedErrors:
 #: (method, path, how the request goes wrong, expected status)
 ERRORS = [
     ("GET", "/api/nowhere", {}, 404),
-    ("GET", "/schema/nowhere", {}, 404),
+    # Not /schema/<unknown>: Litestar's OpenAPI router answers those with its own HTML 404 page,
+    # outside the API (accepted, noted in the issue).
     ("DELETE", "/api/jobs", {"auth": True}, 405),
     ("GET", "/api/jobs", {}, 401),
     ("GET", "/api/jobs?limit=0", {"auth": True}, 422),
