@@ -41,21 +41,28 @@ BODIES = (
 SENDERS = [f"+1418555010{i}" for i in range(1, 10)]
 
 
-def start_server(web_workers: int) -> subprocess.Popen[bytes]:
+def start_server(web_workers: int, separate_worker: bool) -> list[subprocess.Popen[bytes]]:
     env = {**os.environ, "SM2_DATA_DIR": str(BENCH_DATA_DIR), "TWILIO_AUTH_TOKEN": TOKEN,
            "SM2_PUBLIC_URL": PUBLIC}
     sm2 = Path(sys.executable).with_name("sm2")
     subprocess.run([sm2, "seed", "--demo"], env=env, check=True, capture_output=True)
-    server = subprocess.Popen([sm2, "serve", "--port", str(PORT), "--workers", str(web_workers)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    serve = [sm2, "serve", "--port", str(PORT), "--workers", str(web_workers)]
+    if separate_worker:
+        serve.append("--no-worker")
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    server = subprocess.Popen(serve, env=env, **quiet)
+    processes = [server]
+    if separate_worker:
+        processes.append(subprocess.Popen([sm2, "worker"], env=env, **quiet))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{PUBLIC}/api/system/health", timeout=1).status_code == 200:
-                return server
+            if httpx.get(f"{PUBLIC}/api/system/health", timeout=1).status_code in (200, 503):
+                return processes
         except httpx.HTTPError:
             time.sleep(0.3)
-    server.kill()
+    for process in processes:
+        process.kill()
     raise SystemExit("sm2 serve did not start")
 
 
@@ -128,18 +135,21 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--web-workers", type=int, default=1)
+    parser.add_argument("--separate-worker", action="store_true",
+                        help="sm2 serve --no-worker plus one sm2 worker process")
     args = parser.parse_args()
     url = database_url()
     baseline = pgbench_insert_rate(url, clients=2, seconds=10)
-    server = start_server(args.web_workers)
+    processes = start_server(args.web_workers, args.separate_worker)
     try:
         requests = signed_requests(args.requests)
         prefix = requests[0][0].decode().split("MessageSid=")[1][:11]
         latencies, failures, elapsed = asyncio.run(fire(requests, args.connections))
         counts, delays = outcome(url, prefix)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
     accepted = len(latencies) - failures
     print(f"pgbench single-row INSERT (2 clients): {baseline:8.0f} tx/s")
     print(f"webhooks accepted: {accepted} of {len(latencies)} in {elapsed:.1f} s = "

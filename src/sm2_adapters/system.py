@@ -100,7 +100,7 @@ def build_system(
     settings: Settings,
     *,
     apply_migrations: bool = True,
-    pool_size: int = 10,
+    pool_size: int = 20,
     sms: SmsSender | None = None,
     accounting: AccountingGateway | None = None,
 ) -> System:

@@ -36,7 +36,7 @@ class ServicesRef:
         return self.services
 
 
-def build_task_app(url: str, ref: ServicesRef, *, max_pool_size: int = 4) -> App:
+def build_task_app(url: str, ref: ServicesRef, *, max_pool_size: int = 10) -> App:
     app = App(connector=PsycopgConnector(conninfo=url, min_size=1, max_size=max_pool_size))
     for name in TASKS:
         _register(app, name, ref)
