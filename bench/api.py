@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import BENCH_DATA_DIR, database_url  # noqa: E402
+from common import BENCH_DATA_DIR, database_url
 
 PORT = 8766
 BASE = f"http://127.0.0.1:{PORT}"
@@ -32,14 +32,26 @@ PASSWORD = "bench-password-123"
 
 
 def start_server() -> subprocess.Popen[bytes]:
-    env = {**os.environ, "SM2_DATA_DIR": str(BENCH_DATA_DIR), "SM2_TWILIO_VERIFY": "off",
-           "SM2_PUBLIC_URL": BASE}
+    env = {
+        **os.environ,
+        "SM2_DATA_DIR": str(BENCH_DATA_DIR),
+        "SM2_TWILIO_VERIFY": "off",
+        "SM2_PUBLIC_URL": BASE,
+    }
     sm2 = Path(sys.executable).with_name("sm2")
     subprocess.run([sm2, "seed", "--demo"], env=env, check=True, capture_output=True)
-    subprocess.run([sm2, "users", "add", "benchadmin", "--role", "admin", "--password-stdin"],
-                   env=env, input=f"{PASSWORD}\n".encode(), capture_output=True)
-    server = subprocess.Popen([sm2, "serve", "--port", str(PORT)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sm2, "users", "add", "benchadmin", "--role", "admin", "--password-stdin"],
+        env=env,
+        input=f"{PASSWORD}\n".encode(),
+        capture_output=True,
+    )
+    server = subprocess.Popen(
+        [sm2, "serve", "--port", str(PORT)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -56,7 +68,9 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def load(client: httpx.AsyncClient, paths: list[str], connections: int) -> tuple[float, list[float]]:
+async def load(
+    client: httpx.AsyncClient, paths: list[str], connections: int
+) -> tuple[float, list[float]]:
     latencies: list[float] = []
     queue: asyncio.Queue[str] = asyncio.Queue()
     for path in paths:
@@ -88,28 +102,39 @@ async def deep_cursor(client: httpx.AsyncClient, query: str, pages: int) -> str:
 async def endpoints(token: str, requests: int, connections: int) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=connections)
-    async with httpx.AsyncClient(base_url=BASE, headers=headers, limits=limits,
-                                 timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=BASE, headers=headers, limits=limits, timeout=30
+    ) as client:
         first = (await client.get("/api/jobs?limit=50")).json()["items"]
         cases = {
             "GET /api/jobs first page": "/api/jobs?limit=50",
             "GET /api/jobs status=PENDING": "/api/jobs?limit=50&status=PENDING",
-            "GET /api/jobs page 200 (cursor)": "/api/jobs?limit=50" + await deep_cursor(client, "", 199),
+            "GET /api/jobs page 200 (cursor)": "/api/jobs?limit=50"
+            + await deep_cursor(client, "", 199),
             "GET /api/jobs urgency=HIGH page 200": "/api/jobs?limit=50&urgency=HIGH"
             + await deep_cursor(client, "&urgency=HIGH", 199),
             "GET /api/jobs/{id}": f"/api/jobs/{first[0]['id']}",
         }
         for name, path in cases.items():
             rate, latencies = await load(client, [path] * requests, connections)
-            print(f"{name:<38} {rate:7.0f} req/s   p50 {statistics.median(latencies):6.1f} ms"
-                  f"   p99 {pct(latencies, 0.99):6.1f} ms")
+            print(
+                f"{name:<38} {rate:7.0f} req/s   p50 {statistics.median(latencies):6.1f} ms"
+                f"   p99 {pct(latencies, 0.99):6.1f} ms"
+            )
 
 
-async def admin_stream(token: str, ready: asyncio.Event, arrivals: dict[str, list[float]],
-                       counter: list[int], admins: int) -> None:
+async def admin_stream(
+    token: str,
+    ready: asyncio.Event,
+    arrivals: dict[str, list[float]],
+    counter: list[int],
+    admins: int,
+) -> None:
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=BASE, headers=headers, timeout=None) as client, \
-            client.stream("GET", "/api/events") as response:
+    async with (
+        httpx.AsyncClient(base_url=BASE, headers=headers, timeout=None) as client,
+        client.stream("GET", "/api/events") as response,
+    ):
         counter[0] += 1
         if counter[0] == admins:
             ready.set()
@@ -126,14 +151,22 @@ async def events(token: str, admins: int, count: int) -> None:
     ready = asyncio.Event()
     arrivals: dict[str, list[float]] = {}
     counter = [0]
-    streams = [asyncio.create_task(admin_stream(token, ready, arrivals, counter, admins))
-               for _ in range(admins)]
+    streams = [
+        asyncio.create_task(admin_stream(token, ready, arrivals, counter, admins))
+        for _ in range(admins)
+    ]
     await asyncio.wait_for(ready.wait(), 60)
     async with httpx.AsyncClient(base_url=BASE, timeout=30) as client:
         for n in range(count):
-            await client.post("/webhooks/twilio/sms", data={
-                "From": "+14185550103", "To": "+14185550000", "MessageSid": f"SMev{time.time_ns()}{n}",
-                "Body": f"changement d'huile RAV4 2022 stock E{n}"})
+            await client.post(
+                "/webhooks/twilio/sms",
+                data={
+                    "From": "+14185550103",
+                    "To": "+14185550000",
+                    "MessageSid": f"SMev{time.time_ns()}{n}",
+                    "Body": f"changement d'huile RAV4 2022 stock E{n}",
+                },
+            )
             await asyncio.sleep(0.1)
     await asyncio.sleep(3)
     for task in streams:
@@ -146,9 +179,11 @@ async def events(token: str, admins: int, count: int) -> None:
             created = datetime.fromisoformat(job["created_at"]).timestamp()
             delays.extend((t - created) * 1000 for t in times)
     complete = sum(1 for times in arrivals.values() if len(times) == admins)
-    print(f"events: {len(arrivals)} jobs, delivered to all {admins} admins for {complete}; "
-          f"job created → event at an admin: p50 {statistics.median(delays):.0f} ms, "
-          f"p99 {pct(delays, 0.99):.0f} ms (n={len(delays)})")
+    print(
+        f"events: {len(arrivals)} jobs, delivered to all {admins} admins for {complete}; "
+        f"job created → event at an admin: p50 {statistics.median(delays):.0f} ms, "
+        f"p99 {pct(delays, 0.99):.0f} ms (n={len(delays)})"
+    )
 
 
 def main() -> None:
@@ -161,8 +196,9 @@ def main() -> None:
     database_url()
     server = start_server()
     try:
-        token = httpx.post(f"{BASE}/api/auth/login",
-                           json={"username": "benchadmin", "password": PASSWORD}).json()["access_token"]
+        token = httpx.post(
+            f"{BASE}/api/auth/login", json={"username": "benchadmin", "password": PASSWORD}
+        ).json()["access_token"]
         asyncio.run(endpoints(token, args.requests, args.connections))
         asyncio.run(events(token, args.admins, args.events))
     finally:

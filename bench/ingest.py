@@ -25,7 +25,7 @@ import psycopg
 from twilio.request_validator import RequestValidator
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import BENCH_DATA_DIR, database_url, pgbench_insert_rate  # noqa: E402
+from common import BENCH_DATA_DIR, database_url, pgbench_insert_rate
 
 TOKEN = "bench-auth-token"
 PORT = 8765
@@ -42,8 +42,12 @@ SENDERS = [f"+1418555010{i}" for i in range(1, 10)]
 
 
 def start_server(web_workers: int, separate_worker: bool) -> list[subprocess.Popen[bytes]]:
-    env = {**os.environ, "SM2_DATA_DIR": str(BENCH_DATA_DIR), "TWILIO_AUTH_TOKEN": TOKEN,
-           "SM2_PUBLIC_URL": PUBLIC}
+    env = {
+        **os.environ,
+        "SM2_DATA_DIR": str(BENCH_DATA_DIR),
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "SM2_PUBLIC_URL": PUBLIC,
+    }
     sm2 = Path(sys.executable).with_name("sm2")
     subprocess.run([sm2, "seed", "--demo"], env=env, check=True, capture_output=True)
     serve = [sm2, "serve", "--port", str(PORT), "--workers", str(web_workers)]
@@ -71,14 +75,21 @@ def signed_requests(count: int) -> list[tuple[bytes, str]]:
     run = secrets.token_hex(4)
     out = []
     for n in range(count):
-        params = {"From": SENDERS[n % len(SENDERS)], "To": "+14185550000", "NumMedia": "0",
-                  "Body": BODIES[n % len(BODIES)].format(n=n), "MessageSid": f"SMb{run}{n:08d}"}
+        params = {
+            "From": SENDERS[n % len(SENDERS)],
+            "To": "+14185550000",
+            "NumMedia": "0",
+            "Body": BODIES[n % len(BODIES)].format(n=n),
+            "MessageSid": f"SMb{run}{n:08d}",
+        }
         signature = validator.compute_signature(f"{PUBLIC}/webhooks/twilio/sms", params)
         out.append((urlencode(params).encode(), signature))
     return out
 
 
-async def fire(requests: list[tuple[bytes, str]], connections: int) -> tuple[list[float], int, float]:
+async def fire(
+    requests: list[tuple[bytes, str]], connections: int
+) -> tuple[list[float], int, float]:
     latencies: list[float] = []
     failures = 0
     queue: asyncio.Queue[tuple[bytes, str]] = asyncio.Queue()
@@ -92,9 +103,12 @@ async def fire(requests: list[tuple[bytes, str]], connections: int) -> tuple[lis
             body, signature = queue.get_nowait()
             started = time.perf_counter()
             response = await client.post(
-                "/webhooks/twilio/sms", content=body,
-                headers={"Content-Type": "application/x-www-form-urlencoded",
-                         "X-Twilio-Signature": signature},
+                "/webhooks/twilio/sms",
+                content=body,
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "X-Twilio-Signature": signature,
+                },
             )
             latencies.append((time.perf_counter() - started) * 1000)
             failures += response.status_code != 200
@@ -111,16 +125,19 @@ def outcome(url: str, sids_prefix: str, timeout: float = 180) -> tuple[dict[str,
     deadline = time.monotonic() + timeout
     with psycopg.connect(url, autocommit=True) as conn:
         while True:
-            rows = conn.execute("SELECT status, count(*) FROM inbound_messages WHERE sid LIKE %s"
-                                " GROUP BY status", (sids_prefix + "%",)).fetchall()
-            counts = {status: n for status, n in rows}
+            rows = conn.execute(
+                "SELECT status, count(*) FROM inbound_messages WHERE sid LIKE %s GROUP BY status",
+                (sids_prefix + "%",),
+            ).fetchall()
+            counts: dict[str, int] = dict(rows)
             if counts.get("RECEIVED", 0) == 0 or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
         delays = conn.execute(
             "SELECT extract(epoch FROM min(j.created_at) - m.received_at) * 1000"
             " FROM inbound_messages m JOIN jobs j ON j.source_message_id = m.id"
-            " WHERE m.sid LIKE %s GROUP BY m.id, m.received_at", (sids_prefix + "%",),
+            " WHERE m.sid LIKE %s GROUP BY m.id, m.received_at",
+            (sids_prefix + "%",),
         ).fetchall()
     return counts, [float(d) for (d,) in delays]
 
@@ -135,8 +152,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--web-workers", type=int, default=1)
-    parser.add_argument("--separate-worker", action="store_true",
-                        help="sm2 serve --no-worker plus one sm2 worker process")
+    parser.add_argument(
+        "--separate-worker",
+        action="store_true",
+        help="sm2 serve --no-worker plus one sm2 worker process",
+    )
     args = parser.parse_args()
     url = database_url()
     baseline = pgbench_insert_rate(url, clients=2, seconds=10)
@@ -152,17 +172,26 @@ def main() -> None:
             process.wait(timeout=30)
     accepted = len(latencies) - failures
     print(f"pgbench single-row INSERT (2 clients): {baseline:8.0f} tx/s")
-    print(f"webhooks accepted: {accepted} of {len(latencies)} in {elapsed:.1f} s = "
-          f"{accepted / elapsed:.0f}/s ({accepted / elapsed / baseline:.2f} of pgbench)")
-    print(f"latency of the 200: p50 {statistics.median(latencies):.1f} ms, "
-          f"p99 {pct(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms")
+    print(
+        f"webhooks accepted: {accepted} of {len(latencies)} in {elapsed:.1f} s = "
+        f"{accepted / elapsed:.0f}/s ({accepted / elapsed / baseline:.2f} of pgbench)"
+    )
+    print(
+        f"latency of the 200: p50 {statistics.median(latencies):.1f} ms, "
+        f"p99 {pct(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms"
+    )
     if delays:
-        print(f"receipt → job exists: p50 {statistics.median(delays):.0f} ms, "
-              f"p99 {pct(delays, 0.99):.0f} ms ({len(delays)} messages with jobs)")
+        print(
+            f"receipt → job exists: p50 {statistics.median(delays):.0f} ms, "
+            f"p99 {pct(delays, 0.99):.0f} ms ({len(delays)} messages with jobs)"
+        )
     stored = sum(counts.values())
     print(f"messages stored: {stored}; by status: {counts}")
-    print("nothing lost" if stored == accepted and not counts.get("RECEIVED") else
-          "LOST OR UNFINISHED MESSAGES")
+    print(
+        "nothing lost"
+        if stored == accepted and not counts.get("RECEIVED")
+        else "LOST OR UNFINISHED MESSAGES"
+    )
 
 
 if __name__ == "__main__":
