@@ -62,16 +62,25 @@ def job_code() -> str:
 
 def zone(**kw: Any) -> Zone:
     values: dict[str, Any] = {
-        "id": uuid4(), "name": f"Zone {serial()}", "latitude": 46.813878,
-        "longitude": -71.207981, "description": "Rive-Nord", "is_active": True,
+        "id": uuid4(),
+        "name": f"Zone {serial()}",
+        "latitude": 46.813878,
+        "longitude": -71.207981,
+        "description": "Rive-Nord",
+        "is_active": True,
     }
     return Zone(**(values | kw))
 
 
 def service(**kw: Any) -> Service:
     values: dict[str, Any] = {
-        "id": uuid4(), "code": f"SVC{serial()}", "name": "Oil change", "name_fr": "Vidange",
-        "base_price": Decimal("129.95"), "requires_approval": False, "is_active": True,
+        "id": uuid4(),
+        "code": f"SVC{serial()}",
+        "name": "Oil change",
+        "name_fr": "Vidange",
+        "base_price": Decimal("129.95"),
+        "requires_approval": False,
+        "is_active": True,
         "qb_item_id": None,
     }
     return Service(**(values | kw))
@@ -79,33 +88,50 @@ def service(**kw: Any) -> Service:
 
 def dealership(**kw: Any) -> Dealership:
     values: dict[str, Any] = {
-        "id": uuid4(), "name": f"Garage {serial()}", "phone": phone(),
-        "email": "billing@example.com", "zone_id": None, "is_audit_flagged": False,
-        "is_active": True, "language": Language.FR, "qb_customer_id": None,
+        "id": uuid4(),
+        "name": f"Garage {serial()}",
+        "phone": phone(),
+        "email": "billing@example.com",
+        "zone_id": None,
+        "is_audit_flagged": False,
+        "is_active": True,
+        "language": Language.FR,
+        "qb_customer_id": None,
     }
     return Dealership(**(values | kw))
 
 
 def technician(**kw: Any) -> Technician:
     values: dict[str, Any] = {
-        "id": uuid4(), "name": f"Tech {serial()}", "phone": phone(), "zone_id": None,
-        "skills": frozenset(), "status": TechnicianStatus.AVAILABLE, "is_active": True,
+        "id": uuid4(),
+        "name": f"Tech {serial()}",
+        "phone": phone(),
+        "zone_id": None,
+        "skills": frozenset(),
+        "status": TechnicianStatus.AVAILABLE,
+        "is_active": True,
     }
     return Technician(**(values | kw))
 
 
 def rule(**kw: Any) -> RankingRule:
     values: dict[str, Any] = {
-        "id": uuid4(), "description": f"Rule {serial()}", "make": "Honda",
-        "ranking_score": 0, "is_active": True,
+        "id": uuid4(),
+        "description": f"Rule {serial()}",
+        "make": "Honda",
+        "ranking_score": 0,
+        "is_active": True,
     }
     return RankingRule(**(values | kw))
 
 
 def user(**kw: Any) -> User:
     values: dict[str, Any] = {
-        "id": uuid4(), "username": f"user{serial()}", "role": Role.ADMIN,
-        "password_hash": "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", "technician_id": None,
+        "id": uuid4(),
+        "username": f"user{serial()}",
+        "role": Role.ADMIN,
+        "password_hash": "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
+        "technician_id": None,
         "is_active": True,
     }
     return User(**(values | kw))
@@ -114,8 +140,12 @@ def user(**kw: Any) -> User:
 def job(dealership_id: UUID, **kw: Any) -> Job:
     """A PENDING job with the defaults of a fresh intake."""
     values: dict[str, Any] = {
-        "id": uuid4(), "job_code": job_code(), "dealership_id": dealership_id,
-        "vehicle": Vehicle(), "created_at": T0, "updated_at": T0,
+        "id": uuid4(),
+        "job_code": job_code(),
+        "dealership_id": dealership_id,
+        "vehicle": Vehicle(),
+        "created_at": T0,
+        "updated_at": T0,
     }
     return Job(**(values | kw))
 
@@ -149,34 +179,49 @@ async def add_world(factory: UnitOfWorkFactory) -> World:
 def full_job(world: World, **kw: Any) -> Job:
     """A job with every optional field set: completed, approved, invoiced."""
     values: dict[str, Any] = {
-        "vehicle": Vehicle(year=2021, make="Honda", model="Civic", vin="2HGFC2F59MH500001",
-                           stock_no="ST-42"),
-        "created_at": at(1), "updated_at": at(7_200.5),
-        "service_id": world.service.id, "service_code": world.service.code,
-        "urgency": Urgency.HIGH, "ranking_score": 15,
+        "vehicle": Vehicle(
+            year=2021, make="Honda", model="Civic", vin="2HGFC2F59MH500001", stock_no="ST-42"
+        ),
+        "created_at": at(1),
+        "updated_at": at(7_200.5),
+        "service_id": world.service.id,
+        "service_code": world.service.code,
+        "urgency": Urgency.HIGH,
+        "ranking_score": 15,
         "applied_rules": ("Honda first", "Flagged dealership"),
-        "status": JobStatus.COMPLETED, "invoice_state": InvoiceState.SYNCED,
-        "parsing_confidence": 0.8734, "review_reasons": ("VIN check digit failed", "new make"),
-        "verified_by": "admin:alice", "verified_at": at(60.25),
-        "tech_id": world.technician.id, "zone_id": world.zone.id,
+        "status": JobStatus.COMPLETED,
+        "invoice_state": InvoiceState.SYNCED,
+        "parsing_confidence": 0.8734,
+        "review_reasons": ("VIN check digit failed", "new make"),
+        "verified_by": "admin:alice",
+        "verified_at": at(60.25),
+        "tech_id": world.technician.id,
+        "zone_id": world.zone.id,
         "source_message_id": world.message.id,
         "request_text": "Vidange + pneus d'hiver, SVP",
         "cancel_reason": "kept for the record",
         "completion": Completion(
-            notes="Done; «client» satisfied", labour_minutes=95,
+            notes="Done; «client» satisfied",
+            labour_minutes=95,
             parts=(Part(name="Filter", quantity=1), Part(name="5W-30 litre", quantity=5)),
             completed_at=at(3_600.000001),
         ),
-        "approved_by": "admin:bob", "approved_at": at(5_000.75),
-        "qb_invoice_id": "INV-1001", "invoice_error": "retried once", "version": 3,
+        "approved_by": "admin:bob",
+        "approved_at": at(5_000.75),
+        "qb_invoice_id": "INV-1001",
+        "invoice_error": "retried once",
+        "version": 3,
     }
     return job(world.dealership.id, **(values | kw))
 
 
 def message(**kw: Any) -> InboundMessage:
     values: dict[str, Any] = {
-        "id": uuid4(), "sid": f"SM{serial():032d}", "from_number": phone(),
-        "to_number": "+14185550000", "body": "Oil change on the Civic please",
+        "id": uuid4(),
+        "sid": f"SM{serial():032d}",
+        "from_number": phone(),
+        "to_number": "+14185550000",
+        "body": "Oil change on the Civic please",
         "received_at": T0,
     }
     return InboundMessage(**(values | kw))
@@ -184,7 +229,9 @@ def message(**kw: Any) -> InboundMessage:
 
 def sms(**kw: Any) -> OutboundSms:
     values: dict[str, Any] = {
-        "id": uuid4(), "to_number": phone(), "body": "Job SM2-2026-001 received",
+        "id": uuid4(),
+        "to_number": phone(),
+        "body": "Job SM2-2026-001 received",
         "created_at": T0,
     }
     return OutboundSms(**(values | kw))
@@ -192,8 +239,12 @@ def sms(**kw: Any) -> OutboundSms:
 
 def audit_entry(subject_id: UUID, **kw: Any) -> AuditEntry:
     values: dict[str, Any] = {
-        "id": uuid4(), "subject": "dealership", "subject_id": subject_id, "action": "update",
-        "actor": "admin:alice", "at": T0,
+        "id": uuid4(),
+        "subject": "dealership",
+        "subject_id": subject_id,
+        "action": "update",
+        "actor": "admin:alice",
+        "at": T0,
     }
     return AuditEntry(**(values | kw))
 
@@ -215,4 +266,3 @@ async def published(factory: UnitOfWorkFactory) -> list[tuple[str, UUID, dict[st
 
 def is_postgres(factory: UnitOfWorkFactory) -> bool:
     return getattr(factory, "__self__", None) is None
-

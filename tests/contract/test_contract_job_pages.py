@@ -63,8 +63,13 @@ class TestKeysetPages:
         # Each example gets its own dealership and filters on it: no reset between examples.
         dealership, example = f.dealership(), f.serial()
         jobs = [
-            f.job(dealership.id, urgency=u, ranking_score=s, id=job_id(example, low),
-                  created_at=f.T0 + timedelta(seconds=age))
+            f.job(
+                dealership.id,
+                urgency=u,
+                ranking_score=s,
+                id=job_id(example, low),
+                created_at=f.T0 + timedelta(seconds=age),
+            )
             for u, s, age, low in keys
         ]
         async with uow_factory() as uow:

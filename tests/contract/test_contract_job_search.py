@@ -87,19 +87,47 @@ async def board(factory: UnitOfWorkFactory) -> Board:
         await uow.dealerships.add(d2)
     d1, tech = world.dealership.id, world.technician.id
     jobs = {
-        "a": f.job(d1, job_code="SM2-2026-101", urgency=Urgency.MEDIUM, created_at=f.at(0),
-                   vehicle=Vehicle(make="Honda", model="Accord", vin="1HGCM82633A004352",
-                                   stock_no="STK-1"), request_text="Oil change"),
-        "b": f.job(d2.id, job_code="SM2-2026-102", urgency=Urgency.HIGH, created_at=f.at(10),
-                   status=JobStatus.SCHEDULED, tech_id=tech,
-                   vehicle=Vehicle(make="Ford", model="F-150"), request_text="brakes 50% worn"),
-        "c": f.job(d1, job_code="SM2-2026-103", urgency=Urgency.LOW, created_at=f.at(20),
-                   status=JobStatus.COMPLETED, tech_id=tech, approved_at=f.at(25),
-                   approved_by="admin", invoice_state=InvoiceState.SYNCED,
-                   vehicle=Vehicle(vin="2hgfc2f59mh500001")),
-        "d": f.job(d2.id, job_code="SM2-2026-104", urgency=Urgency.CRITICAL, created_at=f.at(30),
-                   status=JobStatus.CANCELLED, request_text="Tires_winter",
-                   invoice_state=InvoiceState.FAILED),
+        "a": f.job(
+            d1,
+            job_code="SM2-2026-101",
+            urgency=Urgency.MEDIUM,
+            created_at=f.at(0),
+            vehicle=Vehicle(
+                make="Honda", model="Accord", vin="1HGCM82633A004352", stock_no="STK-1"
+            ),
+            request_text="Oil change",
+        ),
+        "b": f.job(
+            d2.id,
+            job_code="SM2-2026-102",
+            urgency=Urgency.HIGH,
+            created_at=f.at(10),
+            status=JobStatus.SCHEDULED,
+            tech_id=tech,
+            vehicle=Vehicle(make="Ford", model="F-150"),
+            request_text="brakes 50% worn",
+        ),
+        "c": f.job(
+            d1,
+            job_code="SM2-2026-103",
+            urgency=Urgency.LOW,
+            created_at=f.at(20),
+            status=JobStatus.COMPLETED,
+            tech_id=tech,
+            approved_at=f.at(25),
+            approved_by="admin",
+            invoice_state=InvoiceState.SYNCED,
+            vehicle=Vehicle(vin="2hgfc2f59mh500001"),
+        ),
+        "d": f.job(
+            d2.id,
+            job_code="SM2-2026-104",
+            urgency=Urgency.CRITICAL,
+            created_at=f.at(30),
+            status=JobStatus.CANCELLED,
+            request_text="Tires_winter",
+            invoice_state=InvoiceState.FAILED,
+        ),
     }
     await add_jobs(factory, list(jobs.values()))
     return Board(by_name=jobs, other_dealership=d2.id, tech=tech)
@@ -124,8 +152,7 @@ FILTERS = {
     "text-no-match": (lambda b: JobFilter(text="toyota"), ""),
     "created-after-inclusive": (lambda b: JobFilter(created_after=f.at(10)), "dbc"),
     "created-before-exclusive": (lambda b: JobFilter(created_before=f.at(10)), "a"),
-    "created-window": (lambda b: JobFilter(created_after=f.at(10), created_before=f.at(30)),
-                       "bc"),
+    "created-window": (lambda b: JobFilter(created_after=f.at(10), created_before=f.at(30)), "bc"),
     "invoice-state": (lambda b: JobFilter(invoice_state=InvoiceState.SYNCED), "c"),
     "combined": (lambda b: JobFilter(status=JobStatus.CANCELLED, tech_id=b.tech), ""),
     "none": (lambda b: JobFilter(), "dbac"),
@@ -171,8 +198,10 @@ class TestPages:
     async def test_a_cursor_keeps_the_filter(self, uow_factory):
         """The next page of a filtered search holds only matching jobs."""
         d = (await f.add_world(uow_factory)).dealership.id
-        jobs = [f.job(d, created_at=f.at(i), urgency=[Urgency.LOW, Urgency.HIGH][i % 2])
-                for i in range(6)]
+        jobs = [
+            f.job(d, created_at=f.at(i), urgency=[Urgency.LOW, Urgency.HIGH][i % 2])
+            for i in range(6)
+        ]
         await add_jobs(uow_factory, jobs)
         query = JobFilter(urgency=Urgency.HIGH)
         async with uow_factory() as uow:
@@ -183,8 +212,13 @@ class TestPages:
 
     @pytest.mark.parametrize(
         "cursor",
-        ["not-a-cursor", "%%%", base64.urlsafe_b64encode(b"[1, 2]").decode(),
-         base64.urlsafe_b64encode(b'"text"').decode(), base64.urlsafe_b64encode(b"\xff").decode()],
+        [
+            "not-a-cursor",
+            "%%%",
+            base64.urlsafe_b64encode(b"[1, 2]").decode(),
+            base64.urlsafe_b64encode(b'"text"').decode(),
+            base64.urlsafe_b64encode(b"\xff").decode(),
+        ],
         ids=["garbage", "no-base64", "short-list", "json-string", "not-utf8"],
     )
     async def test_a_cursor_it_did_not_make_raises_invalid_input(self, uow_factory, cursor):
@@ -215,9 +249,7 @@ class TestForTechnician:
         going = f.job(d, tech_id=t, status=JobStatus.IN_PROGRESS, created_at=f.at(2))
         await add_jobs(uow_factory, [going, sched, f.job(d, tech_id=t, status=JobStatus.COMPLETED)])
         async with uow_factory() as uow:
-            active = await uow.jobs.for_technician(
-                t, [JobStatus.SCHEDULED, JobStatus.IN_PROGRESS]
-            )
+            active = await uow.jobs.for_technician(t, [JobStatus.SCHEDULED, JobStatus.IN_PROGRESS])
             nothing = await uow.jobs.for_technician(t, [])
             stranger = await uow.jobs.for_technician(uuid4())
         assert ([sched.id, going.id], [], []) == ([j.id for j in active], nothing, stranger)
@@ -228,14 +260,24 @@ class TestCountByStatus:
         """Every status is a key; statuses without jobs count zero."""
         world = await f.add_world(uow_factory)
         d, t = world.dealership.id, world.technician.id
-        await add_jobs(uow_factory, [
-            f.job(d), f.job(d), f.job(d, status=JobStatus.SCHEDULED, tech_id=t),
-            f.job(d, status=JobStatus.CANCELLED),
-        ])
+        await add_jobs(
+            uow_factory,
+            [
+                f.job(d),
+                f.job(d),
+                f.job(d, status=JobStatus.SCHEDULED, tech_id=t),
+                f.job(d, status=JobStatus.CANCELLED),
+            ],
+        )
         async with uow_factory() as uow:
             counts = await uow.jobs.count_by_status()
-        assert {JobStatus.PENDING: 2, JobStatus.SCHEDULED: 1, JobStatus.IN_PROGRESS: 0,
-                JobStatus.COMPLETED: 0, JobStatus.CANCELLED: 1} == counts
+        assert {
+            JobStatus.PENDING: 2,
+            JobStatus.SCHEDULED: 1,
+            JobStatus.IN_PROGRESS: 0,
+            JobStatus.COMPLETED: 0,
+            JobStatus.CANCELLED: 1,
+        } == counts
 
     async def test_no_jobs_counts_zero_everywhere(self, uow_factory):
         """An empty table still answers every status, with zero."""

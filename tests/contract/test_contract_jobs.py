@@ -49,8 +49,13 @@ class TestRoundTrip:
     async def test_vehicle_keeps_its_spelling(self, uow_factory):
         """The vehicle is stored as given: a lower-case VIN is not rewritten."""
         world = await f.add_world(uow_factory)
-        vehicle = Vehicle(year=1999, make="mercedes-benz", model="Sprinter 2500",
-                          vin="wd3pe7cc5e5862456", stock_no=None)
+        vehicle = Vehicle(
+            year=1999,
+            make="mercedes-benz",
+            model="Sprinter 2500",
+            vin="wd3pe7cc5e5862456",
+            stock_no=None,
+        )
         job = f.job(world.dealership.id, vehicle=vehicle)
         assert vehicle == (await stored(uow_factory, job)).vehicle
 
@@ -89,8 +94,9 @@ class TestUpdate:
         """update returns what it saved: the caller's job at the next version."""
         world = await f.add_world(uow_factory)
         job = await stored(uow_factory, f.job(world.dealership.id))
-        changed = f.full_job(world, id=job.id, job_code=job.job_code, created_at=job.created_at,
-                             version=job.version)
+        changed = f.full_job(
+            world, id=job.id, job_code=job.job_code, created_at=job.created_at, version=job.version
+        )
         async with uow_factory() as uow:
             saved = await uow.jobs.update(changed)
         expected = fields_but_updated_at(attrs.evolve(changed, version=2))
@@ -153,8 +159,13 @@ class TestNextCode:
         """A new year starts again at 001 and leaves the other year's count alone."""
         async with uow_factory() as uow:
             codes = [await uow.jobs.next_code(y) for y in (2026, 2026, 2027, 2026, 2027)]
-        assert ["SM2-2026-001", "SM2-2026-002", "SM2-2027-001", "SM2-2026-003",
-                "SM2-2027-002"] == codes
+        assert [
+            "SM2-2026-001",
+            "SM2-2026-002",
+            "SM2-2027-001",
+            "SM2-2026-003",
+            "SM2-2027-002",
+        ] == codes
 
     async def test_codes_grow_past_999(self, uow_factory):
         """After SM2-YYYY-999 comes SM2-YYYY-1000, and a job can carry it."""

@@ -37,8 +37,13 @@ class TestAudit:
         subject = uuid4()
         late, early, middle = (f.audit_entry(subject, at=f.at(s)) for s in (50, 1, 20))
         async with uow_factory() as uow:
-            for entry in (late, early, f.audit_entry(uuid4()), middle,
-                          f.audit_entry(subject, subject="technician")):
+            for entry in (
+                late,
+                early,
+                f.audit_entry(uuid4()),
+                middle,
+                f.audit_entry(subject, subject="technician"),
+            ):
                 await uow.audit.add(entry)
         async with uow_factory() as uow:
             assert [early, middle, late] == await uow.audit.for_subject("dealership", subject)
@@ -46,8 +51,10 @@ class TestAudit:
     async def test_entries_at_the_same_time_keep_the_order_they_were_added(self, uow_factory):
         """Ties on the time keep insertion order, within and across units of work."""
         subject = uuid4()
-        entries = [f.audit_entry(subject, id=i, action=f"step {n}")
-                   for n, i in enumerate(sorted((uuid4() for _ in range(4)), reverse=True))]
+        entries = [
+            f.audit_entry(subject, id=i, action=f"step {n}")
+            for n, i in enumerate(sorted((uuid4() for _ in range(4)), reverse=True))
+        ]
         async with uow_factory() as uow:
             await uow.audit.add(entries[0])
             await uow.audit.add(entries[1])
@@ -61,8 +68,14 @@ class TestAudit:
         """Nested dicts and lists, numbers, booleans and None come back unchanged."""
         world = await f.add_world(uow_factory)
         job = f.job(world.dealership.id)
-        entry = f.audit_entry(job.id, subject="job", job_id=job.id, action="assign",
-                              old_values={"status": "PENDING", "tech": None}, new_values=NESTED)
+        entry = f.audit_entry(
+            job.id,
+            subject="job",
+            job_id=job.id,
+            action="assign",
+            old_values={"status": "PENDING", "tech": None},
+            new_values=NESTED,
+        )
         async with uow_factory() as uow:
             await uow.jobs.add(job)
             await uow.audit.add(entry)
@@ -79,9 +92,15 @@ class TestMessages:
     async def test_add_stores_a_new_message_and_says_so(self, uow_factory):
         """A new sid is stored: add returns it with True, get reads every field back."""
         world = await f.add_world(uow_factory)
-        message = f.message(status=MessageStatus.PROCESSED, dealership_id=world.dealership.id,
-                            job_ids=(uuid4(), uuid4()), parser="openai", parse_confidence=0.91,
-                            num_media=2, received_at=f.at(0.000001))
+        message = f.message(
+            status=MessageStatus.PROCESSED,
+            dealership_id=world.dealership.id,
+            job_ids=(uuid4(), uuid4()),
+            parser="openai",
+            parse_confidence=0.91,
+            num_media=2,
+            received_at=f.at(0.000001),
+        )
         async with uow_factory() as uow:
             assert (message, True) == await uow.messages.add(message)
         async with uow_factory() as uow:
@@ -122,9 +141,16 @@ class TestMessages:
         """update saves the message as given."""
         world = await f.add_world(uow_factory)
         message = await add_message(uow_factory)
-        changed = attrs.evolve(message, status=MessageStatus.NO_WORK, body="merci!",
-                               dealership_id=world.dealership.id, job_ids=(uuid4(),),
-                               parser="offline", parse_confidence=0.5, num_media=1)
+        changed = attrs.evolve(
+            message,
+            status=MessageStatus.NO_WORK,
+            body="merci!",
+            dealership_id=world.dealership.id,
+            job_ids=(uuid4(),),
+            parser="offline",
+            parse_confidence=0.5,
+            num_media=1,
+        )
         async with uow_factory() as uow:
             await uow.messages.update(changed)
         async with uow_factory() as uow:
@@ -148,8 +174,10 @@ class TestMessages:
 
     async def test_inbox_stops_at_the_limit(self, uow_factory):
         """inbox(limit=n) returns the n newest."""
-        messages = [await add_message(uow_factory, status=MessageStatus.UNMATCHED,
-                                      received_at=f.at(s)) for s in (3, 1, 4, 2)]
+        messages = [
+            await add_message(uow_factory, status=MessageStatus.UNMATCHED, received_at=f.at(s))
+            for s in (3, 1, 4, 2)
+        ]
         async with uow_factory() as uow:
             assert [messages[2], messages[0]] == await uow.messages.inbox(limit=2)
 
@@ -159,8 +187,14 @@ class TestOutbox:
         """A text with a job, a provider sid and an error reads back equal."""
         world = await f.add_world(uow_factory)
         job = f.job(world.dealership.id)
-        sms = f.sms(job_id=job.id, status="FAILED", provider_sid="SM123", error="429 Too Many",
-                    created_at=f.at(0.5), body="Job reçu: SM2-2026-001 — merci")
+        sms = f.sms(
+            job_id=job.id,
+            status="FAILED",
+            provider_sid="SM123",
+            error="429 Too Many",
+            created_at=f.at(0.5),
+            body="Job reçu: SM2-2026-001 — merci",
+        )
         async with uow_factory() as uow:
             await uow.jobs.add(job)
             await uow.outbox.add(sms)
@@ -177,8 +211,11 @@ class TestOutbox:
 
     @pytest.mark.parametrize(
         ("status", "provider_sid", "error"),
-        [("SENT", "SM9f2", None), ("NOT_CONFIGURED", None, "no Twilio token"),
-         ("FAILED", None, "unreachable")],
+        [
+            ("SENT", "SM9f2", None),
+            ("NOT_CONFIGURED", None, "no Twilio token"),
+            ("FAILED", None, "unreachable"),
+        ],
     )
     async def test_update_records_the_outcome(self, uow_factory, status, provider_sid, error):
         """update saves the sending's status, provider sid and error."""

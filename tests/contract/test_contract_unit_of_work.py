@@ -51,8 +51,12 @@ class TestRollback:
 
         with pytest.raises(Boom):
             await in_unit(uow_factory, write_everything, then_fail=True)
-        for repo, item_id in (("jobs", job.id), ("messages", message.id), ("outbox", sms.id),
-                              ("zones", zone.id)):
+        for repo, item_id in (
+            ("jobs", job.id),
+            ("messages", message.id),
+            ("outbox", sms.id),
+            ("zones", zone.id),
+        ):
             await assert_missing(uow_factory, repo, item_id)
         async with uow_factory() as uow:
             assert [] == await uow.audit.for_subject("job", job.id)
@@ -95,8 +99,12 @@ class TestRollback:
             await uow.jobs.add(job)
             saved = await uow.jobs.update(attrs.evolve(job, ranking_score=4))
             assert 2 == (await uow.jobs.get(job.id)).version
-            assert [saved.id] == [j.id for j in (await uow.jobs.search(
-                JobFilter(dealership_id=world.dealership.id), limit=5)).items]
+            assert [saved.id] == [
+                j.id
+                for j in (
+                    await uow.jobs.search(JobFilter(dealership_id=world.dealership.id), limit=5)
+                ).items
+            ]
 
     async def test_a_clean_block_commits(self, uow_factory):
         """What a unit wrote is there for the next unit."""
@@ -119,9 +127,11 @@ class TestEvents:
     async def test_a_committed_unit_publishes_its_events_in_order(self, uow_factory):
         """Events added in a unit are published once it commits, in the order added."""
         subject = uuid4()
-        events = [f.event(subject, "job.created", job_code="SM2-2026-001"),
-                  f.event(subject, "job.updated", status="SCHEDULED", nested={"a": [1, None]}),
-                  f.event(uuid4(), "message.unmatched")]
+        events = [
+            f.event(subject, "job.created", job_code="SM2-2026-001"),
+            f.event(subject, "job.updated", status="SCHEDULED", nested={"a": [1, None]}),
+            f.event(uuid4(), "message.unmatched"),
+        ]
         async with uow_factory() as uow:
             for event in events:
                 uow.events.add(event)
