@@ -27,11 +27,14 @@ from sm2_core.errors import (
     Sm2Error,
     StaleVersion,
 )
+from sm2_web.auth import TooManyLogins
 
 log = logging.getLogger("sm2.web")
 PROBLEM = "application/problem+json"
 
 _STATUS: tuple[tuple[type[Sm2Error], int, str], ...] = (
+    (TooManyLogins, 429, "Too many attempts"),
+    (PolicyViolation, 409, "Refused by a rule"),
     (InvalidInput, 422, "Invalid input"),
     (NotFound, 404, "Not found"),
     (AlreadyExists, 409, "Already exists"),
@@ -42,6 +45,11 @@ _STATUS: tuple[tuple[type[Sm2Error], int, str], ...] = (
     (NotConfigured, 503, "Not configured"),
     (IntegrationError, 502, "Integration failed"),
 )
+
+
+def status_of(exc: Sm2Error) -> int:
+    """The HTTP status of a domain error: the API and the portal answer alike."""
+    return next((status for kind, status, _ in _STATUS if isinstance(exc, kind)), 400)
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response[dict[str, Any]]:

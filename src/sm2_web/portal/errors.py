@@ -31,22 +31,9 @@ from sm2_web.auth import TooManyLogins
 from sm2_web.portal.access import LoginRequired, login_url
 from sm2_web.portal.csrf import CsrfRefused
 from sm2_web.portal.render import is_htmx, render, translator
+from sm2_web.problems import status_of
 
 log = logging.getLogger("sm2.portal")
-
-_STATUS: tuple[tuple[type[Sm2Error], int], ...] = (
-    (InvalidInput, 422),
-    (NotFound, 404),
-    (AlreadyExists, 409),
-    (StaleVersion, 409),
-    (InvalidTransition, 409),
-    (PolicyViolation, 409),
-    (PermissionDenied, 403),
-    (TooManyLogins, 429),
-    (AuthenticationFailed, 401),
-    (NotConfigured, 503),
-    (IntegrationError, 502),
-)
 
 # Rule names as people say them; the detail that follows stays the core's own words.
 _RULE_TITLES = {
@@ -100,7 +87,7 @@ def show_error(
 def _domain(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, Sm2Error)
     t = translator(request)
-    status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
+    status = status_of(exc)
     if isinstance(exc, PolicyViolation):
         title = t(_RULE_TITLES.get(exc.rule, "Refused by a business rule"))
     else:
