@@ -257,9 +257,18 @@ def cancel(job: Job, reason: str, *, actor: Actor, now: datetime) -> Change:
     return record(job, new, action="cancel", actor=actor, now=now)
 
 
-def approve(job: Job, *, actor: Actor, now: datetime) -> Change:
-    """Approve a COMPLETED job for invoicing; on a FAILED invoice, approve again to retry."""
+def approve(job: Job, *, actor: Actor, now: datetime) -> Change | None:
+    """Approve a COMPLETED job for invoicing; on a FAILED invoice, approve again to retry.
+
+    None when the job is already approved and its invoice queued or made: a double click is
+    not a second approval (and must not queue a second invoice).
+    """
     _ensure_admin(actor, "approve")
+    if job.is_approved and job.invoice_state in (
+        InvoiceState.PENDING_APPROVAL,
+        InvoiceState.SYNCED,
+    ):
+        return None
     if job.status is not JobStatus.COMPLETED:
         raise InvalidTransition(
             f"Only a COMPLETED job can be approved; {job.job_code} is {job.status.value}"

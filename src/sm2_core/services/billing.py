@@ -41,13 +41,10 @@ class BillingService:
         is on its way changes nothing (a double click makes one invoice)."""
         async with self.uow() as uow:
             job = await load_job(uow, job_id, expected_version)
-            if (
-                job.is_approved
-                and job.invoice_state in (InvoiceState.PENDING_APPROVAL, InvoiceState.SYNCED)
-                and actor.is_admin
-            ):
+            change = approve(job, actor=actor, now=self.clock.now())
+            if change is None:
                 return job
-            job = await save_change(uow, approve(job, actor=actor, now=self.clock.now()))
+            job = await save_change(uow, change)
         await self.tasks.defer(INVOICE_TASK, {"job_id": str(job.id)})
         return job
 
