@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import attrs
+
 from sm2_core.policies import PolicyConfig
 from sm2_core.ports import (
     AccountingGateway,
     Clock,
+    InboundStore,
     MessageParser,
     PasswordHasher,
     SmsSender,
@@ -33,13 +36,14 @@ def build_services(
     accounting: AccountingGateway,
     hasher: PasswordHasher,
     config: PolicyConfig | None = None,
+    inbound: InboundStore | None = None,
 ) -> Services:
+    """``inbound`` defaults to storing through ``uow`` and then queueing through ``tasks``."""
     config = config or PolicyConfig()
     admin = AdminService(uow=uow, clock=clock, hasher=hasher)
+    intake = IntakeService(uow=uow, parser=parser, clock=clock, tasks=tasks, sms=sms, config=config)
     return Services(
-        intake=IntakeService(
-            uow=uow, parser=parser, clock=clock, tasks=tasks, sms=sms, config=config
-        ),
+        intake=intake if inbound is None else attrs.evolve(intake, inbound=inbound),
         dispatch=DispatchService(uow=uow, clock=clock, config=config),
         field=FieldService(uow=uow, clock=clock, config=config),
         billing=BillingService(uow=uow, clock=clock, tasks=tasks, accounting=accounting),

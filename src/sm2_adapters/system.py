@@ -25,6 +25,7 @@ from sm2_adapters.postgres.database import make_pool, migrate
 from sm2_adapters.postgres.embedded import resolve_database_url
 from sm2_adapters.postgres.events import PostgresEventFeed
 from sm2_adapters.postgres.health import PostgresHealth
+from sm2_adapters.postgres.inbound import PostgresInboundStore
 from sm2_adapters.postgres.ratelimit import PostgresRateLimiter
 from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from sm2_adapters.quickbooks import QuickBooksIntegration, quickbooks_from_settings
@@ -32,6 +33,7 @@ from sm2_adapters.security import Argon2Hasher
 from sm2_adapters.settings import Settings
 from sm2_adapters.tasks import (
     ProcrastinateQueue,
+    TASK_QUEUE,
     ServicesRef,
     build_task_app,
     install_schema,
@@ -76,7 +78,7 @@ class System:
     async def run_worker(self, *, concurrency: int = 4, wait: bool = True) -> None:
         """Process queued tasks; with ``wait=False`` return once the queue is empty."""
         await self.task_app.run_worker_async(
-            queues=["sm2"],
+            queues=[TASK_QUEUE],
             concurrency=concurrency,
             wait=wait,
             install_signal_handlers=False,
@@ -126,6 +128,7 @@ def build_system(
         sms=sms or _sms(settings),
         accounting=accounting or quickbooks.gateway,
         hasher=Argon2Hasher(),
+        inbound=PostgresInboundStore(pool, queue=TASK_QUEUE),
     )
     return System(
         settings=settings,

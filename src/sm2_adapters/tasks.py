@@ -19,6 +19,7 @@ from sm2_core.services import INVOICE_TASK, PARSE_TASK, SMS_TASK, Services
 log = logging.getLogger(__name__)
 
 TASKS = (PARSE_TASK, SMS_TASK, INVOICE_TASK)
+TASK_QUEUE = "sm2"
 #: 2, 4, 8 ... 512 s between tries: rides out a Twilio or Intuit outage of several minutes.
 RETRY = RetryStrategy(max_attempts=10, exponential_wait=2)
 _SCHEMA_LOCK = 0x534D325F51554555  # "SM2_QUEU": one process installs the queue's schema
@@ -42,7 +43,7 @@ def build_task_app(url: str, ref: ServicesRef, *, max_pool_size: int = 10) -> Ap
         _register(app, name, ref)
 
     @app.periodic(cron="* * * * *", periodic_id="requeue")
-    @app.task(name="requeue_waiting_messages", queue="sm2", queueing_lock="requeue")
+    @app.task(name="requeue_waiting_messages", queue=TASK_QUEUE, queueing_lock="requeue")
     async def requeue_waiting_messages(timestamp: int) -> None:
         # Safety net for "nothing lost": a text stored but never queued gets parsed anyway.
         await ref.get().intake.requeue_waiting()
@@ -55,7 +56,7 @@ def _register(app: App, name: str, ref: ServicesRef) -> None:
         await ref.get().run_task(name, payload)
 
     run.__name__ = name
-    app.task(name=name, retry=RETRY, queue="sm2")(run)
+    app.task(name=name, retry=RETRY, queue=TASK_QUEUE)(run)
 
 
 class ProcrastinateQueue:
@@ -65,7 +66,7 @@ class ProcrastinateQueue:
         self._app = app
 
     async def defer(self, task: str, payload: Mapping[str, Any]) -> None:
-        await self._app.configure_task(name=task, queue="sm2").defer_async(**dict(payload))
+        await self._app.configure_task(name=task, queue=TASK_QUEUE).defer_async(**dict(payload))
 
 
 def install_schema(url: str) -> bool:
@@ -87,6 +88,7 @@ async def queue_depth(app: App) -> dict[str, int]:
     """Jobs per status in the sm2 queue, for health."""
     rows = await app.connector.execute_query_all_async(
         "SELECT status::text AS status, count(*) AS n FROM procrastinate_jobs"
-        " WHERE queue_name = 'sm2' GROUP BY status"
+        " WHERE queue_name = %(queue)s GROUP BY status",
+        queue=TASK_QUEUE,
     )
     return {row["status"]: int(row["n"]) for row in rows}

@@ -174,6 +174,8 @@ def serve(host: str, port: int, workers: int, run_worker: bool) -> None:
         port=port,
         workers=workers,
         log_level="info",
+        # The app logs each request itself, with its request id and duration.
+        access_log=False,
         proxy_headers=True,
         server_header=False,
     )

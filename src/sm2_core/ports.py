@@ -273,6 +273,20 @@ class TaskQueue(Protocol):
         ...
 
 
+class InboundStore(Protocol):
+    """Where a dealership's text lands on receipt: the one write between Twilio and the 200."""
+
+    async def store_and_queue(
+        self, message: InboundMessage, *, task: str
+    ) -> tuple[InboundMessage, bool]:
+        """Store a new text and queue ``task`` with its ``message_id``: both or neither.
+
+        Idempotent on ``sid``: a repeated delivery returns the stored text and False, and
+        queues nothing.
+        """
+        ...
+
+
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
 

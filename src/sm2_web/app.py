@@ -11,7 +11,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import MutableScopeHeaders, State
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import ScopeType
 from litestar.openapi import OpenAPIConfig
@@ -51,12 +51,20 @@ def _request_id(scope: Scope) -> str:
 
 
 async def stamp_response(message: Message, scope: Scope) -> None:
-    """Every answer — routed or not (404, 405) — gets the request id and security headers."""
+    """Every answer — routed or not (404, 405) — gets the request id and security headers.
+
+    Works on the raw header list: this runs for every response, webhooks at full rate included.
+    """
     if message["type"] == "http.response.start":
-        headers = MutableScopeHeaders.from_message(message)
-        headers["x-request-id"] = _request_id(scope)
-        for name, value in _SECURITY_HEADERS.items():
-            headers.setdefault(name.decode(), value.decode())
+        headers = [
+            (name, value)
+            for name, value in message.get("headers", ())
+            if name.lower() != b"x-request-id"
+        ]
+        present = {name.lower() for name, _ in headers}
+        headers.append((b"x-request-id", _request_id(scope).encode()))
+        headers.extend(item for item in _SECURITY_HEADERS.items() if item[0] not in present)
+        message["headers"] = headers
 
 
 def request_log(app: ASGIApp) -> ASGIApp:

@@ -229,9 +229,7 @@ class MemoryMessageRepository:
         rows = [
             m
             for m in self._t.messages.values()
-            if m.status is MessageStatus.RECEIVED
-            and m.dealership_id is not None
-            and m.received_at < received_before
+            if m.status is MessageStatus.RECEIVED and m.received_at < received_before
         ]
         return sorted(rows, key=lambda m: m.received_at)[:limit]
 

@@ -23,15 +23,19 @@ def migrate(url: str) -> tuple[Migration, ...]:
 async def _configure(conn: AsyncConnection[Any]) -> None:
     # Times leave the database in UTC whatever the server's zone; the edges format them.
     await conn.execute("SET TIME ZONE 'UTC'")
-    await conn.commit()
 
 
 def make_pool(
     url: str, *, min_size: int = 1, max_size: int = 10
 ) -> AsyncConnectionPool[AsyncConnection[Any]]:
-    """A closed pool: open it in the app's lifespan or the command's context."""
+    """A closed pool: open it in the app's lifespan or the command's context.
+
+    Autocommit: a lone statement is its own transaction (one round trip, where an implicit
+    BEGIN and COMMIT would make three); units of work open theirs with ``conn.transaction()``.
+    """
     return AsyncConnectionPool(
         url,
+        kwargs={"autocommit": True},
         min_size=min_size,
         max_size=max_size,
         open=False,

@@ -16,7 +16,7 @@ from sm2_core.domain.records import AuditEntry, DomainEvent, InboundMessage, Out
 from sm2_core.errors import NotFound
 
 
-async def _fetch(conn: AsyncConnection[Any], query: str, params: Any) -> list[dict[str, Any]]:
+async def fetch_dicts(conn: AsyncConnection[Any], query: str, params: Any) -> list[dict[str, Any]]:
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(query, params)
         return await cur.fetchall()
@@ -48,7 +48,7 @@ class PostgresAuditRepository:
         )
 
     async def for_subject(self, subject: str, subject_id: UUID) -> list[AuditEntry]:
-        rows = await _fetch(
+        rows = await fetch_dicts(
             self._conn,
             "SELECT * FROM audit_logs WHERE subject = %s AND subject_id = %s ORDER BY at, seq",
             (subject, subject_id),
@@ -56,7 +56,7 @@ class PostgresAuditRepository:
         return [to_entity(r, AuditEntry) for r in rows]
 
 
-_MESSAGE_COLUMNS = (
+MESSAGE_COLUMNS = (
     "id",
     "sid",
     "from_number",
@@ -72,7 +72,7 @@ _MESSAGE_COLUMNS = (
 )
 
 
-def _message_params(m: InboundMessage) -> tuple[Any, ...]:
+def message_params(m: InboundMessage) -> tuple[Any, ...]:
     return (
         m.id,
         m.sid,
@@ -99,23 +99,23 @@ class PostgresMessageRepository:
             rows = await self._insert(message)
         if rows:
             return to_entity(rows[0], InboundMessage), True
-        existing = await _fetch(
+        existing = await fetch_dicts(
             self._conn, "SELECT * FROM inbound_messages WHERE sid = %s", (message.sid,)
         )
         return to_entity(existing[0], InboundMessage), False
 
     async def _insert(self, message: InboundMessage) -> list[dict[str, Any]]:
-        return await _fetch(
+        return await fetch_dicts(
             self._conn,
-            f"INSERT INTO inbound_messages ({', '.join(_MESSAGE_COLUMNS)}) VALUES "
-            f"({', '.join(['%s'] * len(_MESSAGE_COLUMNS))}) ON CONFLICT (sid) DO NOTHING "
+            f"INSERT INTO inbound_messages ({', '.join(MESSAGE_COLUMNS)}) VALUES "
+            f"({', '.join(['%s'] * len(MESSAGE_COLUMNS))}) ON CONFLICT (sid) DO NOTHING "
             "RETURNING *",
-            _message_params(message),
+            message_params(message),
         )
 
     async def get(self, message_id: UUID, *, for_update: bool = False) -> InboundMessage:
         lock = " FOR UPDATE" if for_update else ""
-        rows = await _fetch(
+        rows = await fetch_dicts(
             self._conn, f"SELECT * FROM inbound_messages WHERE id = %s{lock}", (message_id,)
         )
         if not rows:
@@ -123,8 +123,8 @@ class PostgresMessageRepository:
         return to_entity(rows[0], InboundMessage)
 
     async def update(self, message: InboundMessage) -> None:
-        sets = ", ".join(f"{c} = %s" for c in _MESSAGE_COLUMNS[1:])
-        params = _message_params(message)
+        sets = ", ".join(f"{c} = %s" for c in MESSAGE_COLUMNS[1:])
+        params = message_params(message)
         async with translated("message"):
             cur = await self._conn.execute(
                 f"UPDATE inbound_messages SET {sets} WHERE id = %s", (*params[1:], params[0])
@@ -133,16 +133,16 @@ class PostgresMessageRepository:
             raise NotFound("message", message.id)
 
     async def waiting(self, *, received_before: datetime, limit: int = 100) -> list[InboundMessage]:
-        rows = await _fetch(
+        rows = await fetch_dicts(
             self._conn,
-            "SELECT * FROM inbound_messages WHERE status = 'RECEIVED' AND dealership_id IS NOT NULL"
-            " AND received_at < %s ORDER BY received_at LIMIT %s",
+            "SELECT * FROM inbound_messages WHERE status = 'RECEIVED' AND received_at < %s"
+            " ORDER BY received_at LIMIT %s",
             (received_before, limit),
         )
         return [to_entity(r, InboundMessage) for r in rows]
 
     async def inbox(self, *, limit: int = 100) -> list[InboundMessage]:
-        rows = await _fetch(
+        rows = await fetch_dicts(
             self._conn,
             "SELECT * FROM inbound_messages WHERE status IN ('UNMATCHED', 'NO_WORK')"
             " ORDER BY received_at DESC LIMIT %s",
@@ -184,7 +184,7 @@ class PostgresOutboxRepository:
             raise NotFound("outbound SMS", sms.id)
 
     async def get(self, sms_id: UUID) -> OutboundSms:
-        rows = await _fetch(self._conn, "SELECT * FROM outbound_sms WHERE id = %s", (sms_id,))
+        rows = await fetch_dicts(self._conn, "SELECT * FROM outbound_sms WHERE id = %s", (sms_id,))
         if not rows:
             raise NotFound("outbound SMS", sms_id)
         return to_entity(rows[0], OutboundSms)

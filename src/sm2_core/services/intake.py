@@ -31,6 +31,7 @@ from sm2_core.parsing import ParseResult
 from sm2_core.policies import PolicyConfig
 from sm2_core.ports import (
     Clock,
+    InboundStore,
     MessageParser,
     SmsSender,
     TaskQueue,
@@ -55,6 +56,25 @@ class Receipt:
     """False when this sid was already received (a repeated delivery)."""
 
 
+@attrs.frozen
+class StoreThenQueue:
+    """An ``InboundStore`` from any unit of work and task queue: the text commits, then its
+    task is queued. A crash between the two leaves the text waiting for ``requeue_waiting``;
+    adapters that can do both in one transaction provide their own store."""
+
+    uow: UnitOfWorkFactory
+    tasks: TaskQueue
+
+    async def store_and_queue(
+        self, message: InboundMessage, *, task: str
+    ) -> tuple[InboundMessage, bool]:
+        async with self.uow() as uow:
+            stored, new = await uow.messages.add(message)
+        if new:
+            await self.tasks.defer(task, {"message_id": str(stored.id)})
+        return stored, new
+
+
 @attrs.define(kw_only=True, frozen=True)
 class IntakeService:
     uow: UnitOfWorkFactory
@@ -63,19 +83,20 @@ class IntakeService:
     tasks: TaskQueue
     sms: SmsSender
     config: PolicyConfig = attrs.field(factory=PolicyConfig)
+    inbound: InboundStore | None = None
+    """Where receipt writes; by default through ``uow``, then queued through ``tasks``."""
 
     async def receive_sms(
         self, *, sid: str, from_number: str, to_number: str, body: str, num_media: int = 0
     ) -> Receipt:
-        """Store the raw text first (idempotent on sid), then queue its parsing."""
+        """Store the raw text and queue its parsing (idempotent on sid); nothing else.
+
+        This is all that sits between Twilio and its 200: even the sender is matched in the
+        task, so receipt is one write whatever the text says or who sent it.
+        """
         message = self._validated_message(sid, from_number, to_number, body, num_media)
-        async with self.uow() as uow:
-            # Matched before the insert: one write per message, the hot path of intake.
-            stored, new = await uow.messages.add(await self._match_sender(uow, message))
-            if new and stored.status is MessageStatus.UNMATCHED:
-                uow.events.add(_message_event(stored, self.clock))
-        if new and stored.status is MessageStatus.RECEIVED:
-            await self.tasks.defer(PARSE_TASK, {"message_id": str(stored.id)})
+        inbound = self.inbound or StoreThenQueue(self.uow, self.tasks)
+        stored, new = await inbound.store_and_queue(message, task=PARSE_TASK)
         return Receipt(message=stored, created=new)
 
     def _validated_message(
@@ -108,16 +129,24 @@ class IntakeService:
             num_media=num_media,
         )
 
-    async def _match_sender(self, uow: UnitOfWork, message: InboundMessage) -> InboundMessage:
-        dealership = await uow.dealerships.by_phone(message.from_number)
-        if dealership is not None and dealership.is_active:
-            return attrs.evolve(message, dealership_id=dealership.id)
-        return attrs.evolve(message, status=MessageStatus.UNMATCHED)
+    async def _match_sender(self, message_id: UUID) -> InboundMessage:
+        """Which dealership sent the text; an unknown or inactive sender goes to the inbox."""
+        async with self.uow() as uow:
+            message = await uow.messages.get(message_id, for_update=True)
+            if message.status is not MessageStatus.RECEIVED or message.dealership_id is not None:
+                return message
+            dealership = await uow.dealerships.by_phone(message.from_number)
+            if dealership is not None and dealership.is_active:
+                message = attrs.evolve(message, dealership_id=dealership.id)
+            else:
+                message = attrs.evolve(message, status=MessageStatus.UNMATCHED)
+                uow.events.add(_message_event(message, self.clock))
+            await uow.messages.update(message)
+        return message
 
     async def process_message(self, message_id: UUID) -> tuple[Job, ...]:
         """The parse task: jobs from one stored text. Running it twice creates nothing new."""
-        async with self.uow() as uow:
-            message = await uow.messages.get(message_id)
+        message = await self._match_sender(message_id)
         if message.status is not MessageStatus.RECEIVED or message.dealership_id is None:
             return await self._existing_jobs(message)
         # Parsing may call an LLM: never inside a transaction.

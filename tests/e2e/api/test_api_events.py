@@ -54,6 +54,7 @@ class TestLive:
             await connected(events)
             form = {"From": "+15145550123", "Body": "hello?", "MessageSid": "SM-evt-1"}
             assert 200 == (await api.client.post("/webhooks/twilio/sms", data=form)).status_code
+            await api.run()  # the parse task finds no dealership for the sender
             unmatched = await events.event("message.unmatched")
         assert "+15145550123" == json.loads(unmatched.data or "{}")["from"]
 

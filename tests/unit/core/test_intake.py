@@ -34,23 +34,26 @@ async def receive(demo: Demo, body: str, *, sid: str = "SM1", sender: str = FORD
 
 
 class TestReceive:
-    async def test_known_dealership_text_is_stored_and_queued(self, demo: Demo) -> None:
-        """The raw text is kept, matched to its dealership, and its parsing is queued."""
+    async def test_text_is_stored_and_queued_before_anything_else(self, demo: Demo) -> None:
+        """Receipt keeps the raw text and queues its parsing; nothing is looked up or parsed."""
         receipt = await receive(demo, "oil change F150")
         message = receipt.message
-        assert (True, MessageStatus.RECEIVED, demo.dealers["Ford Lévis"].id) == (
+        assert (True, MessageStatus.RECEIVED, None) == (
             receipt.created,
             message.status,
             message.dealership_id,
         )
         assert [(PARSE_TASK, {"message_id": str(message.id)})] == demo.system.tasks.pending
+        assert [] == demo.parser.calls
 
-    async def test_sender_number_is_normalised_before_matching(self, demo: Demo) -> None:
-        """A sender written (418) 555-0102 is still Ford Lévis."""
+    async def test_the_task_matches_the_sender_to_its_dealership(self, demo: Demo) -> None:
+        """A sender written (418) 555-0102 is stored as +14185550102 and is Ford Lévis."""
         receipt = await receive(demo, "hi", sender="(418) 555-0102")
+        await demo.system.run_tasks()
+        message = demo.system.store.tables.messages[receipt.message.id]
         assert (FORD_LEVIS, demo.dealers["Ford Lévis"].id) == (
             receipt.message.from_number,
-            receipt.message.dealership_id,
+            message.dealership_id,
         )
 
     async def test_repeated_delivery_creates_nothing_new(self, demo: Demo) -> None:
@@ -65,16 +68,28 @@ class TestReceive:
     async def test_unknown_sender_goes_to_the_inbox(self, demo: Demo) -> None:
         """A number no dealership has is UNMATCHED, announced, and never parsed."""
         receipt = await receive(demo, "need a tow", sender="+15145550199")
-        assert MessageStatus.UNMATCHED == receipt.message.status
+        await demo.system.run_tasks()
+        message = demo.system.store.tables.messages[receipt.message.id]
+        assert (MessageStatus.UNMATCHED, None) == (message.status, message.dealership_id)
         assert ["message.unmatched"] == demo.system.bus.names[-1:]
-        assert [] == demo.system.tasks.pending
+        assert ([], {}) == (demo.parser.calls, demo.system.store.tables.jobs)
         assert [receipt.message.id] == [m.id for m in await demo.svc.intake.inbox()]
 
     async def test_deactivated_dealership_is_unknown(self, demo: Demo) -> None:
         """A dealership that left is treated like a stranger."""
         ford = demo.dealers["Ford Lévis"]
         await demo.svc.admin.update("dealerships", ford.id, {"is_active": False}, actor=ADMIN)
-        assert MessageStatus.UNMATCHED == (await receive(demo, "oil")).message.status
+        receipt = await receive(demo, "oil")
+        await demo.system.run_tasks()
+        message = demo.system.store.tables.messages[receipt.message.id]
+        assert MessageStatus.UNMATCHED == message.status
+
+    async def test_unknown_sender_is_announced_once(self, demo: Demo) -> None:
+        """The parse task running twice does not announce the stranger twice."""
+        receipt = await receive(demo, "need a tow", sender="+15145550199")
+        await demo.svc.intake.process_message(receipt.message.id)
+        await demo.svc.intake.process_message(receipt.message.id)
+        assert 1 == demo.system.bus.names.count("message.unmatched")
 
     async def test_malformed_input_names_every_bad_field(self, demo: Demo) -> None:
         """Blank sid, non-number sender, huge body, negative media: all named, nothing stored."""

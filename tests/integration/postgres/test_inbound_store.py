@@ -1,0 +1,128 @@
+"""Receipt on PostgreSQL: a text and its parse task are written by one statement, both or neither."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+import psycopg
+import pytest
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+from pgtools import reset_database
+from sm2_adapters.postgres.database import make_pool
+from sm2_adapters.postgres.inbound import PostgresInboundStore
+from sm2_adapters.tasks import TASK_QUEUE, install_schema
+from sm2_core.domain.records import InboundMessage, MessageStatus
+from sm2_core.services import PARSE_TASK
+
+
+def _message(sid: str, body: str = "pneus civic 2020") -> InboundMessage:
+    return InboundMessage(
+        id=uuid4(),
+        sid=sid,
+        from_number="+14185550103",
+        to_number="+14185550000",
+        body=body,
+        received_at=datetime(2026, 11, 25, 14, 0, tzinfo=UTC),
+    )
+
+
+@pytest.fixture
+def db(pg_url: str) -> Iterator[str]:
+    reset_database(pg_url)
+    install_schema(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM procrastinate_jobs")
+    yield pg_url
+
+
+@pytest.fixture
+async def pool(db: str) -> AsyncIterator[AsyncConnectionPool[AsyncConnection[Any]]]:
+    pool = make_pool(db, min_size=1, max_size=8)
+    await pool.open(wait=True)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+def _rows(url: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    with psycopg.connect(url) as conn:
+        messages = conn.execute("SELECT id, sid, status FROM inbound_messages").fetchall()
+        jobs = conn.execute(
+            "SELECT queue_name, task_name, args->>'message_id', status::text"
+            " FROM procrastinate_jobs"
+        ).fetchall()
+    return messages, jobs
+
+
+class TestStoreAndQueue:
+    async def test_the_text_and_its_parse_task_are_written_together(
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
+    ) -> None:
+        """One new text: one RECEIVED row, one todo task naming it, on the sm2 queue."""
+        store = PostgresInboundStore(pool, queue=TASK_QUEUE)
+        message = _message("SMstore1")
+        stored, created = await store.store_and_queue(message, task=PARSE_TASK)
+        assert (True, message) == (created, stored)
+        messages, jobs = _rows(db)
+        assert [(message.id, "SMstore1", MessageStatus.RECEIVED.value)] == messages
+        assert [(TASK_QUEUE, PARSE_TASK, str(message.id), "todo")] == jobs
+
+    async def test_a_repeated_delivery_queues_nothing_more(
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
+    ) -> None:
+        """The same sid again returns the first text, unchanged, and writes nothing."""
+        store = PostgresInboundStore(pool, queue=TASK_QUEUE)
+        first, _ = await store.store_and_queue(_message("SMstore2"), task=PARSE_TASK)
+        again, created = await store.store_and_queue(
+            _message("SMstore2", body="something else"), task=PARSE_TASK
+        )
+        assert (False, first) == (created, again)
+        messages, jobs = _rows(db)
+        assert (1, 1) == (len(messages), len(jobs))
+
+    async def test_simultaneous_deliveries_store_and_queue_once(
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
+    ) -> None:
+        """Eight copies racing on eight connections: one text, one task, one 'created'."""
+        store = PostgresInboundStore(pool, queue=TASK_QUEUE)
+        results = await asyncio.gather(
+            *(store.store_and_queue(_message("SMrace"), task=PARSE_TASK) for _ in range(8))
+        )
+        assert 1 == sum(created for _, created in results)
+        assert 1 == len({stored.id for stored, _ in results})
+        messages, jobs = _rows(db)
+        assert (1, 1) == (len(messages), len(jobs))
+
+    async def test_when_the_task_cannot_be_queued_the_text_is_not_kept(
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
+    ) -> None:
+        """Both or neither: a failing queue insert leaves no text behind to answer 200 for."""
+        with psycopg.connect(db, autocommit=True) as conn:
+            conn.execute(
+                "CREATE FUNCTION pg_temp_refuse() RETURNS trigger LANGUAGE plpgsql AS"
+                " $$ BEGIN RAISE EXCEPTION 'queue unavailable'; END $$"
+            )
+            conn.execute(
+                "CREATE TRIGGER refuse BEFORE INSERT ON procrastinate_jobs"
+                " FOR EACH ROW EXECUTE FUNCTION pg_temp_refuse()"
+            )
+        store = PostgresInboundStore(pool, queue=TASK_QUEUE)
+        try:
+            with pytest.raises(psycopg.Error, match="queue unavailable"):
+                await store.store_and_queue(_message("SMlost"), task=PARSE_TASK)
+            assert ([], []) == _rows(db)
+        finally:
+            with psycopg.connect(db, autocommit=True) as conn:
+                conn.execute("DROP TRIGGER refuse ON procrastinate_jobs")
+                conn.execute("DROP FUNCTION pg_temp_refuse()")
+        # Once the queue takes tasks again, the same text (Twilio never retries; an operator
+        # replaying it) is stored as new: the failed attempt left nothing behind.
+        _, created = await store.store_and_queue(_message("SMlost"), task=PARSE_TASK)
+        assert True is created
