@@ -141,8 +141,10 @@ def fire_wrk(
             lines.write(f"{signature}\t{body.decode()}\n")
     try:
         out = subprocess.run(
-            ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s"]
-            + ["-s", str(script), PUBLIC, "--", str(threads)],
+            [
+                *("wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s"),
+                *("--timeout", "30s", "-s", str(script), PUBLIC, "--", str(threads)),
+            ],
             env={**os.environ, "SM2_WRK_REQUESTS": lines.name},
             check=True,
             capture_output=True,

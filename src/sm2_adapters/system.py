@@ -32,8 +32,8 @@ from sm2_adapters.quickbooks import QuickBooksIntegration, quickbooks_from_setti
 from sm2_adapters.security import Argon2Hasher
 from sm2_adapters.settings import Settings
 from sm2_adapters.tasks import (
-    ProcrastinateQueue,
     TASK_QUEUE,
+    ProcrastinateQueue,
     ServicesRef,
     build_task_app,
     install_schema,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -33,12 +33,12 @@ def _message(sid: str, body: str = "pneus civic 2020") -> InboundMessage:
 
 
 @pytest.fixture
-def db(pg_url: str) -> Iterator[str]:
+def db(pg_url: str) -> str:
     reset_database(pg_url)
     install_schema(pg_url)
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("DELETE FROM procrastinate_jobs")
-    yield pg_url
+    return pg_url
 
 
 @pytest.fixture
