@@ -38,7 +38,7 @@ def build_services(
     config: PolicyConfig | None = None,
     inbound: InboundStore | None = None,
 ) -> Services:
-    """``inbound`` defaults to storing through ``uow`` and then queueing through ``tasks``."""
+    """``inbound`` defaults to a ``StoreAndQueue`` on ``uow``."""
     config = config or PolicyConfig()
     admin = AdminService(uow=uow, clock=clock, hasher=hasher)
     intake = IntakeService(uow=uow, parser=parser, clock=clock, tasks=tasks, sms=sms, config=config)

@@ -26,13 +26,13 @@ from sm2_adapters.postgres.embedded import resolve_database_url
 from sm2_adapters.postgres.events import PostgresEventFeed
 from sm2_adapters.postgres.health import PostgresHealth
 from sm2_adapters.postgres.inbound import PostgresInboundStore
+from sm2_adapters.postgres.queue import TASK_QUEUE
 from sm2_adapters.postgres.ratelimit import PostgresRateLimiter
 from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from sm2_adapters.quickbooks import QuickBooksIntegration, quickbooks_from_settings
 from sm2_adapters.security import Argon2Hasher
 from sm2_adapters.settings import Settings
 from sm2_adapters.tasks import (
-    TASK_QUEUE,
     ProcrastinateQueue,
     ServicesRef,
     build_task_app,
@@ -61,7 +61,7 @@ class System:
 
     async def open(self) -> None:
         await self.pool.open(wait=True)
-        await self.task_app.open_async()
+        await self.task_app.open_async(pool=self.pool)
 
     async def close(self) -> None:
         await self.parser.aclose()
@@ -81,6 +81,8 @@ class System:
             queues=[TASK_QUEUE],
             concurrency=concurrency,
             wait=wait,
+            # Done is done: the table stays the size of the backlog (failures are kept).
+            delete_jobs="successful",
             install_signal_handlers=False,
         )
 
@@ -114,7 +116,7 @@ def build_system(
     pool = make_pool(url, max_size=pool_size)
     ref = ServicesRef()
     app = build_task_app(url, ref)
-    uow = PostgresUnitOfWorkFactory(pool)
+    uow = PostgresUnitOfWorkFactory(pool, task_queue=TASK_QUEUE)
     clock = SystemClock()
     limiter = PostgresRateLimiter(pool)
     parser = _parser(settings, limiter)

@@ -14,12 +14,12 @@ import psycopg
 from procrastinate import App, PsycopgConnector, RetryStrategy
 from procrastinate.schema import SchemaManager
 
+from sm2_adapters.postgres.queue import TASK_QUEUE
 from sm2_core.services import INVOICE_TASK, PARSE_TASK, SMS_TASK, Services
 
 log = logging.getLogger(__name__)
 
 TASKS = (PARSE_TASK, SMS_TASK, INVOICE_TASK)
-TASK_QUEUE = "sm2"
 #: 2, 4, 8 ... 512 s between tries: rides out a Twilio or Intuit outage of several minutes.
 RETRY = RetryStrategy(max_attempts=10, exponential_wait=2)
 _SCHEMA_LOCK = 0x534D325F51554555  # "SM2_QUEU": one process installs the queue's schema
@@ -38,6 +38,8 @@ class ServicesRef:
 
 
 def build_task_app(url: str, ref: ServicesRef, *, max_pool_size: int = 10) -> App:
+    """Opened on its own pool, or with ``open_async(pool=...)`` on the system's: sharing it
+    spares procrastinate's per-checkout liveness query on every fetch, defer and ack."""
     app = App(connector=PsycopgConnector(conninfo=url, min_size=1, max_size=max_pool_size))
     for name in TASKS:
         _register(app, name, ref)

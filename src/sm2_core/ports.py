@@ -167,6 +167,13 @@ class EventLog(Protocol):
     def add(self, event: DomainEvent) -> None: ...
 
 
+class TaskLog(Protocol):
+    """Tasks queued with the change that calls for them: they exist only if it commits, and a
+    change that commits cannot lose them (an outbox row and the task that sends it)."""
+
+    def add(self, task: str, payload: Mapping[str, Any]) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Commits when the ``async with`` block ends cleanly, rolls back on error."""
 
@@ -202,6 +209,9 @@ class UnitOfWork(Protocol):
 
     @property
     def events(self) -> EventLog: ...
+
+    @property
+    def tasks(self) -> TaskLog: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -73,9 +73,10 @@ def build_memory_system(
         from sm2_adapters.parsing.offline import OfflineParser
 
         parser = OfflineParser()
-    store = MemoryStore()
+    tasks = MemoryTaskQueue()
+    store = MemoryStore(tasks=tasks)
     clock = clock or ManualClock()
-    tasks, sms, accounting = MemoryTaskQueue(), RecordingSmsSender(), RecordingAccounting()
+    sms, accounting = RecordingSmsSender(), RecordingAccounting()
     services = build_services(
         uow=store.unit_of_work,
         clock=clock,

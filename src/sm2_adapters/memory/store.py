@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 from uuid import UUID
 
 import attrs
 
 from sm2_adapters.memory.events import MemoryEventBus
+from sm2_adapters.memory.fakes import MemoryTaskQueue
 from sm2_adapters.memory.repositories import (
     MemoryAuditRepository,
     MemoryJobRepository,
@@ -55,9 +57,13 @@ class Tables:
 class MemoryStore:
     """One fake database. ``store.unit_of_work`` is the UnitOfWorkFactory to give services."""
 
-    def __init__(self, bus: MemoryEventBus | None = None) -> None:
+    def __init__(
+        self, bus: MemoryEventBus | None = None, tasks: MemoryTaskQueue | None = None
+    ) -> None:
         self.tables = Tables()
         self.bus = bus or MemoryEventBus()
+        #: Where tasks added in a unit of work land once it commits.
+        self.tasks = tasks or MemoryTaskQueue()
         self.lock = asyncio.Lock()
         self.commits = 0
         self.rollbacks = 0
@@ -72,6 +78,14 @@ class _PendingEvents:
 
     def add(self, event: DomainEvent) -> None:
         self.items.append(event)
+
+
+class _PendingTasks:
+    def __init__(self) -> None:
+        self.items: list[tuple[str, dict[str, Any]]] = []
+
+    def add(self, task: str, payload: Mapping[str, Any]) -> None:
+        self.items.append((task, dict(payload)))
 
 
 class MemoryUnitOfWork:
@@ -90,6 +104,7 @@ class MemoryUnitOfWork:
         self.messages = MemoryMessageRepository(t)
         self.outbox = MemoryOutboxRepository(t)
         self.events = _PendingEvents()
+        self.tasks = _PendingTasks()
 
     async def __aenter__(self) -> Self:
         await self._store.lock.acquire()
@@ -114,6 +129,8 @@ class MemoryUnitOfWork:
         # Published after commit, outside the lock, as the real outbox does.
         for event in self.events.items:
             await self._store.bus.publish(event)
+        for task, payload in self.tasks.items:
+            await self._store.tasks.defer(task, payload)
 
 
 def _conforms(uow: MemoryUnitOfWork) -> UnitOfWork:

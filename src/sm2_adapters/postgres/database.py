@@ -21,6 +21,9 @@ def migrate(url: str) -> tuple[Migration, ...]:
 
 
 async def _configure(conn: AsyncConnection[Any]) -> None:
+    # Set here, not in the pool's kwargs: procrastinate opens its LISTEN connection with the
+    # pool's kwargs plus its own autocommit=True, and the two would collide.
+    await conn.set_autocommit(True)
     # Times leave the database in UTC whatever the server's zone; the edges format them.
     await conn.execute("SET TIME ZONE 'UTC'")
 
@@ -35,7 +38,6 @@ def make_pool(
     """
     return AsyncConnectionPool(
         url,
-        kwargs={"autocommit": True},
         min_size=min_size,
         max_size=max_size,
         open=False,

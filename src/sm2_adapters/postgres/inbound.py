@@ -14,11 +14,11 @@ from psycopg_pool import AsyncConnectionPool
 
 from sm2_adapters.postgres.errors import translated
 from sm2_adapters.postgres.mapping import to_entity
+from sm2_adapters.postgres.queue import JOB_ROW
 from sm2_adapters.postgres.records import MESSAGE_COLUMNS, fetch_dicts, message_params
 from sm2_core.domain.records import InboundMessage
 
-#: procrastinate's own defer function (its schema, pinned by the dependency's version range):
-#: called here rather than through its Python API so the job is written by this statement.
+#: The job is written by procrastinate's own defer function (see ``queue``) in this statement.
 _STORE_AND_QUEUE = f"""
 WITH stored AS (
     INSERT INTO inbound_messages ({", ".join(MESSAGE_COLUMNS)})
@@ -26,9 +26,9 @@ WITH stored AS (
     ON CONFLICT (sid) DO NOTHING
     RETURNING *
 ), queued AS (
-    SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(
-        %s, %s, 0, NULL, NULL, jsonb_build_object('message_id', stored.id::text), NULL
-    )::procrastinate_job_to_defer_v1]) AS job_ids
+    SELECT procrastinate_defer_jobs_v1(ARRAY[{
+    JOB_ROW.format(queue="%s", task="%s", args="jsonb_build_object('message_id', stored.id::text)")
+}]) AS job_ids
     FROM stored
 )
 SELECT stored.* FROM stored, queued

@@ -10,6 +10,7 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from sm2_adapters.postgres.jobs import PostgresJobRepository
+from sm2_adapters.postgres.queue import TASK_QUEUE, PendingTasks
 from sm2_adapters.postgres.records import (
     PendingEvents,
     PostgresAuditRepository,
@@ -23,10 +24,11 @@ from sm2_core.ports import UnitOfWork
 class PostgresUnitOfWork:
     """Commits when the block ends cleanly; any exception rolls everything back."""
 
-    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[Any]]) -> None:
+    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[Any]], task_queue: str) -> None:
         self._pool = pool
         self._stack: AsyncExitStack | None = None
         self.events = PendingEvents()
+        self.tasks = PendingTasks(task_queue)
 
     async def __aenter__(self) -> Self:
         stack = AsyncExitStack()
@@ -57,17 +59,25 @@ class PostgresUnitOfWork:
         stack, self._stack = self._stack, None
         if exc_type is None:
             try:
-                await self.events.flush(self.conn)
+                # One round trip for both: they are written, not read back.
+                async with self.conn.pipeline():
+                    await self.events.flush(self.conn)
+                    await self.tasks.flush(self.conn)
             except BaseException as flush_error:
-                # The events belong to the change: without them nothing is committed.
+                # Events and tasks belong to the change: without them nothing is committed.
                 await stack.__aexit__(type(flush_error), flush_error, flush_error.__traceback__)
                 raise
         await stack.__aexit__(exc_type, exc, tb)
 
 
 class PostgresUnitOfWorkFactory:
-    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[Any]]) -> None:
+    """``task_queue``: the procrastinate queue that tasks added in a unit of work go to."""
+
+    def __init__(
+        self, pool: AsyncConnectionPool[AsyncConnection[Any]], *, task_queue: str = TASK_QUEUE
+    ) -> None:
         self.pool = pool
+        self.task_queue = task_queue
 
     def __call__(self) -> UnitOfWork:
-        return PostgresUnitOfWork(self.pool)
+        return PostgresUnitOfWork(self.pool, self.task_queue)

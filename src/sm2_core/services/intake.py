@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 
 import attrs
 
-from sm2_core.domain.entities import Service
+from sm2_core.domain.entities import Dealership, Service
 from sm2_core.domain.enums import Urgency
 from sm2_core.domain.job import Job, Vehicle
 from sm2_core.domain.phone import normalize_phone
@@ -57,21 +57,19 @@ class Receipt:
 
 
 @attrs.frozen
-class StoreThenQueue:
-    """An ``InboundStore`` from any unit of work and task queue: the text commits, then its
-    task is queued. A crash between the two leaves the text waiting for ``requeue_waiting``;
-    adapters that can do both in one transaction provide their own store."""
+class StoreAndQueue:
+    """An ``InboundStore`` on any unit of work: the text and its task commit together.
+    Adapters that can do it in fewer round trips provide their own store."""
 
     uow: UnitOfWorkFactory
-    tasks: TaskQueue
 
     async def store_and_queue(
         self, message: InboundMessage, *, task: str
     ) -> tuple[InboundMessage, bool]:
         async with self.uow() as uow:
             stored, new = await uow.messages.add(message)
-        if new:
-            await self.tasks.defer(task, {"message_id": str(stored.id)})
+            if new:
+                uow.tasks.add(task, {"message_id": str(stored.id)})
         return stored, new
 
 
@@ -84,7 +82,7 @@ class IntakeService:
     sms: SmsSender
     config: PolicyConfig = attrs.field(factory=PolicyConfig)
     inbound: InboundStore | None = None
-    """Where receipt writes; by default through ``uow``, then queued through ``tasks``."""
+    """Where receipt writes; by default a ``StoreAndQueue`` on ``uow``."""
 
     async def receive_sms(
         self, *, sid: str, from_number: str, to_number: str, body: str, num_media: int = 0
@@ -95,7 +93,7 @@ class IntakeService:
         task, so receipt is one write whatever the text says or who sent it.
         """
         message = self._validated_message(sid, from_number, to_number, body, num_media)
-        inbound = self.inbound or StoreThenQueue(self.uow, self.tasks)
+        inbound = self.inbound or StoreAndQueue(self.uow)
         stored, new = await inbound.store_and_queue(message, task=PARSE_TASK)
         return Receipt(message=stored, created=new)
 
@@ -129,52 +127,52 @@ class IntakeService:
             num_media=num_media,
         )
 
-    async def _match_sender(self, message_id: UUID) -> InboundMessage:
-        """Which dealership sent the text; an unknown or inactive sender goes to the inbox."""
-        async with self.uow() as uow:
-            message = await uow.messages.get(message_id, for_update=True)
-            if message.status is not MessageStatus.RECEIVED or message.dealership_id is not None:
-                return message
-            dealership = await uow.dealerships.by_phone(message.from_number)
-            if dealership is not None and dealership.is_active:
-                message = attrs.evolve(message, dealership_id=dealership.id)
-            else:
-                message = attrs.evolve(message, status=MessageStatus.UNMATCHED)
-                uow.events.add(_message_event(message, self.clock))
-            await uow.messages.update(message)
-        return message
-
     async def process_message(self, message_id: UUID) -> tuple[Job, ...]:
         """The parse task: jobs from one stored text. Running it twice creates nothing new."""
-        message = await self._match_sender(message_id)
-        if message.status is not MessageStatus.RECEIVED or message.dealership_id is None:
+        async with self.uow() as uow:
+            message = await uow.messages.get(message_id)
+            dealership = await uow.dealerships.by_phone(message.from_number)
+        if message.status is not MessageStatus.RECEIVED:
             return await self._existing_jobs(message)
+        if dealership is None or not dealership.is_active:
+            await self._unmatched(message_id)
+            return ()
         # Parsing may call an LLM: never inside a transaction.
-        result = await self.parser.parse(message.body, dealership_id=message.dealership_id)
+        result = await self.parser.parse(message.body, dealership_id=dealership.id)
+        async with self.uow() as uow:
+            # Locked and checked again: a second run of this task may have got here first.
+            message = await uow.messages.get(message_id, for_update=True)
+            if message.status is MessageStatus.RECEIVED:
+                return await self._create_jobs(uow, message, dealership, result)
+        return await self._existing_jobs(message)
+
+    async def _unmatched(self, message_id: UUID) -> None:
+        """An unknown or inactive sender: the text waits in the inbox, announced once."""
         async with self.uow() as uow:
             message = await uow.messages.get(message_id, for_update=True)
-            if message.status is not MessageStatus.RECEIVED or message.dealership_id is None:
-                jobs: tuple[Job, ...] = ()
-                outbox_id = None
-            else:
-                jobs, outbox_id = await self._create_jobs(uow, message, result)
-        if outbox_id is not None:
-            await self.tasks.defer(SMS_TASK, {"outbox_id": str(outbox_id)})
-        return jobs or await self._existing_jobs(message)
+            if message.status is MessageStatus.RECEIVED:
+                message = attrs.evolve(message, status=MessageStatus.UNMATCHED)
+                await uow.messages.update(message)
+                uow.events.add(_message_event(message, self.clock))
 
     async def _existing_jobs(self, message: InboundMessage) -> tuple[Job, ...]:
+        if not message.job_ids:
+            return ()
         async with self.uow() as uow:
             return tuple([await uow.jobs.get(job_id) for job_id in message.job_ids])
 
     async def _create_jobs(
-        self, uow: UnitOfWork, message: InboundMessage, result: ParseResult
-    ) -> tuple[tuple[Job, ...], UUID | None]:
-        done = attrs.evolve(message, parser=result.parser, parse_confidence=result.confidence)
+        self, uow: UnitOfWork, message: InboundMessage, dealership: Dealership, result: ParseResult
+    ) -> tuple[Job, ...]:
+        done = attrs.evolve(
+            message,
+            dealership_id=dealership.id,
+            parser=result.parser,
+            parse_confidence=result.confidence,
+        )
         if not result.is_work:
             await uow.messages.update(attrs.evolve(done, status=MessageStatus.NO_WORK))
-            return (), None
-        assert message.dealership_id is not None
-        dealership = await uow.dealerships.get(message.dealership_id)
+            return ()
         services = {s.code: s for s in await uow.services.all()}
         rules = await uow.rules.all()
         now = self.clock.now()
@@ -206,7 +204,9 @@ class IntakeService:
             body=confirmation_text(jobs, services, result.language),
         )
         await uow.outbox.add(sms)
-        return tuple(jobs), sms.id
+        # Queued by this transaction: the confirmation is sent if and only if the jobs exist.
+        uow.tasks.add(SMS_TASK, {"outbox_id": str(sms.id)})
+        return tuple(jobs)
 
     async def create_job(
         self,

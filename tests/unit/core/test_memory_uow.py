@@ -65,6 +65,17 @@ class TestUnitOfWork:
             (s.id, s.event.name) for s in system.bus.published
         ]
 
+    async def test_tasks_are_queued_only_when_the_unit_commits(self, system: MemorySystem) -> None:
+        """A task added in a failed unit never runs; one added in a committed unit does."""
+        with pytest.raises(Boom):
+            async with system.store.unit_of_work() as uow:
+                uow.tasks.add("send_sms", {"outbox_id": "lost"})
+                raise Boom
+        assert [] == system.tasks.pending
+        async with system.store.unit_of_work() as uow:
+            uow.tasks.add("send_sms", {"outbox_id": "kept"})
+        assert [("send_sms", {"outbox_id": "kept"})] == system.tasks.pending
+
     async def test_a_failed_unit_does_not_block_the_next(self, system: MemorySystem) -> None:
         """The store stays usable after a rollback (its lock is released)."""
         with pytest.raises(Boom):

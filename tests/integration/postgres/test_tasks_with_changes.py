@@ -1,4 +1,8 @@
-"""Receipt on PostgreSQL: a text and its parse task are written by one statement, both or neither."""
+"""Tasks written with the change that calls for them, on PostgreSQL: both or neither.
+
+Receipt writes a text and its parse task in one statement; a unit of work writes the tasks it
+adds (the confirmation SMS of new jobs) in its own transaction.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from psycopg_pool import AsyncConnectionPool
 from pgtools import reset_database
 from sm2_adapters.postgres.database import make_pool
 from sm2_adapters.postgres.inbound import PostgresInboundStore
+from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from sm2_adapters.tasks import TASK_QUEUE, install_schema
 from sm2_core.domain.records import InboundMessage, MessageStatus
 from sm2_core.services import PARSE_TASK
@@ -106,12 +111,12 @@ class TestStoreAndQueue:
         """Both or neither: a failing queue insert leaves no text behind to answer 200 for."""
         with psycopg.connect(db, autocommit=True) as conn:
             conn.execute(
-                "CREATE FUNCTION pg_temp_refuse() RETURNS trigger LANGUAGE plpgsql AS"
+                "CREATE FUNCTION refuse_jobs() RETURNS trigger LANGUAGE plpgsql AS"
                 " $$ BEGIN RAISE EXCEPTION 'queue unavailable'; END $$"
             )
             conn.execute(
                 "CREATE TRIGGER refuse BEFORE INSERT ON procrastinate_jobs"
-                " FOR EACH ROW EXECUTE FUNCTION pg_temp_refuse()"
+                " FOR EACH ROW EXECUTE FUNCTION refuse_jobs()"
             )
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
         try:
@@ -121,8 +126,66 @@ class TestStoreAndQueue:
         finally:
             with psycopg.connect(db, autocommit=True) as conn:
                 conn.execute("DROP TRIGGER refuse ON procrastinate_jobs")
-                conn.execute("DROP FUNCTION pg_temp_refuse()")
+                conn.execute("DROP FUNCTION refuse_jobs()")
         # Once the queue takes tasks again, the same text (Twilio never retries; an operator
         # replaying it) is stored as new: the failed attempt left nothing behind.
         _, created = await store.store_and_queue(_message("SMlost"), task=PARSE_TASK)
         assert True is created
+
+
+class TestUnitOfWorkTasks:
+    async def test_tasks_added_in_a_committed_unit_of_work_are_queued(
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
+    ) -> None:
+        """Two tasks added with a change: both written, in order, on the configured queue."""
+        uow_factory = PostgresUnitOfWorkFactory(pool, task_queue=TASK_QUEUE)
+        message = _message("SMuow1")
+        async with uow_factory() as uow:
+            await uow.messages.add(message)
+            uow.tasks.add("send_sms", {"outbox_id": "o-1"})
+            uow.tasks.add("send_sms", {"outbox_id": "o-2"})
+        with psycopg.connect(db) as conn:
+            rows = conn.execute(
+                "SELECT queue_name, task_name, args FROM procrastinate_jobs ORDER BY id"
+            ).fetchall()
+        assert [
+            (TASK_QUEUE, "send_sms", {"outbox_id": "o-1"}),
+            (TASK_QUEUE, "send_sms", {"outbox_id": "o-2"}),
+        ] == rows
+
+    async def test_a_rolled_back_unit_of_work_queues_nothing(
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
+    ) -> None:
+        """An error after the task was added: neither the change nor the task remains."""
+        uow_factory = PostgresUnitOfWorkFactory(pool, task_queue=TASK_QUEUE)
+        with pytest.raises(RuntimeError):
+            async with uow_factory() as uow:
+                await uow.messages.add(_message("SMuow2"))
+                uow.tasks.add("send_sms", {"outbox_id": "o-3"})
+                raise RuntimeError("the change failed")
+        assert ([], []) == _rows(db)
+
+    async def test_a_task_that_cannot_be_written_undoes_the_change(
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
+    ) -> None:
+        """Written at commit: if the queue refuses it, the change is rolled back with it."""
+        with psycopg.connect(db, autocommit=True) as conn:
+            conn.execute(
+                "CREATE FUNCTION refuse_jobs() RETURNS trigger LANGUAGE plpgsql AS"
+                " $$ BEGIN RAISE EXCEPTION 'queue unavailable'; END $$"
+            )
+            conn.execute(
+                "CREATE TRIGGER refuse BEFORE INSERT ON procrastinate_jobs"
+                " FOR EACH ROW EXECUTE FUNCTION refuse_jobs()"
+            )
+        uow_factory = PostgresUnitOfWorkFactory(pool, task_queue=TASK_QUEUE)
+        try:
+            with pytest.raises(psycopg.Error, match="queue unavailable"):
+                async with uow_factory() as uow:
+                    await uow.messages.add(_message("SMuow3"))
+                    uow.tasks.add("send_sms", {"outbox_id": "o-4"})
+        finally:
+            with psycopg.connect(db, autocommit=True) as conn:
+                conn.execute("DROP TRIGGER refuse ON procrastinate_jobs")
+                conn.execute("DROP FUNCTION refuse_jobs()")
+        assert ([], []) == _rows(db)

@@ -1,0 +1,45 @@
+"""Writing procrastinate jobs from our own statements and transactions.
+
+procrastinate's Python API defers on a connection of its own choosing, one statement per call.
+Receipt and the SMS outbox need the job written by *their* transaction (both or neither), so
+they call the function its API calls, ``procrastinate_defer_jobs_v1``. That function is part of
+procrastinate's versioned schema; the dependency's version range pins it, and the integration
+tests run what is written here through procrastinate's real worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
+
+#: The procrastinate queue every SM2 task goes to (and every SM2 worker reads).
+TASK_QUEUE = "sm2"
+
+#: One job: queue name, task name, then its arguments as a jsonb object (the task's kwargs).
+JOB_ROW = "ROW({queue}, {task}, 0, NULL, NULL, {args}, NULL)::procrastinate_job_to_defer_v1"
+
+
+def defer_jobs_sql(count: int) -> str:
+    rows = ", ".join([JOB_ROW.format(queue="%s", task="%s", args="%s")] * count)
+    return f"SELECT procrastinate_defer_jobs_v1(ARRAY[{rows}])"
+
+
+class PendingTasks:
+    """Tasks added during a unit of work, written by it just before it commits."""
+
+    def __init__(self, queue: str) -> None:
+        self._queue = queue
+        self.items: list[tuple[str, dict[str, Any]]] = []
+
+    def add(self, task: str, payload: Mapping[str, Any]) -> None:
+        self.items.append((task, dict(payload)))
+
+    async def flush(self, conn: AsyncConnection[Any]) -> None:
+        if not self.items:
+            return
+        params = [v for task, payload in self.items for v in (self._queue, task, Jsonb(payload))]
+        await conn.execute(defer_jobs_sql(len(self.items)), params)
+        self.items.clear()
