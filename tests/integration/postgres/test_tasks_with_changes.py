@@ -133,6 +133,16 @@ class TestStoreAndQueue:
         assert True is created
 
 
+async def _add_with_task(
+    uow_factory: PostgresUnitOfWorkFactory, sid: str, *, fail: bool = False
+) -> None:
+    async with uow_factory() as uow:
+        await uow.messages.add(_message(sid))
+        uow.tasks.add("send_sms", {"outbox_id": sid})
+        if fail:
+            raise RuntimeError("the change failed")
+
+
 class TestUnitOfWorkTasks:
     async def test_tasks_added_in_a_committed_unit_of_work_are_queued(
         self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
@@ -159,10 +169,7 @@ class TestUnitOfWorkTasks:
         """An error after the task was added: neither the change nor the task remains."""
         uow_factory = PostgresUnitOfWorkFactory(pool, task_queue=TASK_QUEUE)
         with pytest.raises(RuntimeError):
-            async with uow_factory() as uow:
-                await uow.messages.add(_message("SMuow2"))
-                uow.tasks.add("send_sms", {"outbox_id": "o-3"})
-                raise RuntimeError("the change failed")
+            await _add_with_task(uow_factory, "SMuow2", fail=True)
         assert ([], []) == _rows(db)
 
     async def test_a_task_that_cannot_be_written_undoes_the_change(
@@ -181,9 +188,7 @@ class TestUnitOfWorkTasks:
         uow_factory = PostgresUnitOfWorkFactory(pool, task_queue=TASK_QUEUE)
         try:
             with pytest.raises(psycopg.Error, match="queue unavailable"):
-                async with uow_factory() as uow:
-                    await uow.messages.add(_message("SMuow3"))
-                    uow.tasks.add("send_sms", {"outbox_id": "o-4"})
+                await _add_with_task(uow_factory, "SMuow3")
         finally:
             with psycopg.connect(db, autocommit=True) as conn:
                 conn.execute("DROP TRIGGER refuse ON procrastinate_jobs")

@@ -30,11 +30,12 @@ def _event() -> DomainEvent:
 
 
 async def _failing_unit(system: MemorySystem) -> None:
-    """A unit that writes to two tables, queues an event, then fails."""
+    """A unit that writes to two tables, queues an event and a task, then fails."""
     async with system.store.unit_of_work() as uow:
         await uow.zones.add(LEVIS)
         await uow.jobs.next_code(2026)
         uow.events.add(_event())
+        uow.tasks.add("send_sms", {"outbox_id": "lost"})
         raise Boom
 
 
@@ -68,9 +69,7 @@ class TestUnitOfWork:
     async def test_tasks_are_queued_only_when_the_unit_commits(self, system: MemorySystem) -> None:
         """A task added in a failed unit never runs; one added in a committed unit does."""
         with pytest.raises(Boom):
-            async with system.store.unit_of_work() as uow:
-                uow.tasks.add("send_sms", {"outbox_id": "lost"})
-                raise Boom
+            await _failing_unit(system)
         assert [] == system.tasks.pending
         async with system.store.unit_of_work() as uow:
             uow.tasks.add("send_sms", {"outbox_id": "kept"})
