@@ -24,14 +24,14 @@ WITH stored AS (
     INSERT INTO inbound_messages ({", ".join(MESSAGE_COLUMNS)})
     VALUES ({", ".join(["%s"] * len(MESSAGE_COLUMNS))})
     ON CONFLICT (sid) DO NOTHING
-    RETURNING *
+    RETURNING id
 ), queued AS (
     SELECT procrastinate_defer_jobs_v1(ARRAY[{
     JOB_ROW.format(queue="%s", task="%s", args="jsonb_build_object('message_id', stored.id::text)")
 }]) AS job_ids
     FROM stored
 )
-SELECT stored.* FROM stored, queued
+SELECT stored.id FROM stored, queued
 """
 
 
@@ -46,9 +46,11 @@ class PostgresInboundStore:
         params = (*message_params(message), self._queue, task)
         async with self._pool.connection() as conn:
             async with translated("message"):
-                rows = await fetch_dicts(conn, _STORE_AND_QUEUE, params)
-            if rows:
-                return to_entity(rows[0], InboundMessage), True
+                cur = await conn.execute(_STORE_AND_QUEUE, params)
+                inserted = await cur.fetchone()
+            if inserted:
+                # Stored as given: no need to read back and decode what was just written.
+                return message, True
             # A repeated delivery: the first one's text, nothing queued again.
             rows = await fetch_dicts(
                 conn, "SELECT * FROM inbound_messages WHERE sid = %s", (message.sid,)

@@ -270,8 +270,9 @@ class IntakeService:
         return service
 
     async def requeue_waiting(self, *, older_than: timedelta = timedelta(minutes=2)) -> int:
-        """Queue the parse again for texts left unparsed (a crash between storing a text and
-        queueing its task). Parsing twice does no harm, so this errs on the side of asking."""
+        """Queue the parse again for texts left unparsed: a task that failed for good, or an
+        ``InboundStore`` that queues after storing. Parsing twice does no harm, so this errs on
+        the side of asking (a text still in a long backlog gets a second task)."""
         async with self.uow() as uow:
             waiting = await uow.messages.waiting(received_before=self.clock.now() - older_than)
         for message in waiting:
