@@ -167,6 +167,9 @@ def fire_wrk(
     return figures, figures["seconds"]
 
 
+TIMELINE: list[tuple[float, float]] = []
+
+
 def raw_requests(requests: list[tuple[bytes, str]]) -> list[bytes]:
     """The exact bytes of each POST, so the open-loop client does no HTTP work of its own."""
     return [
@@ -215,6 +218,7 @@ async def fire_open(
             writer.write(requests[i])
             status = await _read_response(reader)
             latencies.append((loop.time() - due_at) * 1000)
+            TIMELINE.append((due_at - start, latencies[-1]))
             failures += status != 200
         writer.close()
 
@@ -222,6 +226,10 @@ async def fire_open(
     await asyncio.gather(schedule(), *(connection() for _ in range(connections)))
     cpu = time.process_time() - cpu
     print(f"open-loop client: {cpu / len(requests) * 1e6:.0f} µs of CPU per request")
+    by_second: dict[int, list[float]] = {}
+    for at, ms in TIMELINE:
+        by_second.setdefault(int(at), []).append(ms)
+    print("p99 of each second (ms):", [round(pct(v, 0.99)) for _, v in sorted(by_second.items())])
     return latencies, failures, loop.time() - start
 
 
@@ -282,8 +290,15 @@ def main() -> None:
     args = parser.parse_args()
     url = database_url()
     baseline = pgbench_insert_rate(url, clients=2, seconds=10)
+    with psycopg.connect(url, autocommit=True) as conn:
+        # pgbench's WAL would otherwise be checkpointed during the first seconds of the run.
+        conn.execute("CHECKPOINT")
     processes = start_server(args.web_workers, args.separate_worker, args.no_worker)
     try:
+        # Warm-up, not counted: the pool opens its connections, statements get prepared.
+        warm = raw_requests(signed_requests(int(min(args.rate, 500) * 2)))
+        uvloop.run(fire_open(warm, min(args.rate, 500), args.connections))
+        TIMELINE.clear()
         count = int(args.rate * args.seconds) if args.client == "open" else args.requests
         requests = signed_requests(count)
         prefix = requests[0][0].decode().split("MessageSid=")[1][:11]

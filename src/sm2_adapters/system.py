@@ -113,7 +113,7 @@ def build_system(
     if apply_migrations:
         migrate(url)
         install_schema(url)
-    pool = make_pool(url, max_size=pool_size)
+    pool = make_pool(url, min_size=max(1, pool_size // 2), max_size=pool_size)
     ref = ServicesRef()
     app = build_task_app(url, ref)
     uow = PostgresUnitOfWorkFactory(pool, task_queue=TASK_QUEUE)
