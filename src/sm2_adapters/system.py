@@ -58,6 +58,7 @@ class System:
     health: PostgresHealth
     parser: CombinedParser
     quickbooks: QuickBooksIntegration
+    tasks_ref: ServicesRef
 
     async def open(self) -> None:
         await self.pool.open(wait=True)
@@ -145,6 +146,7 @@ def build_system(
         events=PostgresEventFeed(pool, url),
         health=PostgresHealth(pool, app, settings, quickbooks),
         quickbooks=quickbooks,
+        tasks_ref=ref,
     )
 
 

@@ -7,7 +7,7 @@ that runs twice (a worker died after the work but before the ack) does no harm.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import psycopg
@@ -25,11 +25,20 @@ RETRY = RetryStrategy(max_attempts=10, exponential_wait=2)
 _SCHEMA_LOCK = 0x534D325F51554555  # "SM2_QUEU": one process installs the queue's schema
 
 
+async def _go_ahead() -> None:
+    return None
+
+
 class ServicesRef:
-    """Tasks are registered before the services exist (the services need the queue)."""
+    """Tasks are registered before the services exist (the services need the queue).
+
+    ``before_task`` runs before each task: ``sm2 serve`` makes its in-process worker wait there
+    for a lull in web requests.
+    """
 
     def __init__(self) -> None:
         self.services: Services | None = None
+        self.before_task: Callable[[], Awaitable[None]] = _go_ahead
 
     def get(self) -> Services:
         if self.services is None:
@@ -55,6 +64,7 @@ def build_task_app(url: str, ref: ServicesRef, *, max_pool_size: int = 10) -> Ap
 
 def _register(app: App, name: str, ref: ServicesRef) -> None:
     async def run(**payload: Any) -> None:
+        await ref.before_task()
         await ref.get().run_task(name, payload)
 
     run.__name__ = name

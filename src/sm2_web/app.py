@@ -14,6 +14,7 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import ScopeType
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,6 +32,7 @@ from sm2_web.routes.session import login, too_many
 from sm2_web.routes.system import health
 from sm2_web.routes.technician import TechnicianController
 from sm2_web.routes.webhooks import twilio_sms
+from sm2_web.traffic import RecentTraffic
 
 log = logging.getLogger("sm2.web")
 
@@ -67,13 +69,15 @@ async def stamp_response(message: Message, scope: Scope) -> None:
         message["headers"] = headers
 
 
-def request_log(app: ASGIApp) -> ASGIApp:
-    """One log line per request, with its id and time."""
+def request_log(app: ASGIApp, traffic: RecentTraffic | None = None) -> ASGIApp:
+    """One log line per request, with its id and time; ``traffic`` hears of each request."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
+        if traffic is not None:
+            traffic.seen()
         request_id = _request_id(scope)
         started = time.perf_counter()
         status = 500
@@ -109,6 +113,7 @@ def create_app(
     health_probe: HealthProbe,
     extra_handlers: list[Any] | None = None,
     lifespans: list[Any] | None = None,
+    traffic: RecentTraffic | None = None,
 ) -> Litestar:
     """``lifespans`` run around the app's own (e.g. opening the database pools first)."""
     deps = WebDeps(
@@ -144,7 +149,7 @@ def create_app(
         dependencies={"services": Provide(lambda: services, sync_to_thread=False)},
         state=State({"deps": deps, "broadcaster": broadcaster}),
         exception_handlers={**HANDLERS, TooManyLogins: too_many},
-        middleware=[request_log],
+        middleware=[DefineMiddleware(request_log, traffic=traffic)],
         before_send=[stamp_response],
         cors_config=CORSConfig(
             allow_origins=list(config.cors_origins),

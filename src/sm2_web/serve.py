@@ -19,6 +19,7 @@ from sm2_adapters.system import System, build_system
 from sm2_web.app import create_app
 from sm2_web.config import WebConfig
 from sm2_web.routes.quickbooks import QUICKBOOKS_HANDLERS
+from sm2_web.traffic import RecentTraffic
 
 log = logging.getLogger("sm2.serve")
 #: Set by ``sm2 serve --no-worker`` for web processes that leave tasks to ``sm2 worker``.
@@ -41,6 +42,11 @@ def web_config(settings: Settings) -> WebConfig:
 
 
 def app_for_system(system: System, *, run_worker: bool) -> Litestar:
+    traffic = RecentTraffic()
+    if run_worker:
+        # Parsing yields to the webhook and the portals, never the other way round.
+        system.tasks_ref.before_task = traffic.lull
+
     @asynccontextmanager
     async def running(_: Litestar) -> AsyncIterator[None]:
         await system.open()
@@ -63,6 +69,7 @@ def app_for_system(system: System, *, run_worker: bool) -> Litestar:
         health_probe=system.health,
         lifespans=[running],
         extra_handlers=QUICKBOOKS_HANDLERS,
+        traffic=traffic,
     )
     app.state.quickbooks = system.quickbooks
     return app
