@@ -293,7 +293,6 @@ def main() -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         # A --no-wait run leaves its texts queued: the worker would parse them before this run's.
         conn.execute("DELETE FROM procrastinate_jobs WHERE status = 'todo'")
-        conn.execute("DELETE FROM inbound_messages WHERE status = 'RECEIVED'")
         # pgbench's WAL would otherwise be checkpointed during the first seconds of the run.
         conn.execute("CHECKPOINT")
     processes = start_server(args.web_workers, args.separate_worker, args.no_worker)
