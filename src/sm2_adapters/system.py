@@ -76,9 +76,17 @@ class System:
             if not (await queue_depth(self.task_app)).get("todo"):
                 return
 
-    async def run_worker(self, *, concurrency: int = 4, wait: bool = True) -> None:
-        """Process queued tasks; with ``wait=False`` return once the queue is empty."""
+    async def run_worker(
+        self, *, concurrency: int = 4, wait: bool = True, listen: bool = True
+    ) -> None:
+        """Process queued tasks; with ``wait=False`` return once the queue is empty.
+
+        ``listen=False`` polls the queue twice a second instead of hearing every new task: a
+        worker inside a web process would otherwise handle one notification per received text.
+        """
         await self.task_app.run_worker_async(
+            listen_notify=listen,
+            fetch_job_polling_interval=0.5,
             queues=[TASK_QUEUE],
             concurrency=concurrency,
             wait=wait,

@@ -50,7 +50,7 @@ def app_for_system(system: System, *, run_worker: bool) -> Litestar:
     @asynccontextmanager
     async def running(_: Litestar) -> AsyncIterator[None]:
         await system.open()
-        worker = asyncio.create_task(system.run_worker()) if run_worker else None
+        worker = asyncio.create_task(system.run_worker(listen=False)) if run_worker else None
         try:
             yield
         finally:
