@@ -59,10 +59,12 @@ class PostgresUnitOfWork:
         stack, self._stack = self._stack, None
         if exc_type is None:
             try:
-                # One round trip for both: they are written, not read back.
-                async with self.conn.pipeline():
-                    await self.events.flush(self.conn)
-                    await self.tasks.flush(self.conn)
+                if self.events.items or self.tasks.items:
+                    # One round trip for both: they are written, not read back (a pipeline
+                    # with nothing in it would still cost a round trip to leave).
+                    async with self.conn.pipeline():
+                        await self.events.flush(self.conn)
+                        await self.tasks.flush(self.conn)
             except BaseException as flush_error:
                 # Events and tasks belong to the change: without them nothing is committed.
                 await stack.__aexit__(type(flush_error), flush_error, flush_error.__traceback__)
