@@ -7,7 +7,8 @@ adds (the confirmation SMS of new jobs) in its own transaction.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -54,6 +55,26 @@ async def pool(db: str) -> AsyncIterator[AsyncConnectionPool[AsyncConnection[Any
         yield pool
     finally:
         await pool.close()
+
+
+@contextmanager
+def queue_refusing(url: str) -> Iterator[None]:
+    """procrastinate_jobs refuses every insert while the block runs."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE FUNCTION refuse_jobs() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN RAISE EXCEPTION 'queue unavailable'; END $$"
+        )
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON procrastinate_jobs"
+            " FOR EACH ROW EXECUTE FUNCTION refuse_jobs()"
+        )
+    try:
+        yield
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP TRIGGER refuse ON procrastinate_jobs")
+            conn.execute("DROP FUNCTION refuse_jobs()")
 
 
 def _rows(url: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -109,24 +130,10 @@ class TestStoreAndQueue:
         self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
     ) -> None:
         """Both or neither: a failing queue insert leaves no text behind to answer 200 for."""
-        with psycopg.connect(db, autocommit=True) as conn:
-            conn.execute(
-                "CREATE FUNCTION refuse_jobs() RETURNS trigger LANGUAGE plpgsql AS"
-                " $$ BEGIN RAISE EXCEPTION 'queue unavailable'; END $$"
-            )
-            conn.execute(
-                "CREATE TRIGGER refuse BEFORE INSERT ON procrastinate_jobs"
-                " FOR EACH ROW EXECUTE FUNCTION refuse_jobs()"
-            )
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
-        try:
-            with pytest.raises(psycopg.Error, match="queue unavailable"):
-                await store.store_and_queue(_message("SMlost"), task=PARSE_TASK)
-            assert ([], []) == _rows(db)
-        finally:
-            with psycopg.connect(db, autocommit=True) as conn:
-                conn.execute("DROP TRIGGER refuse ON procrastinate_jobs")
-                conn.execute("DROP FUNCTION refuse_jobs()")
+        with queue_refusing(db), pytest.raises(psycopg.Error, match="queue unavailable"):
+            await store.store_and_queue(_message("SMlost"), task=PARSE_TASK)
+        assert ([], []) == _rows(db)
         # Once the queue takes tasks again, the same text (Twilio never retries; an operator
         # replaying it) is stored as new: the failed attempt left nothing behind.
         _, created = await store.store_and_queue(_message("SMlost"), task=PARSE_TASK)
@@ -176,21 +183,7 @@ class TestUnitOfWorkTasks:
         self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
     ) -> None:
         """Written at commit: if the queue refuses it, the change is rolled back with it."""
-        with psycopg.connect(db, autocommit=True) as conn:
-            conn.execute(
-                "CREATE FUNCTION refuse_jobs() RETURNS trigger LANGUAGE plpgsql AS"
-                " $$ BEGIN RAISE EXCEPTION 'queue unavailable'; END $$"
-            )
-            conn.execute(
-                "CREATE TRIGGER refuse BEFORE INSERT ON procrastinate_jobs"
-                " FOR EACH ROW EXECUTE FUNCTION refuse_jobs()"
-            )
         uow_factory = PostgresUnitOfWorkFactory(pool, task_queue=TASK_QUEUE)
-        try:
-            with pytest.raises(psycopg.Error, match="queue unavailable"):
-                await _add_with_task(uow_factory, "SMuow3")
-        finally:
-            with psycopg.connect(db, autocommit=True) as conn:
-                conn.execute("DROP TRIGGER refuse ON procrastinate_jobs")
-                conn.execute("DROP FUNCTION refuse_jobs()")
+        with queue_refusing(db), pytest.raises(psycopg.Error, match="queue unavailable"):
+            await _add_with_task(uow_factory, "SMuow3")
         assert ([], []) == _rows(db)
