@@ -21,9 +21,12 @@ def database_url() -> str:
     """``SM2_DATABASE_URL`` when set, else the embedded server in the bench data dir."""
     from sm2_adapters.postgres.database import migrate
     from sm2_adapters.postgres.embedded import resolve_database_url
+    from sm2_adapters.tasks import install_schema
 
     url = resolve_database_url(os.environ.get("SM2_DATABASE_URL"), BENCH_DATA_DIR)
     migrate(url)
+    # As `sm2 serve` does at start: a fresh data dir must not wait for the server to have it.
+    install_schema(url)
     return url
 
 

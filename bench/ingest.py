@@ -52,7 +52,7 @@ SENDERS = [f"+1418555010{i}" for i in range(1, 10)]
 
 
 def start_server(
-    web_workers: int, separate_worker: bool, no_worker: bool = False
+    web_workers: int, separate_worker: bool, no_worker: bool = False, log: Path | None = None
 ) -> list[subprocess.Popen[bytes]]:
     env = {
         **os.environ,
@@ -65,7 +65,9 @@ def start_server(
     serve = [sm2, "serve", "--port", str(PORT), "--workers", str(web_workers)]
     if separate_worker or no_worker:
         serve.append("--no-worker")
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    # The server's log (one line per request) only when asked for: writing it costs CPU.
+    stderr = log.open("w") if log else subprocess.DEVNULL
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": stderr}
     server = subprocess.Popen(serve, env=env, **quiet)
     processes = [server]
     if separate_worker:
@@ -233,6 +235,19 @@ async def fire_open(
     return latencies, failures, loop.time() - start
 
 
+def texts_per_commit(url: str, sids_prefix: str) -> float:
+    """Receipt's group commit: rows one transaction wrote share its xmin. Only texts not yet
+    parsed count (parsing rewrites the row, with a new xmin)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*), count(DISTINCT xmin::text) FROM inbound_messages"
+            " WHERE sid LIKE %s AND status = 'RECEIVED'",
+            (sids_prefix + "%",),
+        ).fetchone()
+    assert row is not None
+    return row[0] / row[1] if row[1] else float("nan")
+
+
 def outcome(url: str, sids_prefix: str, timeout: float = 900) -> tuple[dict[str, int], list[float]]:
     """Wait until no message of this run is still RECEIVED; then the receipt → job delays."""
     deadline = time.monotonic() + timeout
@@ -287,6 +302,7 @@ def main() -> None:
     parser.add_argument(
         "--no-wait", action="store_true", help="do not wait for the backlog to be parsed"
     )
+    parser.add_argument("--server-log", type=Path, help="write the server's stderr there")
     args = parser.parse_args()
     url = database_url()
     baseline = pgbench_insert_rate(url, clients=2, seconds=10)
@@ -295,7 +311,9 @@ def main() -> None:
         conn.execute("DELETE FROM procrastinate_jobs WHERE status = 'todo'")
         # pgbench's WAL would otherwise be checkpointed during the first seconds of the run.
         conn.execute("CHECKPOINT")
-    processes = start_server(args.web_workers, args.separate_worker, args.no_worker)
+    processes = start_server(
+        args.web_workers, args.separate_worker, args.no_worker, args.server_log
+    )
     try:
         # Warm-up, not counted: the pool opens its connections, statements get prepared.
         warm = raw_requests(signed_requests(int(min(args.rate, 500) * 2)))
@@ -322,6 +340,7 @@ def main() -> None:
             latencies, failures, elapsed = asyncio.run(fire(requests, args.connections))
             sent = len(latencies)
             p50, p99, worst = statistics.median(latencies), pct(latencies, 0.99), max(latencies)
+        grouping = texts_per_commit(url, prefix)
         counts, delays = outcome(url, prefix, timeout=0 if args.no_wait else 900)
     finally:
         for process in processes:
@@ -336,6 +355,7 @@ def main() -> None:
         f"{accepted / elapsed:.0f}/s ({accepted / elapsed / baseline:.2f} of pgbench)"
     )
     print(f"latency of the 200: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms")
+    print(f"texts per receipt commit (group commit): {grouping:.2f}")
     if delays:
         print(
             f"receipt → job exists: p50 {statistics.median(delays):.0f} ms, "

@@ -59,12 +59,14 @@ class System:
     parser: CombinedParser
     quickbooks: QuickBooksIntegration
     tasks_ref: ServicesRef
+    inbound: PostgresInboundStore
 
     async def open(self) -> None:
         await self.pool.open(wait=True)
         await self.task_app.open_async(pool=self.pool)
 
     async def close(self) -> None:
+        await self.inbound.aclose()
         await self.parser.aclose()
         await self.task_app.close_async()
         await self.pool.close()
@@ -131,6 +133,7 @@ def build_system(
     parser = _parser(settings, limiter)
     # One integration object: the gateway, the routes and the CLI share its token lock.
     quickbooks = quickbooks_from_settings(settings, pool, clock=clock)
+    inbound = PostgresInboundStore(pool, queue=TASK_QUEUE)
     ref.services = build_services(
         uow=uow,
         clock=clock,
@@ -139,7 +142,7 @@ def build_system(
         sms=sms or _sms(settings),
         accounting=accounting or quickbooks.gateway,
         hasher=Argon2Hasher(),
-        inbound=PostgresInboundStore(pool, queue=TASK_QUEUE),
+        inbound=inbound,
     )
     return System(
         settings=settings,
@@ -155,6 +158,7 @@ def build_system(
         health=PostgresHealth(pool, app, settings, quickbooks),
         quickbooks=quickbooks,
         tasks_ref=ref,
+        inbound=inbound,
     )
 
 

@@ -24,6 +24,7 @@ from sm2_adapters.postgres.inbound import PostgresInboundStore
 from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from sm2_adapters.tasks import TASK_QUEUE, install_schema
 from sm2_core.domain.records import InboundMessage, MessageStatus
+from sm2_core.errors import InvalidInput
 from sm2_core.services import PARSE_TASK
 
 
@@ -138,6 +139,129 @@ class TestStoreAndQueue:
         # replaying it) is stored as new: the failed attempt left nothing behind.
         _, created = await store.store_and_queue(_message("SMlost"), task=PARSE_TASK)
         assert True is created
+
+
+def _transactions(url: str) -> dict[str, int]:
+    """The transaction that wrote each text (rows written by one commit share ``xmin``)."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT sid, xmin::text FROM inbound_messages").fetchall()
+    return {sid: int(xid) for sid, xid in rows}
+
+
+class TestGroupCommit:
+    """Texts that arrive while a write is in flight share the next commit."""
+
+    async def test_texts_arriving_together_share_one_commit(
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
+    ) -> None:
+        """Ten texts received at once: one transaction, each text new, each with its task."""
+        store = PostgresInboundStore(pool, queue=TASK_QUEUE)
+        messages = [_message(f"SMgroup{n}") for n in range(10)]
+        results = await asyncio.gather(
+            *(store.store_and_queue(m, task=PARSE_TASK) for m in messages)
+        )
+        assert [(m, True) for m in messages] == results
+        assert 1 == len(set(_transactions(db).values()))
+        _, jobs = _rows(db)
+        assert sorted(str(m.id) for m in messages) == sorted(job[2] for job in jobs)
+
+    async def test_a_batch_is_bounded(
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
+    ) -> None:
+        """Five texts with batches of two: three commits, all stored."""
+        store = PostgresInboundStore(pool, queue=TASK_QUEUE, max_batch=2)
+        await asyncio.gather(
+            *(store.store_and_queue(_message(f"SMbound{n}"), task=PARSE_TASK) for n in range(5))
+        )
+        assert 3 == len(set(_transactions(db).values()))
+        assert (5, 5) == tuple(len(rows) for rows in _rows(db))
+
+    async def test_a_repeat_in_the_same_batch_is_a_repeat(
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
+    ) -> None:
+        """Twilio's second delivery landing in the first one's batch: one text, one task, and
+        the repeat answered with the first text; a repeat of an older text as well."""
+        store = PostgresInboundStore(pool, queue=TASK_QUEUE)
+        older, _ = await store.store_and_queue(_message("SMolder"), task=PARSE_TASK)
+        first, second, again, other = (
+            _message("SMtwice"),
+            _message("SMtwice", "x"),
+            *(
+                _message("SMolder", "y"),
+                _message("SMother"),
+            ),
+        )
+        results = await asyncio.gather(
+            *(store.store_and_queue(m, task=PARSE_TASK) for m in (first, second, again, other))
+        )
+        assert [(first, True), (first, False), (older, False), (other, True)] == results
+        messages, jobs = _rows(db)
+        assert (3, 3) == (len(messages), len(jobs))
+
+    async def test_a_text_postgresql_refuses_fails_alone(
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
+    ) -> None:
+        """A value the database cannot store fails its own request; the texts that shared
+        its batch are stored and queued all the same."""
+        store = PostgresInboundStore(pool, queue=TASK_QUEUE)
+        good = [_message(f"SMgood{n}") for n in range(3)]
+        bad = _message("SMbad", body="nul \x00 byte")
+        results = await asyncio.gather(
+            *(store.store_and_queue(m, task=PARSE_TASK) for m in (good[0], bad, *good[1:])),
+            return_exceptions=True,
+        )
+        assert isinstance(results[1], InvalidInput)
+        assert [(m, True) for m in good] == [results[0], *results[2:]]
+        messages, jobs = _rows(db)
+        assert {m.sid for m in good} == {sid for _, sid, _ in messages}
+        assert 3 == len(jobs)
+
+    async def test_a_failed_commit_fails_every_text_in_it(
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
+    ) -> None:
+        """When the queue refuses, no text of the batch is answered as stored, none kept."""
+        store = PostgresInboundStore(pool, queue=TASK_QUEUE)
+        with queue_refusing(db):
+            results = await asyncio.gather(
+                *(store.store_and_queue(_message(f"SMf{n}"), task=PARSE_TASK) for n in range(4)),
+                return_exceptions=True,
+            )
+        assert all(isinstance(r, psycopg.Error) for r in results)
+        assert ([], []) == _rows(db)
+
+    async def test_a_caller_that_goes_away_does_not_lose_the_text(
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
+    ) -> None:
+        """The client hung up while its text waited: the text is stored and queued anyway,
+        and the texts behind it are answered."""
+        store = PostgresInboundStore(pool, queue=TASK_QUEUE)
+        gone = asyncio.create_task(store.store_and_queue(_message("SMgone"), task=PARSE_TASK))
+        await asyncio.sleep(0)
+        gone.cancel()
+        _, created = await store.store_and_queue(_message("SMstays"), task=PARSE_TASK)
+        await store.aclose()
+        assert gone.cancelled()
+        assert created
+        messages, jobs = _rows(db)
+        assert {"SMgone", "SMstays"} == {sid for _, sid, _ in messages}
+        assert 2 == len(jobs)
+
+    async def test_two_processes_racing_store_each_text_once(
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
+    ) -> None:
+        """Two stores (two web processes) with two writers each, the same forty deliveries
+        on both: forty texts, forty tasks, each created exactly once."""
+        stores = [PostgresInboundStore(pool, queue=TASK_QUEUE, writers=2) for _ in range(2)]
+        calls = [
+            store.store_and_queue(_message(f"SMrace{n}"), task=PARSE_TASK)
+            for n in range(40)
+            for store in stores
+        ]
+        results = await asyncio.gather(*calls)
+        created = [stored.sid for stored, new in results if new]
+        assert sorted(f"SMrace{n}" for n in range(40)) == sorted(created)
+        messages, jobs = _rows(db)
+        assert (40, 40) == (len(messages), len(jobs))
 
 
 async def _add_with_task(
