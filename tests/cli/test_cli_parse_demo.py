@@ -128,7 +128,9 @@ class TestDemo:
         assert "SM2-" in demo.stdout
         assert found
         assert all(re.fullmatch(r"SM2-\d{4}-\d{3}", code) for code in found)
-        assert found[0].endswith("-001")
+        # The board prints by rank, and the worker parses several texts at once: the first
+        # code printed need not be the first one given.
+        assert min(found).endswith("-001")
 
     def test_walks_a_job_to_completed_and_synced(self, demo: Result) -> None:
         """One job ends COMPLETED with its invoice SYNCED in QuickBooks."""

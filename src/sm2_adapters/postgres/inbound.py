@@ -47,11 +47,12 @@ _COLUMNS = ", ".join(MESSAGE_COLUMNS)
 _INSERTED = ", ".join("job_ids::uuid[]" if c == "job_ids" else c for c in MESSAGE_COLUMNS)
 
 #: The jobs are written by procrastinate's own defer function (see ``queue``) in this statement,
-#: one per text actually inserted (a repeated ``sid`` is skipped by ON CONFLICT and gets none).
+#: one per text actually inserted (a repeated ``sid`` is skipped by ON CONFLICT and gets none),
+#: in arrival order: the worker takes jobs by id, so texts are parsed in the order they came.
 _STORE_AND_QUEUE = f"""
 WITH incoming AS (
     SELECT * FROM unnest({", ".join(f"%s::{t}[]" for t in _COLUMN_TYPES.values())}, %s::text[])
-        AS t({_COLUMNS}, task)
+        WITH ORDINALITY AS t({_COLUMNS}, task, arrival)
 ), stored AS (
     INSERT INTO inbound_messages ({_COLUMNS})
     SELECT {_INSERTED} FROM incoming
@@ -65,6 +66,7 @@ WITH incoming AS (
     )
 }
         FROM stored JOIN incoming USING (id)
+        ORDER BY incoming.arrival
     )) AS job_ids
 )
 SELECT stored.id FROM stored, queued

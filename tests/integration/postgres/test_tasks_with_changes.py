@@ -154,7 +154,8 @@ class TestGroupCommit:
     async def test_texts_arriving_together_share_one_commit(
         self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
     ) -> None:
-        """Ten texts received at once: one transaction, each text new, each with its task."""
+        """Ten texts received at once: one transaction, each text new, each with its task,
+        queued in arrival order (the worker takes tasks by id: first come, first parsed)."""
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
         messages = [_message(f"SMgroup{n}") for n in range(10)]
         results = await asyncio.gather(
@@ -162,8 +163,11 @@ class TestGroupCommit:
         )
         assert [(m, True) for m in messages] == results
         assert 1 == len(set(_transactions(db).values()))
-        _, jobs = _rows(db)
-        assert sorted(str(m.id) for m in messages) == sorted(job[2] for job in jobs)
+        with psycopg.connect(db) as conn:
+            queued = conn.execute(
+                "SELECT args->>'message_id' FROM procrastinate_jobs ORDER BY id"
+            ).fetchall()
+        assert [str(m.id) for m in messages] == [message_id for (message_id,) in queued]
 
     async def test_a_batch_is_bounded(
         self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
