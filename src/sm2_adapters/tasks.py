@@ -7,12 +7,13 @@ that runs twice (a worker died after the work but before the ack) does no harm.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, LiteralString
 
 import psycopg
 from procrastinate import App, PsycopgConnector, RetryStrategy
 from procrastinate.schema import SchemaManager
+from psycopg.types.json import Jsonb
 
 from sm2_adapters.postgres.queue import TASK_QUEUE
 from sm2_core.services import INVOICE_TASK, PARSE_TASK, SMS_TASK, Services
@@ -79,6 +80,28 @@ class ProcrastinateQueue:
 
     async def defer(self, task: str, payload: Mapping[str, Any]) -> None:
         await self._app.configure_task(name=task, queue=TASK_QUEUE).defer_async(**dict(payload))
+
+    async def not_queued(
+        self, task: str, payloads: Sequence[Mapping[str, Any]]
+    ) -> list[Mapping[str, Any]]:
+        if not payloads:
+            return []
+        # One pass over the queue (a hash anti-join on the job's arguments), whatever its size.
+        rows = await self._app.connector.execute_query_all_async(
+            _NOT_QUEUED, task=task, payloads=Jsonb([dict(p) for p in payloads])
+        )
+        return [row["payload"] for row in rows]
+
+
+_NOT_QUEUED: LiteralString = """
+SELECT p.value AS payload
+FROM jsonb_array_elements(%(payloads)s) WITH ORDINALITY AS p (value, n)
+WHERE NOT EXISTS (
+    SELECT 1 FROM procrastinate_jobs j
+    WHERE j.task_name = %(task)s AND j.status IN ('todo', 'doing') AND j.args = p.value
+)
+ORDER BY p.n
+"""
 
 
 def install_schema(url: str) -> bool:

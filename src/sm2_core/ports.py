@@ -282,6 +282,12 @@ class TaskQueue(Protocol):
         """Run ``task`` later, at least once, with retries. Task handlers are idempotent."""
         ...
 
+    async def not_queued(
+        self, task: str, payloads: Sequence[Mapping[str, Any]]
+    ) -> list[Mapping[str, Any]]:
+        """Those of ``payloads`` (in their order) with no ``task`` waiting or running for them."""
+        ...
+
 
 class InboundStore(Protocol):
     """Where a dealership's text lands on receipt: the one write between Twilio and the 200."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -88,6 +88,11 @@ class MemoryTaskQueue:
 
     async def defer(self, task: str, payload: Mapping[str, Any]) -> None:
         self.pending.append((task, dict(payload)))
+
+    async def not_queued(
+        self, task: str, payloads: Sequence[Mapping[str, Any]]
+    ) -> list[Mapping[str, Any]]:
+        return [p for p in payloads if (task, dict(p)) not in self.pending]
 
     async def run_all(self, handler: TaskHandler, *, max_attempts: int = 3) -> int:
         """Run until nothing is pending (tasks may defer more); returns how many ran."""

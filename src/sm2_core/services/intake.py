@@ -270,14 +270,16 @@ class IntakeService:
         return service
 
     async def requeue_waiting(self, *, older_than: timedelta = timedelta(minutes=2)) -> int:
-        """Queue the parse again for texts left unparsed: a task that failed for good, or an
-        ``InboundStore`` that queues after storing. Parsing twice does no harm, so this errs on
-        the side of asking (a text still in a long backlog gets a second task)."""
+        """Queue the parse again for texts left unparsed with no parse task waiting or running:
+        a task that failed for good, or an ``InboundStore`` that queues after storing. A text
+        still in a long backlog already has its task and gets no second one."""
         async with self.uow() as uow:
             waiting = await uow.messages.waiting(received_before=self.clock.now() - older_than)
-        for message in waiting:
-            await self.tasks.defer(PARSE_TASK, {"message_id": str(message.id)})
-        return len(waiting)
+        payloads = [{"message_id": str(message.id)} for message in waiting]
+        lost = await self.tasks.not_queued(PARSE_TASK, payloads)
+        for payload in lost:
+            await self.tasks.defer(PARSE_TASK, payload)
+        return len(lost)
 
     async def inbox(self, *, limit: int = 100) -> list[InboundMessage]:
         async with self.uow() as uow:

@@ -22,7 +22,13 @@ from pgtools import reset_database
 from sm2_adapters.postgres.database import make_pool
 from sm2_adapters.postgres.inbound import PostgresInboundStore
 from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
-from sm2_adapters.tasks import TASK_QUEUE, install_schema
+from sm2_adapters.tasks import (
+    TASK_QUEUE,
+    ProcrastinateQueue,
+    ServicesRef,
+    build_task_app,
+    install_schema,
+)
 from sm2_core.domain.records import InboundMessage, MessageStatus
 from sm2_core.errors import InvalidInput
 from sm2_core.services import PARSE_TASK
@@ -266,6 +272,38 @@ class TestGroupCommit:
         assert sorted(f"SMrace{n}" for n in range(40)) == sorted(created)
         messages, jobs = _rows(db)
         assert (40, 40) == (len(messages), len(jobs))
+
+
+class TestNotQueued:
+    """What the minute's re-queue asks the queue: which texts have no parse task left."""
+
+    async def test_only_texts_without_a_live_task_are_reported(
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
+    ) -> None:
+        """A todo or running task counts; a failed one, or none at all, does not. The
+        answer keeps the order asked in."""
+        app = build_task_app(db, ServicesRef())
+        await app.open_async(pool=pool)
+        queue = ProcrastinateQueue(app)
+        store = PostgresInboundStore(pool, queue=TASK_QUEUE)
+        texts = [_message(f"SMq{n}") for n in range(4)]
+        for text in texts:
+            await store.store_and_queue(text, task=PARSE_TASK)
+        todo, running, failed, gone = (str(t.id) for t in texts)
+        with psycopg.connect(db, autocommit=True) as conn:
+            for message_id, status in ((running, "doing"), (failed, "failed")):
+                conn.execute(
+                    "UPDATE procrastinate_jobs SET status = %s WHERE args->>'message_id' = %s",
+                    (status, message_id),
+                )
+            conn.execute("DELETE FROM procrastinate_jobs WHERE args->>'message_id' = %s", (gone,))
+        asked = [{"message_id": m} for m in (gone, todo, failed, running)]
+        assert [{"message_id": gone}, {"message_id": failed}] == await queue.not_queued(
+            PARSE_TASK, asked
+        )
+        assert [] == await queue.not_queued(PARSE_TASK, [])
+        # Another task's jobs with the same arguments are not this task's.
+        assert [{"message_id": todo}] == await queue.not_queued("send_sms", asked[1:2])
 
 
 async def _add_with_task(

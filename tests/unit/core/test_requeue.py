@@ -21,6 +21,20 @@ class TestRequeueWaiting:
         assert 1 == await system.services.intake.requeue_waiting()
         assert [PARSE_TASK] == [task for task, _ in system.tasks.pending]
 
+    async def test_a_text_still_in_the_backlog_gets_no_second_task(
+        self, system: MemorySystem
+    ) -> None:
+        """Old but still queued (a long backlog): its task is there, none is added."""
+        from sm2_adapters.seed import seed_demo
+
+        await seed_demo(system.services)
+        await system.services.intake.receive_sms(
+            sid="SMqueued", from_number="+14185550103", to_number="+1418", body="x"
+        )
+        system.clock.advance(minutes=30)
+        assert 0 == await system.services.intake.requeue_waiting()
+        assert [PARSE_TASK] == [task for task, _ in system.tasks.pending]
+
     async def test_parsed_and_unmatched_texts_are_left_alone(self, system: MemorySystem) -> None:
         """Only matched texts still waiting for their parse are queued again."""
         from sm2_adapters.seed import seed_demo
