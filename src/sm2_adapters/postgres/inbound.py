@@ -23,6 +23,7 @@ from sm2_adapters.postgres.mapping import to_entity
 from sm2_adapters.postgres.queue import JOB_ROW
 from sm2_adapters.postgres.records import MESSAGE_COLUMNS, fetch_dicts, message_params
 from sm2_core.domain.records import InboundMessage
+from sm2_core.errors import AlreadyExists, InvalidInput
 
 #: PostgreSQL type of each of ``MESSAGE_COLUMNS``, for ``unnest``: one statement text whatever
 #: the batch size, so it is prepared once. ``job_ids`` travels as an array literal (``unnest``
@@ -151,7 +152,7 @@ class PostgresInboundStore:
             for waiting in batch:
                 waiting.answer.cancel()
             raise
-        except Exception as error:
+        except (InvalidInput, AlreadyExists) as error:
             if len(batch) == 1:
                 batch[0].fail(error)
                 return
@@ -159,6 +160,11 @@ class PostgresInboundStore:
             # goes alone, and only the one at fault gets the error.
             for waiting in batch:
                 await self._write([waiting])
+        except Exception as error:
+            # The database itself (down, the pool exhausted, the queue refusing): every text
+            # of the batch fails now, rather than each after its own wait.
+            for waiting in batch:
+                waiting.fail(error)
 
     async def _store(self, batch: list[_Waiting]) -> None:
         first: dict[str, _Waiting] = {}

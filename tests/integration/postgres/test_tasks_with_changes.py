@@ -16,7 +16,7 @@ from uuid import uuid4
 import psycopg
 import pytest
 from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from pgtools import reset_database
 from sm2_adapters.postgres.database import make_pool
@@ -237,6 +237,29 @@ class TestGroupCommit:
                 return_exceptions=True,
             )
         assert all(isinstance(r, psycopg.Error) for r in results)
+        assert ([], []) == _rows(db)
+
+    async def test_no_connection_fails_the_batch_at_once(self, db: str) -> None:
+        """The database out of reach (here: no free connection): every text of the batch is
+        refused after one wait, not text by text (Twilio would have given up long before)."""
+        pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
+            db, min_size=1, max_size=1, timeout=0.2, open=False
+        )
+        await pool.open(wait=True)
+        try:
+            store = PostgresInboundStore(pool, queue=TASK_QUEUE)
+            async with pool.connection():
+                results = await asyncio.gather(
+                    *(
+                        store.store_and_queue(_message(f"SMx{n}"), task=PARSE_TASK)
+                        for n in range(4)
+                    ),
+                    return_exceptions=True,
+                )
+            assert all(isinstance(r, PoolTimeout) for r in results)
+            assert 1 == pool.get_stats().get("requests_errors")
+        finally:
+            await pool.close()
         assert ([], []) == _rows(db)
 
     async def test_a_caller_that_goes_away_does_not_lose_the_text(
