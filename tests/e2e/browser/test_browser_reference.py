@@ -52,6 +52,9 @@ class TestTechnicians:
         """Skills and status change from the edit form."""
         admin_page.goto(server.url + "/admin/technicians")
         admin_page.get_by_role("link", name="Edit Sophie Côté").click()
+        # The list page has the "Add" form, with its own Status field: wait for the edit form,
+        # or the status may be chosen on the page being left.
+        expect(admin_page.get_by_role("heading", name="Edit Sophie Côté")).to_be_visible()
         admin_page.get_by_label("Status").select_option("ON_LEAVE")
         admin_page.get_by_label("OIL_CHANGE — Oil change").check()
         admin_page.get_by_role("button", name="Save").click()
