@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 TASKS = (PARSE_TASK, SMS_TASK, INVOICE_TASK)
 #: 2, 4, 8 ... 512 s between tries: rides out a Twilio or Intuit outage of several minutes.
 RETRY = RetryStrategy(max_attempts=10, exponential_wait=2)
+#: Seconds without a heartbeat after which a worker is taken for dead (procrastinate's default:
+#: workers beat every 10 s).
+STALLED_AFTER = 30
 _SCHEMA_LOCK = 0x534D325F51554555  # "SM2_QUEU": one process installs the queue's schema
 
 
@@ -60,7 +63,27 @@ def build_task_app(url: str, ref: ServicesRef, *, max_pool_size: int = 10) -> Ap
         # Safety net for "nothing lost": a text stored but never queued gets parsed anyway.
         await ref.get().intake.requeue_waiting()
 
+    @app.periodic(cron="* * * * *", periodic_id="stalled")
+    @app.task(name="retry_stalled_jobs", queue=TASK_QUEUE, queueing_lock="stalled")
+    async def retry_stalled_jobs(timestamp: int) -> None:
+        await retry_stalled(app)
+
     return app
+
+
+async def retry_stalled(app: App) -> int:
+    """Put back in the queue the tasks of workers that died mid-task (killed, out of memory):
+    procrastinate leaves them "doing" for ever. Their worker has sent no heartbeat for
+    ``STALLED_AFTER`` seconds; every task is idempotent, so running one again does no harm."""
+    stalled = list(
+        await app.job_manager.get_stalled_jobs(
+            queue=TASK_QUEUE, seconds_since_heartbeat=STALLED_AFTER
+        )
+    )
+    for job in stalled:
+        log.warning("task %s #%s: its worker is gone, queued again", job.task_name, job.id)
+        await app.job_manager.retry_job(job)
+    return len(stalled)
 
 
 def _register(app: App, name: str, ref: ServicesRef) -> None:
@@ -88,17 +111,29 @@ class ProcrastinateQueue:
             return []
         # One pass over the queue (a hash anti-join on the job's arguments), whatever its size.
         rows = await self._app.connector.execute_query_all_async(
-            _NOT_QUEUED, task=task, payloads=Jsonb([dict(p) for p in payloads])
+            _NOT_QUEUED,
+            task=task,
+            payloads=Jsonb([dict(p) for p in payloads]),
+            stalled_after=STALLED_AFTER,
         )
         return [row["payload"] for row in rows]
 
 
+#: Waiting, or running on a worker that is alive (a dead worker's job is retried by
+#: ``retry_stalled``, on the same heartbeat rule as procrastinate's own stalled-job query).
 _NOT_QUEUED: LiteralString = """
 SELECT p.value AS payload
 FROM jsonb_array_elements(%(payloads)s) WITH ORDINALITY AS p (value, n)
 WHERE NOT EXISTS (
     SELECT 1 FROM procrastinate_jobs j
-    WHERE j.task_name = %(task)s AND j.status IN ('todo', 'doing') AND j.args = p.value
+    WHERE j.task_name = %(task)s AND j.args = p.value AND (
+        j.status = 'todo'
+        OR j.status = 'doing' AND EXISTS (
+            SELECT 1 FROM procrastinate_workers w
+            WHERE w.id = j.worker_id
+              AND w.last_heartbeat >= now() - make_interval(secs => %(stalled_after)s)
+        )
+    )
 )
 ORDER BY p.n
 """

@@ -56,7 +56,9 @@ WITH incoming AS (
         WITH ORDINALITY AS t({_COLUMNS}, task, arrival)
 ), stored AS (
     INSERT INTO inbound_messages ({_COLUMNS})
-    SELECT {_INSERTED} FROM incoming
+    -- In sid order: two batches holding the same sids (a repeat delivered to two processes)
+    -- then wait on each other in the same order, never in a deadlock.
+    SELECT {_INSERTED} FROM incoming ORDER BY sid
     ON CONFLICT (sid) DO NOTHING
     RETURNING id
 ), queued AS (
@@ -114,25 +116,30 @@ class PostgresInboundStore:
         self._max_batch = max_batch
         self._waiting: list[_Waiting] = []
         self._running: set[asyncio.Task[None]] = set()
+        self._closed = False
 
     async def store_and_queue(
         self, message: InboundMessage, *, task: str
     ) -> tuple[InboundMessage, bool]:
+        if self._closed:
+            raise RuntimeError("receipt is closed")
         waiting = _Waiting(message, task, asyncio.get_running_loop().create_future())
         self._waiting.append(waiting)
         if len(self._running) < self._writers:
             writer = asyncio.create_task(self._write_while_waiting())
             self._running.add(writer)
-        # Shielded: a caller that goes away (the client hung up) must not cancel the answer
-        # the writer will set; the text is stored all the same, as it would be alone.
-        return await asyncio.shield(waiting.answer)
+        # A caller that goes away (the client hung up) cancels only its own wait: the writer
+        # stores its text all the same, as it would have alone.
+        return await waiting.answer
 
     async def aclose(self) -> None:
-        """Wait for the writes in flight (before the pool closes)."""
+        """Refuse new texts and wait for the writes in flight (before the pool closes)."""
+        self._closed = True
         while self._running:
-            await asyncio.gather(*self._running, return_exceptions=True)
+            await asyncio.wait(set(self._running))
 
     async def _write_while_waiting(self) -> None:
+        batch: list[_Waiting] = []
         try:
             while self._waiting:
                 batch = self._waiting[: self._max_batch]
@@ -144,14 +151,15 @@ class PostgresInboundStore:
             current = asyncio.current_task()
             if current is not None:
                 self._running.discard(current)
+            # Only when this writer was cancelled (the loop shutting down): no caller may wait
+            # for ever, neither its batch nor the texts no other writer will take.
+            orphans = [*batch, *(self._waiting if not self._running else ())]
+            for waiting in orphans:
+                waiting.fail(RuntimeError("receipt was interrupted"))
 
     async def _write(self, batch: list[_Waiting]) -> None:
         try:
             await self._store(batch)
-        except asyncio.CancelledError:
-            for waiting in batch:
-                waiting.answer.cancel()
-            raise
         except (InvalidInput, AlreadyExists) as error:
             if len(batch) == 1:
                 batch[0].fail(error)

@@ -15,6 +15,7 @@ from uuid import uuid4
 
 import psycopg
 import pytest
+from procrastinate import App
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
@@ -28,6 +29,7 @@ from sm2_adapters.tasks import (
     ServicesRef,
     build_task_app,
     install_schema,
+    retry_stalled,
 )
 from sm2_core.domain.records import InboundMessage, MessageStatus
 from sm2_core.errors import InvalidInput
@@ -279,6 +281,46 @@ class TestGroupCommit:
         assert {"SMgone", "SMstays"} == {sid for _, sid, _ in messages}
         assert 2 == len(jobs)
 
+    async def test_an_interrupted_writer_leaves_no_caller_waiting(self, db: str) -> None:
+        """The writer cancelled (the event loop shutting down) while its batch waits for a
+        connection: every caller gets an error, none waits for ever, nothing is half-kept."""
+        pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
+            db, min_size=1, max_size=1, open=False
+        )
+        await pool.open(wait=True)
+        try:
+            store = PostgresInboundStore(pool, queue=TASK_QUEUE, max_batch=2)
+            async with pool.connection():
+                calls = [
+                    asyncio.create_task(store.store_and_queue(_message(f"SMi{n}"), task=PARSE_TASK))
+                    for n in range(3)
+                ]
+                await asyncio.sleep(0.05)  # the writer has started, waiting for a connection
+                assert store._running
+                for writer in list(store._running):
+                    writer.cancel()
+                done, pending = await asyncio.wait(calls, timeout=5)
+            assert not pending
+            for call in done:
+                with pytest.raises(RuntimeError, match="interrupted"):
+                    call.result()
+        finally:
+            await pool.close()
+        assert ([], []) == _rows(db)
+
+    async def test_a_closed_store_refuses_texts_after_finishing_its_writes(
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
+    ) -> None:
+        """Closing waits for the texts in flight (stored), then refuses new ones."""
+        store = PostgresInboundStore(pool, queue=TASK_QUEUE)
+        in_flight = asyncio.create_task(store.store_and_queue(_message("SMlast"), task=PARSE_TASK))
+        await asyncio.sleep(0)
+        await store.aclose()
+        assert in_flight.done()
+        assert (_message("SMlast").sid, True) == (in_flight.result()[0].sid, in_flight.result()[1])
+        with pytest.raises(RuntimeError, match="closed"):
+            await store.store_and_queue(_message("SMlate"), task=PARSE_TASK)
+
     async def test_two_processes_racing_store_each_text_once(
         self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
     ) -> None:
@@ -297,36 +339,86 @@ class TestGroupCommit:
         assert (40, 40) == (len(messages), len(jobs))
 
 
+def _worker(url: str, *, heartbeat_age: str = "0 seconds") -> int:
+    """A procrastinate worker row, its last heartbeat ``heartbeat_age`` ago."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - %s::interval)"
+            " RETURNING id",
+            (heartbeat_age,),
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _set_job(url: str, message_id: str, status: str, worker_id: int | None = None) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE procrastinate_jobs SET status = %s, worker_id = %s"
+            " WHERE args->>'message_id' = %s",
+            (status, worker_id, message_id),
+        )
+
+
+@pytest.fixture
+async def task_app(pool: AsyncConnectionPool[AsyncConnection[Any]], db: str) -> App:
+    app = build_task_app(db, ServicesRef())
+    await app.open_async(pool=pool)
+    return app
+
+
 class TestNotQueued:
     """What the minute's re-queue asks the queue: which texts have no parse task left."""
 
     async def test_only_texts_without_a_live_task_are_reported(
-        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]], task_app: App
     ) -> None:
-        """A todo or running task counts; a failed one, or none at all, does not. The
-        answer keeps the order asked in."""
-        app = build_task_app(db, ServicesRef())
-        await app.open_async(pool=pool)
-        queue = ProcrastinateQueue(app)
+        """A todo task counts, and a running one whose worker is alive; a failed one, one
+        whose worker died, or none at all does not. The answer keeps the order asked in."""
+        queue = ProcrastinateQueue(task_app)
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
-        texts = [_message(f"SMq{n}") for n in range(4)]
+        texts = [_message(f"SMq{n}") for n in range(5)]
         for text in texts:
             await store.store_and_queue(text, task=PARSE_TASK)
-        todo, running, failed, gone = (str(t.id) for t in texts)
+        todo, running, orphaned, failed, gone = (str(t.id) for t in texts)
+        _set_job(db, running, "doing", _worker(db))
+        _set_job(db, orphaned, "doing", _worker(db, heartbeat_age="5 minutes"))
+        _set_job(db, failed, "failed")
         with psycopg.connect(db, autocommit=True) as conn:
-            for message_id, status in ((running, "doing"), (failed, "failed")):
-                conn.execute(
-                    "UPDATE procrastinate_jobs SET status = %s WHERE args->>'message_id' = %s",
-                    (status, message_id),
-                )
             conn.execute("DELETE FROM procrastinate_jobs WHERE args->>'message_id' = %s", (gone,))
-        asked = [{"message_id": m} for m in (gone, todo, failed, running)]
-        assert [{"message_id": gone}, {"message_id": failed}] == await queue.not_queued(
-            PARSE_TASK, asked
-        )
+        asked = [{"message_id": m} for m in (gone, todo, failed, running, orphaned)]
+        assert [
+            {"message_id": gone},
+            {"message_id": failed},
+            {"message_id": orphaned},
+        ] == await queue.not_queued(PARSE_TASK, asked)
         assert [] == await queue.not_queued(PARSE_TASK, [])
         # Another task's jobs with the same arguments are not this task's.
         assert [{"message_id": todo}] == await queue.not_queued("send_sms", asked[1:2])
+
+
+class TestStalledTasks:
+    async def test_the_task_of_a_dead_worker_is_queued_again(
+        self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]], task_app: App
+    ) -> None:
+        """A worker killed mid-task leaves its job "doing"; once its heartbeat is stale (or
+        the worker is gone) the job is todo again. A live worker's job is left running."""
+        store = PostgresInboundStore(pool, queue=TASK_QUEUE)
+        texts = [_message(f"SMst{n}") for n in range(3)]
+        for text in texts:
+            await store.store_and_queue(text, task=PARSE_TASK)
+        alive, dead, pruned = (str(t.id) for t in texts)
+        _set_job(db, alive, "doing", _worker(db))
+        _set_job(db, dead, "doing", _worker(db, heartbeat_age="5 minutes"))
+        _set_job(db, pruned, "doing", None)
+        assert 2 == await retry_stalled(task_app)
+        with psycopg.connect(db) as conn:
+            statuses = dict(
+                conn.execute(
+                    "SELECT args->>'message_id', status::text FROM procrastinate_jobs"
+                ).fetchall()
+            )
+        assert {alive: "doing", dead: "todo", pruned: "todo"} == statuses
 
 
 async def _add_with_task(

@@ -15,7 +15,13 @@ from sm2_adapters.memory import MemoryOpener, build_memory_system
 from sm2_cli.main import Sm2Group
 from sm2_cli.quickbooks import quickbooks
 
-CLI = Sm2Group(name="sm2", commands={"quickbooks": quickbooks})
+# The real CLI's settings: click caches a command's help option the first time it is built,
+# so a group without "-h" here would take "-h" away from `sm2 quickbooks` in later tests.
+CLI = Sm2Group(
+    name="sm2",
+    commands={"quickbooks": quickbooks},
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 
 
 @pytest.fixture
