@@ -50,7 +50,7 @@ _INSERTED = ", ".join("job_ids::uuid[]" if c == "job_ids" else c for c in MESSAG
 #: The jobs are written by procrastinate's own defer function (see ``queue``) in this statement,
 #: one per text actually inserted (a repeated ``sid`` is skipped by ON CONFLICT and gets none),
 #: in arrival order: the worker takes jobs by id, so texts are parsed in the order they came.
-_STORE_AND_QUEUE = f"""
+_STORE_MANY = f"""
 WITH incoming AS (
     SELECT * FROM unnest({", ".join(f"%s::{t}[]" for t in _COLUMN_TYPES.values())}, %s::text[])
         WITH ORDINALITY AS t({_COLUMNS}, task, arrival)
@@ -75,9 +75,42 @@ WITH incoming AS (
 SELECT stored.id FROM stored, queued
 """
 
+#: The same for a lone text, the common case below a few hundred texts a second: plain VALUES
+#: cost PostgreSQL a fifth less than ``unnest`` and the join back to it (~340 against ~420 µs
+#: of backend CPU here, ``bench/receipt_statement.py``).
+_STORE_ONE = f"""
+WITH stored AS (
+    INSERT INTO inbound_messages ({_COLUMNS})
+    VALUES ({", ".join("%s::uuid[]" if c == "job_ids" else "%s" for c in MESSAGE_COLUMNS)})
+    ON CONFLICT (sid) DO NOTHING
+    RETURNING id
+), queued AS (
+    SELECT procrastinate_defer_jobs_v1(ARRAY[{
+    JOB_ROW.format(queue="%s", task="%s", args="jsonb_build_object('message_id', stored.id::text)")
+}]) AS job_ids
+    FROM stored
+)
+SELECT stored.id FROM stored, queued
+"""
+
 
 def _array_literal(values: tuple[Any, ...]) -> str:
     return "{" + ",".join(str(v) for v in values) + "}"
+
+
+def receipt_statement(
+    texts: list[tuple[InboundMessage, str]], queue: str
+) -> tuple[str, tuple[Any, ...]]:
+    """Receipt's statement and its parameters for (text, task) pairs of distinct sids."""
+    rows = [message_params(message) for message, _ in texts]
+    job_ids = MESSAGE_COLUMNS.index("job_ids")
+    if len(texts) == 1:
+        row = list(rows[0])
+        row[job_ids] = _array_literal(tuple(row[job_ids]))
+        return _STORE_ONE, (*row, queue, texts[0][1])
+    columns = [list(values) for values in zip(*rows, strict=True)]
+    columns[job_ids] = [_array_literal(tuple(ids)) for ids in columns[job_ids]]
+    return _STORE_MANY, (*columns, [task for _, task in texts], queue)
 
 
 @attrs.define
@@ -178,13 +211,11 @@ class PostgresInboundStore:
         first: dict[str, _Waiting] = {}
         for waiting in batch:
             first.setdefault(waiting.message.sid, waiting)
-        rows = [message_params(w.message) for w in first.values()]
-        columns = [list(values) for values in zip(*rows, strict=True)]
-        job_ids = MESSAGE_COLUMNS.index("job_ids")
-        columns[job_ids] = [_array_literal(tuple(ids)) for ids in columns[job_ids]]
-        params = (*columns, [w.task for w in first.values()], self._queue)
+        statement, params = receipt_statement(
+            [(w.message, w.task) for w in first.values()], self._queue
+        )
         async with self._pool.connection() as conn, translated("message"):
-            cur = await conn.execute(_STORE_AND_QUEUE, params)
+            cur = await conn.execute(statement, params)
             inserted = {row[0] for row in await cur.fetchall()}
             repeated = [w for w in batch if w.message.id not in inserted]
             stored = await self._stored(conn, {w.message.sid for w in repeated})
