@@ -81,7 +81,7 @@ SELECT stored.id FROM stored, queued
 _STORE_ONE = f"""
 WITH stored AS (
     INSERT INTO inbound_messages ({_COLUMNS})
-    VALUES ({", ".join("%s::uuid[]" if c == "job_ids" else "%s" for c in MESSAGE_COLUMNS)})
+    VALUES ({", ".join(["%s"] * len(MESSAGE_COLUMNS))})
     ON CONFLICT (sid) DO NOTHING
     RETURNING id
 ), queued AS (
@@ -103,11 +103,9 @@ def receipt_statement(
 ) -> tuple[str, tuple[Any, ...]]:
     """Receipt's statement and its parameters for (text, task) pairs of distinct sids."""
     rows = [message_params(message) for message, _ in texts]
-    job_ids = MESSAGE_COLUMNS.index("job_ids")
     if len(texts) == 1:
-        row = list(rows[0])
-        row[job_ids] = _array_literal(tuple(row[job_ids]))
-        return _STORE_ONE, (*row, queue, texts[0][1])
+        return _STORE_ONE, (*rows[0], queue, texts[0][1])
+    job_ids = MESSAGE_COLUMNS.index("job_ids")
     columns = [list(values) for values in zip(*rows, strict=True)]
     columns[job_ids] = [_array_literal(tuple(ids)) for ids in columns[job_ids]]
     return _STORE_MANY, (*columns, [task for _, task in texts], queue)

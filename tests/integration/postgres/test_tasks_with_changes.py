@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -84,6 +84,21 @@ def queue_refusing(url: str) -> Iterator[None]:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("DROP TRIGGER refuse ON procrastinate_jobs")
             conn.execute("DROP FUNCTION refuse_jobs()")
+
+
+@asynccontextmanager
+async def one_connection_pool(
+    url: str, *, wait_for_connection: float = 30.0
+) -> AsyncIterator[AsyncConnectionPool[AsyncConnection[Any]]]:
+    """A pool of a single connection: while a test holds it, receipt has none."""
+    pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
+        url, min_size=1, max_size=1, timeout=wait_for_connection, open=False
+    )
+    await pool.open(wait=True)
+    try:
+        yield pool
+    finally:
+        await pool.close()
 
 
 def _rows(url: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -244,11 +259,7 @@ class TestGroupCommit:
     async def test_no_connection_fails_the_batch_at_once(self, db: str) -> None:
         """The database out of reach (here: no free connection): every text of the batch is
         refused after one wait, not text by text (Twilio would have given up long before)."""
-        pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
-            db, min_size=1, max_size=1, timeout=0.2, open=False
-        )
-        await pool.open(wait=True)
-        try:
+        async with one_connection_pool(db, wait_for_connection=0.2) as pool:
             store = PostgresInboundStore(pool, queue=TASK_QUEUE)
             async with pool.connection():
                 results = await asyncio.gather(
@@ -260,8 +271,6 @@ class TestGroupCommit:
                 )
             assert all(isinstance(r, PoolTimeout) for r in results)
             assert 1 == pool.get_stats().get("requests_errors")
-        finally:
-            await pool.close()
         assert ([], []) == _rows(db)
 
     async def test_a_caller_that_goes_away_does_not_lose_the_text(
@@ -284,11 +293,7 @@ class TestGroupCommit:
     async def test_an_interrupted_writer_leaves_no_caller_waiting(self, db: str) -> None:
         """The writer cancelled (the event loop shutting down) while its batch waits for a
         connection: every caller gets an error, none waits for ever, nothing is half-kept."""
-        pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
-            db, min_size=1, max_size=1, open=False
-        )
-        await pool.open(wait=True)
-        try:
+        async with one_connection_pool(db) as pool:
             store = PostgresInboundStore(pool, queue=TASK_QUEUE, max_batch=2)
             async with pool.connection():
                 calls = [
@@ -304,8 +309,6 @@ class TestGroupCommit:
             for call in done:
                 with pytest.raises(RuntimeError, match="interrupted"):
                     call.result()
-        finally:
-            await pool.close()
         assert ([], []) == _rows(db)
 
     async def test_a_closed_store_refuses_texts_after_finishing_its_writes(
@@ -313,11 +316,12 @@ class TestGroupCommit:
     ) -> None:
         """Closing waits for the texts in flight (stored), then refuses new ones."""
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
-        in_flight = asyncio.create_task(store.store_and_queue(_message("SMlast"), task=PARSE_TASK))
+        last = _message("SMlast")
+        in_flight = asyncio.create_task(store.store_and_queue(last, task=PARSE_TASK))
         await asyncio.sleep(0)
         await store.aclose()
         assert in_flight.done()
-        assert (_message("SMlast").sid, True) == (in_flight.result()[0].sid, in_flight.result()[1])
+        assert (last, True) == in_flight.result()
         with pytest.raises(RuntimeError, match="closed"):
             await store.store_and_queue(_message("SMlate"), task=PARSE_TASK)
 
