@@ -32,6 +32,7 @@ from common import BENCH_DATA_DIR, database_url
 from sm2_adapters.seed import seed_demo
 from sm2_adapters.settings import Settings
 from sm2_adapters.system import System, build_system
+from sm2_core.domain.records import ReceivedSms
 from sm2_web import create_app
 from sm2_web.serve import web_config
 
@@ -109,8 +110,10 @@ async def main(count: int, callers: int, worker_messages: int) -> None:
             ).defer_async(n=n)
 
         async def receive(n: int) -> object:
-            return await system.services.intake.receive_sms(
-                sid=f"SMr{run}{n}", from_number=SENDER, to_number="+1418", body="pneus RAV4"
+            return await system.services.receipt.receive_sms(
+                ReceivedSms(
+                    sid=f"SMr{run}{n}", from_number=SENDER, to_number="+1418", body="pneus RAV4"
+                )
             )
 
         steps = {
@@ -129,16 +132,18 @@ async def main(count: int, callers: int, worker_messages: int) -> None:
 async def drain_rate(system: System, count: int, run: str) -> None:
     from ingest import BODIES, SENDERS
 
-    await system.drain()  # whatever the steps above left queued
+    await system.run_tasks()  # whatever the steps above left queued
     for n in range(count):
-        await system.services.intake.receive_sms(
-            sid=f"SMw{run}{n}",
-            from_number=SENDERS[n % len(SENDERS)],
-            to_number="+14185550000",
-            body=BODIES[n % len(BODIES)].format(n=n),
+        await system.services.receipt.receive_sms(
+            ReceivedSms(
+                sid=f"SMw{run}{n}",
+                from_number=SENDERS[n % len(SENDERS)],
+                to_number="+14185550000",
+                body=BODIES[n % len(BODIES)].format(n=n),
+            )
         )
     started, cpu = time.perf_counter(), time.process_time()
-    await system.drain(rounds=100)
+    await system.run_tasks(rounds=100)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     print(
         f"{'parse worker draining ' + str(count) + ' texts':<46} {count / elapsed:7.0f}/s"

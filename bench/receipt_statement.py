@@ -40,16 +40,13 @@ def backend_cpu(pid: int) -> float:
 
 def statement(run: str, start: int, size: int) -> tuple[str, tuple[Any, ...]]:
     texts = [
-        (
-            InboundMessage(
-                id=uuid4(),
-                sid=f"SMbench{run}{n}",
-                from_number="+14185550102",
-                to_number="+14185550000",
-                body="pneus RAV4 2022 stock T1",
-                received_at=datetime.now(UTC),
-            ),
-            "parse_message",
+        InboundMessage(
+            id=uuid4(),
+            sid=f"SMbench{run}{n}",
+            from_number="+14185550102",
+            to_number="+14185550000",
+            body="pneus RAV4 2022 stock T1",
+            received_at=datetime.now(UTC),
         )
         for n in range(start, start + size)
     ]

@@ -1,8 +1,13 @@
-"""The composition root: services wired to adapters. Web, CLI and workers all build them here."""
+"""The composition root: services wired to adapters. Web, CLI and workers all build them here.
+
+The drivers (``sm2_web``, ``sm2_cli``) reach adapters only through this module, ``system`` (the
+real system) and ``settings``; import-linter holds them to it.
+"""
 
 from __future__ import annotations
 
-import attrs
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from sm2_core.policies import PolicyConfig
 from sm2_core.ports import (
@@ -12,17 +17,26 @@ from sm2_core.ports import (
     MessageParser,
     PasswordHasher,
     SmsSender,
+    SmsWebhook,
     TaskQueue,
     UnitOfWorkFactory,
 )
+
+if TYPE_CHECKING:
+    from sm2_adapters.parsing.offline import OfflineParser
+
 from sm2_core.services import (
     AdminService,
     BillingService,
     DispatchService,
     FieldService,
+    ImportReport,
     ImportService,
     IntakeService,
+    OutboxService,
+    ReceiptService,
     Services,
+    StoreAndQueue,
 )
 
 
@@ -41,12 +55,51 @@ def build_services(
     """``inbound`` defaults to a ``StoreAndQueue`` on ``uow``."""
     config = config or PolicyConfig()
     admin = AdminService(uow=uow, clock=clock, hasher=hasher)
-    intake = IntakeService(uow=uow, parser=parser, clock=clock, tasks=tasks, sms=sms, config=config)
     return Services(
-        intake=intake if inbound is None else attrs.evolve(intake, inbound=inbound),
+        receipt=ReceiptService(
+            uow=uow, clock=clock, tasks=tasks, inbound=inbound or StoreAndQueue(uow)
+        ),
+        intake=IntakeService(uow=uow, parser=parser, clock=clock, config=config),
+        outbox=OutboxService(uow=uow, sms=sms),
         dispatch=DispatchService(uow=uow, clock=clock, config=config),
         field=FieldService(uow=uow, clock=clock, config=config),
         billing=BillingService(uow=uow, clock=clock, tasks=tasks, accounting=accounting),
         admin=admin,
         imports=ImportService(uow=uow, admin=admin),
     )
+
+
+def sms_webhook(*, auth_token: str | None, verify: bool = True) -> SmsWebhook:
+    """The inbound-SMS webhook reader (Twilio's): ``verify=False`` only for development."""
+    from sm2_adapters.twilio.inbound import TwilioWebhook
+
+    return TwilioWebhook(auth_token=auth_token, verify=verify)
+
+
+def offline_parser() -> OfflineParser:
+    """The offline bilingual parser alone: ``sm2 parse``, and the first pass of every parse."""
+    from sm2_adapters.parsing.offline import OfflineParser
+
+    return OfflineParser()
+
+
+def twilio_signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
+    """The ``X-Twilio-Signature`` Twilio would send for ``params`` posted to ``url``."""
+    from twilio.request_validator import RequestValidator
+
+    signature: str = RequestValidator(auth_token).compute_signature(url, dict(params))
+    return signature
+
+
+async def seed_demo(services: Services) -> list[ImportReport]:
+    """Load the demo reference data (idempotent)."""
+    from sm2_adapters.seed import seed_demo as seed
+
+    return await seed(services)
+
+
+def read_csv_with_lines(text: str) -> tuple[list[str], list[dict[str, str]], list[int]]:
+    """A CSV file's header, rows and each row's line number (for error messages)."""
+    from sm2_adapters.seed import read_csv_with_lines as read
+
+    return read(text)

@@ -6,12 +6,18 @@ import csv
 import io
 from importlib import resources
 
-from sm2_core.domain.enums import Role
+from sm2_core.domain.enums import ReferenceKind, Role
 from sm2_core.domain.records import Actor
 from sm2_core.services import ImportReport, Services
 
 #: Dependencies first: dealerships and technicians name zones, technicians name services.
-SEED_ORDER = ("zones", "services", "dealerships", "technicians", "rules")
+SEED_ORDER = (
+    ReferenceKind.ZONES,
+    ReferenceKind.SERVICES,
+    ReferenceKind.DEALERSHIPS,
+    ReferenceKind.TECHNICIANS,
+    ReferenceKind.RULES,
+)
 SEED_ACTOR = Actor(name="system:seed", role=Role.ADMIN)
 
 
@@ -30,9 +36,13 @@ def read_csv_with_lines(text: str) -> tuple[list[str], list[dict[str, str]], lis
     return list(reader.fieldnames or []), rows, lines
 
 
-def demo_rows(kind: str) -> list[dict[str, str]]:
-    text = resources.files("sm2_adapters.seed_data").joinpath(f"{kind}.csv").read_text("utf-8")
-    return read_csv(text)
+def demo_csv(kind: ReferenceKind) -> str:
+    """The demo data of ``kind`` as the CSV text ``sm2 import`` reads; it ships in the package."""
+    return resources.files("sm2_adapters.seed_data").joinpath(f"{kind}.csv").read_text("utf-8")
+
+
+def demo_rows(kind: ReferenceKind) -> list[dict[str, str]]:
+    return read_csv(demo_csv(kind))
 
 
 async def seed_demo(services: Services) -> list[ImportReport]:

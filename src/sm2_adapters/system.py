@@ -8,11 +8,12 @@ Building is synchronous (start or attach to the embedded server, migrate, create
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import attrs
+import psycopg
 from procrastinate import App
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
@@ -22,10 +23,12 @@ from sm2_adapters.clock import SystemClock
 from sm2_adapters.openai import CombinedParser
 from sm2_adapters.openai.catalog import seed_catalog
 from sm2_adapters.postgres.database import make_pool, migrate
-from sm2_adapters.postgres.embedded import resolve_database_url
+from sm2_adapters.postgres.embedded import resolve_database_url, stop_embedded_server
 from sm2_adapters.postgres.events import PostgresEventFeed
 from sm2_adapters.postgres.health import PostgresHealth
 from sm2_adapters.postgres.inbound import PostgresInboundStore
+from sm2_adapters.postgres.migrate import MigrationStatus
+from sm2_adapters.postgres.migrate import status as migration_status
 from sm2_adapters.postgres.queue import TASK_QUEUE
 from sm2_adapters.postgres.ratelimit import PostgresRateLimiter
 from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
@@ -41,6 +44,7 @@ from sm2_adapters.tasks import (
 )
 from sm2_adapters.twilio import twilio_sender_from_settings
 from sm2_core.ports import AccountingGateway, RateLimiter, SmsSender
+from sm2_core.runtime import Runtime
 from sm2_core.services import Services
 
 
@@ -71,12 +75,14 @@ class System:
         await self.task_app.close_async()
         await self.pool.close()
 
-    async def drain(self, *, rounds: int = 20) -> None:
-        """Run tasks until none is waiting, those that tasks queue included (tests, demos)."""
+    async def run_tasks(self, *, rounds: int = 20) -> int:
+        """Run tasks until none is waiting, those that tasks queue included (tests, demos);
+        procrastinate does not say how many ran, so this answers 0."""
         for _ in range(rounds):
             await self.run_worker(wait=False)
             if not (await queue_depth(self.task_app)).get("todo"):
-                return
+                break
+        return 0
 
     async def run_worker(
         self, *, concurrency: int = 4, wait: bool = True, listen: bool = True
@@ -118,14 +124,16 @@ def build_system(
     pool_size: int = 20,
     sms: SmsSender | None = None,
     accounting: AccountingGateway | None = None,
+    before_task: Callable[[], Awaitable[None]] | None = None,
 ) -> System:
-    """``sms`` and ``accounting`` replace the configured integrations (the demo's fakes)."""
+    """``sms`` and ``accounting`` replace the configured integrations (the demo's fakes);
+    ``before_task`` is awaited before each task this process's worker runs."""
     url = resolve_database_url(settings.database_url, settings.data_dir)
     if apply_migrations:
         migrate(url)
         install_schema(url)
     pool = make_pool(url, min_size=max(1, pool_size // 2), max_size=pool_size)
-    ref = ServicesRef()
+    ref = ServicesRef(before_task)
     app = build_task_app(url, ref)
     uow = PostgresUnitOfWorkFactory(pool, task_queue=TASK_QUEUE)
     clock = SystemClock()
@@ -162,6 +170,27 @@ def build_system(
     )
 
 
+def upgrade_database(settings: Settings) -> list[str]:
+    """Apply pending migrations and install the queue's schema (starting the embedded server
+    when no database is configured); the migration files applied, in order."""
+    url = resolve_database_url(settings.database_url, settings.data_dir)
+    applied = migrate(url)
+    install_schema(url)
+    return [migration.filename for migration in applied]
+
+
+def database_status(settings: Settings) -> MigrationStatus:
+    """Which migrations are applied (and when) and which are pending."""
+    url = resolve_database_url(settings.database_url, settings.data_dir)
+    with psycopg.connect(url) as conn:
+        return migration_status(conn)
+
+
+def stop_embedded_database(settings: Settings) -> bool:
+    """Stop the embedded server of ``settings.data_dir``; False when none was running."""
+    return stop_embedded_server(settings.data_dir)
+
+
 @asynccontextmanager
 async def open_system(
     settings: Settings, *, apply_migrations: bool = True, pool_size: int = 10
@@ -175,3 +204,8 @@ async def open_system(
         yield system
     finally:
         await system.close()
+
+
+def _conforms(system: System) -> Runtime:
+    """Checked by mypy: the real system has the shape the drivers take."""
+    return system

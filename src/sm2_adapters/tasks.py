@@ -1,13 +1,14 @@
 """The durable task queue on PostgreSQL (procrastinate): at-least-once, retried with backoff.
 
-Every task is routed to ``Services.run_task``; the use cases behind it are idempotent, so a task
-that runs twice (a worker died after the work but before the ack) does no harm.
+Every task of the core's registry (``sm2_core.tasks.TASKS``) is registered here under its name
+and routed to ``Services.run_task``; the use cases behind them are idempotent, so a task that
+runs twice (a worker died after the work but before the ack) does no harm.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, LiteralString
 
 import psycopg
@@ -16,11 +17,12 @@ from procrastinate.schema import SchemaManager
 from psycopg.types.json import Jsonb
 
 from sm2_adapters.postgres.queue import TASK_QUEUE
-from sm2_core.services import INVOICE_TASK, PARSE_TASK, SMS_TASK, Services
+from sm2_core.ports import T_Task
+from sm2_core.services import Services
+from sm2_core.tasks import TASKS, TaskKind, TaskPayload
 
 log = logging.getLogger(__name__)
 
-TASKS = (PARSE_TASK, SMS_TASK, INVOICE_TASK)
 #: 2, 4, 8 ... 512 s between tries: rides out a Twilio or Intuit outage of several minutes.
 RETRY = RetryStrategy(max_attempts=10, exponential_wait=2)
 #: Seconds without a heartbeat after which a worker is taken for dead (procrastinate's default:
@@ -40,9 +42,9 @@ class ServicesRef:
     for a lull in web requests.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, before_task: Callable[[], Awaitable[None]] | None = None) -> None:
         self.services: Services | None = None
-        self.before_task: Callable[[], Awaitable[None]] = _go_ahead
+        self.before_task: Callable[[], Awaitable[None]] = before_task or _go_ahead
 
     def get(self) -> Services:
         if self.services is None:
@@ -54,14 +56,14 @@ def build_task_app(url: str, ref: ServicesRef, *, max_pool_size: int = 10) -> Ap
     """Opened on its own pool, or with ``open_async(pool=...)`` on the system's: sharing it
     spares procrastinate's per-checkout liveness query on every fetch, defer and ack."""
     app = App(connector=PsycopgConnector(conninfo=url, min_size=1, max_size=max_pool_size))
-    for name in TASKS:
-        _register(app, name, ref)
+    for kind in TASKS.kinds:
+        _register(app, kind, ref)
 
     @app.periodic(cron="* * * * *", periodic_id="requeue")
     @app.task(name="requeue_waiting_messages", queue=TASK_QUEUE, queueing_lock="requeue")
     async def requeue_waiting_messages(timestamp: int) -> None:
         # Safety net for "nothing lost": a text stored but never queued gets parsed anyway.
-        await ref.get().intake.requeue_waiting()
+        await ref.get().receipt.requeue_waiting()
 
     @app.periodic(cron="* * * * *", periodic_id="stalled")
     @app.task(name="retry_stalled_jobs", queue=TASK_QUEUE, queueing_lock="stalled")
@@ -86,13 +88,14 @@ async def retry_stalled(app: App) -> int:
     return len(stalled)
 
 
-def _register(app: App, name: str, ref: ServicesRef) -> None:
-    async def run(**payload: Any) -> None:
+def _register(app: App, kind: TaskKind[Any], ref: ServicesRef) -> None:
+    async def run(**args: Any) -> None:
+        task = kind.decode(args)
         await ref.before_task()
-        await ref.get().run_task(name, payload)
+        await ref.get().run_task(task)
 
-    run.__name__ = name
-    app.task(name=name, retry=RETRY, queue=TASK_QUEUE)(run)
+    run.__name__ = kind.name
+    app.task(name=kind.name, retry=RETRY, queue=TASK_QUEUE)(run)
 
 
 class ProcrastinateQueue:
@@ -101,32 +104,32 @@ class ProcrastinateQueue:
     def __init__(self, app: App) -> None:
         self._app = app
 
-    async def defer(self, task: str, payload: Mapping[str, Any]) -> None:
-        await self._app.configure_task(name=task, queue=TASK_QUEUE).defer_async(**dict(payload))
+    async def defer(self, task: TaskPayload) -> None:
+        name, args = TASKS.encode(task)
+        await self._app.configure_task(name=name, queue=TASK_QUEUE).defer_async(**args)
 
-    async def not_queued(
-        self, task: str, payloads: Sequence[Mapping[str, Any]]
-    ) -> list[Mapping[str, Any]]:
-        if not payloads:
+    async def not_queued(self, tasks: Sequence[T_Task]) -> list[T_Task]:
+        if not tasks:
             return []
-        # One pass over the queue (a hash anti-join on the job's arguments), whatever its size.
+        encoded = [TASKS.encode(task) for task in tasks]
+        # One pass over the queue (a hash anti-join on the job's name and arguments), whatever
+        # its size; the answer is the positions of the tasks not found.
         rows = await self._app.connector.execute_query_all_async(
             _NOT_QUEUED,
-            task=task,
-            payloads=Jsonb([dict(p) for p in payloads]),
+            tasks=Jsonb([{"name": name, "args": args} for name, args in encoded]),
             stalled_after=STALLED_AFTER,
         )
-        return [row["payload"] for row in rows]
+        return [tasks[int(row["n"]) - 1] for row in rows]
 
 
 #: Waiting, or running on a worker that is alive (a dead worker's job is retried by
 #: ``retry_stalled``, on the same heartbeat rule as procrastinate's own stalled-job query).
 _NOT_QUEUED: LiteralString = """
-SELECT p.value AS payload
-FROM jsonb_array_elements(%(payloads)s) WITH ORDINALITY AS p (value, n)
+SELECT p.n
+FROM jsonb_array_elements(%(tasks)s) WITH ORDINALITY AS p (value, n)
 WHERE NOT EXISTS (
     SELECT 1 FROM procrastinate_jobs j
-    WHERE j.task_name = %(task)s AND j.args = p.value AND (
+    WHERE j.task_name = p.value->>'name' AND j.args = p.value->'args' AND (
         j.status = 'todo'
         OR j.status = 'doing' AND EXISTS (
             SELECT 1 FROM procrastinate_workers w

@@ -12,19 +12,29 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from sm2_core.domain.enums import Role
+from sm2_core.domain.enums import ReferenceKind, Role
 from sm2_core.domain.records import Actor
 from sm2_core.errors import InvalidInput
 from sm2_core.services import COLUMNS
 
 if TYPE_CHECKING:
-    from sm2_adapters.system import System
+    from sm2_core.runtime import Runtime
 
 T = TypeVar("T")
 CLI_ADMIN = Actor(name="cli", role=Role.ADMIN)
 
 
-def with_system(work: Callable[[System], Awaitable[T]], *, migrate: bool = True) -> T:
+def _reference_kind(_: click.Context, __: click.Parameter, value: str) -> ReferenceKind:
+    return ReferenceKind(value)
+
+
+#: KIND as typed (``zones``, ``services``...), handed to the command as a ReferenceKind.
+kind_argument = click.argument(
+    "kind", type=click.Choice([k.value for k in ReferenceKind]), callback=_reference_kind
+)
+
+
+def with_system(work: Callable[[Runtime], Awaitable[T]], *, migrate: bool = True) -> T:
     """Run ``work(system)`` on the configured system, or on the one the caller put in
     ``ctx.obj`` (an object with ``async run(work)``: how tests and embedders pass fakes)."""
     ctx = click.get_current_context(silent=True)
@@ -51,17 +61,12 @@ def db() -> None:
 @db.command()
 def upgrade() -> None:
     """Apply pending migrations."""
-    from sm2_adapters.postgres.database import migrate
-    from sm2_adapters.postgres.embedded import resolve_database_url
     from sm2_adapters.settings import Settings
-    from sm2_adapters.tasks import install_schema
+    from sm2_adapters.system import upgrade_database
 
-    settings = Settings.from_env()
-    url = resolve_database_url(settings.database_url, settings.data_dir)
-    applied = migrate(url)
-    install_schema(url)
-    for migration in applied:
-        click.echo(f"applied {migration.filename}")
+    applied = upgrade_database(Settings.from_env())
+    for filename in applied:
+        click.echo(f"applied {filename}")
     click.echo("database is current" if not applied else f"{len(applied)} migration(s) applied")
 
 
@@ -69,15 +74,10 @@ def upgrade() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def status(as_json: bool) -> None:
     """Show applied and pending migrations."""
-    import psycopg
-
-    from sm2_adapters.postgres.embedded import resolve_database_url
-    from sm2_adapters.postgres.migrate import status as migration_status
     from sm2_adapters.settings import Settings
+    from sm2_adapters.system import database_status
 
-    settings = Settings.from_env()
-    with psycopg.connect(resolve_database_url(settings.database_url, settings.data_dir)) as conn:
-        current = migration_status(conn)
+    current = database_status(Settings.from_env())
     rows = [
         {"version": m.version, "name": m.name, "applied_at": m.applied_at.isoformat()}
         for m in current.applied
@@ -97,9 +97,9 @@ def status(as_json: bool) -> None:
 @click.option("--demo", is_flag=True, required=True, help="Load the demo reference data.")
 def seed(demo: bool) -> None:
     """Load the demo reference data (zones, services, dealerships, technicians, rules)."""
-    from sm2_adapters.seed import seed_demo
+    from sm2_adapters.bootstrap import seed_demo
 
-    async def work(system: System) -> None:
+    async def work(system: Runtime) -> None:
         for report in await seed_demo(system.services):
             click.echo(
                 f"{report.kind:<12} {report.created} created, {report.updated} updated, "
@@ -130,10 +130,12 @@ def add_user(username: str, role: str, technician_phone: str | None, password_st
     if role == "tech" and not technician_phone:
         raise click.UsageError("--technician PHONE is required for --role tech")
 
-    async def work(system: System) -> None:
+    async def work(system: Runtime) -> None:
         technician_id = None
         if technician_phone:
-            technician = await system.services.admin.reference("technicians", technician_phone)
+            technician = await system.services.admin.reference(
+                ReferenceKind.TECHNICIANS, technician_phone
+            )
             technician_id = technician.id
         user = await system.services.admin.create_user(
             username=username,
@@ -148,11 +150,11 @@ def add_user(username: str, role: str, technician_phone: str | None, password_st
 
 
 @click.command("import")
-@click.argument("kind", type=click.Choice(list(COLUMNS)))
+@kind_argument
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_(kind: str, file: Path) -> None:
+def import_(kind: ReferenceKind, file: Path) -> None:
     """Import a CSV: every row is checked first; one bad row and nothing is written."""
-    from sm2_adapters.seed import read_csv_with_lines
+    from sm2_adapters.bootstrap import read_csv_with_lines
 
     try:
         text = file.read_text("utf-8-sig")
@@ -163,7 +165,7 @@ def import_(kind: str, file: Path) -> None:
     if missing:
         raise InvalidInput(f"{file.name}: missing columns {', '.join(missing)}")
 
-    async def work(system: System) -> Any:
+    async def work(system: Runtime) -> Any:
         # Click draws the bar on a terminal only; piped output gets the label alone.
         with click.progressbar(length=len(rows), label=f"importing {kind}", file=sys.stderr) as bar:
 
@@ -181,11 +183,11 @@ def import_(kind: str, file: Path) -> None:
 
 
 @click.command("export")
-@click.argument("kind", type=click.Choice(list(COLUMNS)))
-def export(kind: str) -> None:
+@kind_argument
+def export(kind: ReferenceKind) -> None:
     """Write KIND as CSV to stdout, in the format `sm2 import` reads."""
 
-    async def work(system: System) -> list[dict[str, str]]:
+    async def work(system: Runtime) -> list[dict[str, str]]:
         return await system.services.imports.export_rows(kind)
 
     rows = with_system(work)

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import attrs
 
+from sm2_adapters.bootstrap import seed_demo
 from sm2_adapters.memory import RecordingAccounting, RecordingSmsSender, build_memory_system
-from sm2_adapters.seed import seed_demo
-from sm2_core.domain.enums import Role
+from sm2_core.domain.enums import ReferenceKind, Role
 from sm2_core.domain.job import Completion, Job, Part
-from sm2_core.domain.records import Actor, AuditEntry
+from sm2_core.domain.records import Actor, AuditEntry, ReceivedSms
 from sm2_core.ports import JobFilter
 from sm2_core.services import Services
 
@@ -64,9 +64,8 @@ async def memory_host() -> AsyncIterator[DemoHost]:
 async def postgres_host() -> AsyncIterator[DemoHost]:
     import asyncio
 
-    from sm2_adapters.postgres.embedded import stop_embedded_server
     from sm2_adapters.settings import Settings
-    from sm2_adapters.system import build_system
+    from sm2_adapters.system import build_system, stop_embedded_database
 
     sms, accounting = RecordingSmsSender(), RecordingAccounting()
     with tempfile.TemporaryDirectory(prefix="sm2-demo-") as data_dir:
@@ -76,14 +75,14 @@ async def postgres_host() -> AsyncIterator[DemoHost]:
         try:
             yield DemoHost(
                 services=system.services,
-                run_tasks=system.drain,
+                run_tasks=system.run_tasks,
                 sms=sms,
                 accounting=accounting,
                 where=f"an embedded PostgreSQL in {data_dir}",
             )
         finally:
             await system.close()
-            await asyncio.to_thread(stop_embedded_server, Path(data_dir))
+            await asyncio.to_thread(stop_embedded_database, settings)
 
 
 def _row(job: Job, techs: dict[str, str]) -> str:
@@ -98,7 +97,7 @@ def _row(job: Job, techs: dict[str, str]) -> str:
 
 async def print_board(services: Services, echo: Echo) -> None:
     page = await services.dispatch.list_jobs(JobFilter(), limit=50)
-    techs = {str(t.id): t.name for t in await services.admin.all("technicians")}
+    techs = {str(t.id): t.name for t in await services.admin.all(ReferenceKind.TECHNICIANS)}
     echo(
         f"  {'JOB':<14} {'URGENCY':<9} {'SCORE':>5}  {'STATUS':<11} {'VEHICLE':<28} "
         f"{'SERVICE':<16} TECHNICIAN"
@@ -130,8 +129,10 @@ async def texts_in(host: DemoHost, echo: Echo) -> None:
     await seed_demo(services)
     echo("1. Dealerships text in:")
     for number, (sender, body) in enumerate(DEMO_MESSAGES, start=1):
-        await services.intake.receive_sms(
-            sid=f"SMdemo{number:04d}", from_number=sender, to_number="+14185550000", body=body
+        await services.receipt.receive_sms(
+            ReceivedSms(
+                sid=f"SMdemo{number:04d}", from_number=sender, to_number="+14185550000", body=body
+            )
         )
         echo(f"   {sender}: {body}")
     await host.run_tasks()
@@ -172,7 +173,7 @@ async def walk_one_job(host: DemoHost, echo: Echo) -> None:
         f"{detail.job.invoice_state.value} (QuickBooks #{detail.job.qb_invoice_id})"
     )
     echo("\n5. Audit timeline:")
-    names = {str(t.id): t.name for t in await services.admin.all("technicians")}
+    names = {str(t.id): t.name for t in await services.admin.all(ReferenceKind.TECHNICIANS)}
     for entry in detail.timeline:
         echo(_timeline_line(entry, names))
     echo("\n6. The board now:")

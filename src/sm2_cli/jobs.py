@@ -11,13 +11,14 @@ from uuid import UUID
 import click
 
 from sm2_cli.data import CLI_ADMIN, with_system
-from sm2_cli.output import job_dict, print_jobs, print_timeline
-from sm2_core.domain.enums import InvoiceState, JobStatus, Urgency
+from sm2_cli.output import print_jobs, print_timeline
+from sm2_core.domain.enums import InvoiceState, JobStatus, ReferenceKind, Urgency
 from sm2_core.domain.job import Job
 from sm2_core.ports import JobFilter
+from sm2_core.serialize import job_detail_primitives, job_primitives
 
 if TYPE_CHECKING:
-    from sm2_adapters.system import System
+    from sm2_core.runtime import Runtime
 
 
 def _choice(kind: type[Any]) -> click.Choice[str]:
@@ -58,7 +59,7 @@ def list_jobs(
 ) -> None:
     """The board: most urgent, highest score, oldest first."""
 
-    async def work(system: System) -> None:
+    async def work(system: Runtime) -> None:
         query = JobFilter(
             status=JobStatus(status.upper()) if status else None,
             dealership_id=await _dealership_id(system, dealership),
@@ -75,7 +76,10 @@ def list_jobs(
         if as_json:
             click.echo(
                 json.dumps(
-                    {"items": [job_dict(j) for j in page.items], "next_cursor": page.next_cursor},
+                    {
+                        "items": [job_primitives(j) for j in page.items],
+                        "next_cursor": page.next_cursor,
+                    },
                     ensure_ascii=False,
                 )
             )
@@ -87,12 +91,16 @@ def list_jobs(
     with_system(work)
 
 
-async def _dealership_id(system: System, ref: str | None) -> UUID | None:
-    return None if ref is None else (await system.services.admin.reference("dealerships", ref)).id
+async def _dealership_id(system: Runtime, ref: str | None) -> UUID | None:
+    if ref is None:
+        return None
+    return (await system.services.admin.reference(ReferenceKind.DEALERSHIPS, ref)).id
 
 
-async def _technician_id(system: System, ref: str | None) -> UUID | None:
-    return None if ref is None else (await system.services.admin.reference("technicians", ref)).id
+async def _technician_id(system: Runtime, ref: str | None) -> UUID | None:
+    if ref is None:
+        return None
+    return (await system.services.admin.reference(ReferenceKind.TECHNICIANS, ref)).id
 
 
 @jobs.command("show")
@@ -101,21 +109,11 @@ async def _technician_id(system: System, ref: str | None) -> UUID | None:
 def show(job: str, as_json: bool) -> None:
     """One job (by code or id) with its audit timeline."""
 
-    async def work(system: System) -> None:
+    async def work(system: Runtime) -> None:
         found = await system.services.dispatch.resolve(job)
         detail = await system.services.dispatch.detail(found.id)
         if as_json:
-            data = job_dict(detail.job)
-            data["audit_timeline"] = [
-                {
-                    "action": e.action,
-                    "actor": e.actor,
-                    "at": e.at.isoformat(),
-                    "old_values": e.old_values,
-                    "new_values": e.new_values,
-                }
-                for e in detail.timeline
-            ]
+            data = job_detail_primitives(detail.job, detail.timeline)
             click.echo(json.dumps(data, ensure_ascii=False))
             return
         print_jobs([detail.job])
@@ -138,14 +136,14 @@ def _step(name: str, help_text: str) -> Callable[[Step], click.Command]:
         @click.option("--version", "version", type=int, help="Refuse if the job changed since.")
         @click.option("--json", "as_json", is_flag=True)
         def command(job: str, version: int | None, as_json: bool, **extra: Any) -> None:
-            async def work(system: System) -> Job:
+            async def work(system: Runtime) -> Job:
                 found = await system.services.dispatch.resolve(job)
                 result: Job = await run(system, found, version, **extra)
                 return result
 
             done = with_system(work)
             click.echo(
-                json.dumps(job_dict(done), ensure_ascii=False)
+                json.dumps(job_primitives(done), ensure_ascii=False)
                 if as_json
                 else f"{done.job_code}: {done.status.value}, version {done.version}"
             )
@@ -157,7 +155,7 @@ def _step(name: str, help_text: str) -> Callable[[Step], click.Command]:
 
 @click.argument("technician")
 @_step("assign", "Assign JOB to TECHNICIAN (id or phone): PENDING → SCHEDULED.")
-async def _assign(system: System, job: Job, version: int | None, technician: str) -> Job:
+async def _assign(system: Runtime, job: Job, version: int | None, technician: str) -> Job:
     tech_id = await _technician_id(system, technician)
     assert tech_id is not None
     return await system.services.dispatch.assign(
@@ -166,27 +164,27 @@ async def _assign(system: System, job: Job, version: int | None, technician: str
 
 
 @_step("unassign", "Give JOB back to the board: SCHEDULED → PENDING.")
-async def _unassign(system: System, job: Job, version: int | None) -> Job:
+async def _unassign(system: Runtime, job: Job, version: int | None) -> Job:
     return await system.services.dispatch.unassign(
         job.id, actor=CLI_ADMIN, expected_version=version
     )
 
 
 @_step("verify", "Clear JOB's manual-review hold.")
-async def _verify(system: System, job: Job, version: int | None) -> Job:
+async def _verify(system: Runtime, job: Job, version: int | None) -> Job:
     return await system.services.dispatch.verify(job.id, actor=CLI_ADMIN, expected_version=version)
 
 
 @click.option("--reason", required=True, help="Why the job is cancelled.")
 @_step("cancel", "Cancel JOB with a reason.")
-async def _cancel(system: System, job: Job, version: int | None, reason: str) -> Job:
+async def _cancel(system: Runtime, job: Job, version: int | None, reason: str) -> Job:
     return await system.services.dispatch.cancel(
         job.id, reason, actor=CLI_ADMIN, expected_version=version
     )
 
 
 @_step("approve", "Approve a COMPLETED JOB and queue its QuickBooks invoice.")
-async def _approve(system: System, job: Job, version: int | None) -> Job:
+async def _approve(system: Runtime, job: Job, version: int | None) -> Job:
     return await system.services.billing.approve(job.id, actor=CLI_ADMIN, expected_version=version)
 
 
@@ -203,7 +201,7 @@ def retry(job: str | None, all_failed: bool) -> None:
     if (job is None) == (not all_failed):
         raise click.UsageError("give a JOB or --all-failed")
 
-    async def work(system: System) -> list[Job]:
+    async def work(system: Runtime) -> list[Job]:
         if job is not None:
             targets = [await system.services.dispatch.resolve(job)]
         else:
@@ -223,7 +221,7 @@ def retry(job: str | None, all_failed: bool) -> None:
 def inbox(limit: int, as_json: bool) -> None:
     """Texts that made no job: unknown senders and messages asking for nothing."""
 
-    async def work(system: System) -> list[Any]:
+    async def work(system: Runtime) -> list[Any]:
         return await system.services.intake.inbox(limit=limit)
 
     messages = with_system(work)

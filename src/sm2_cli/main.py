@@ -12,12 +12,14 @@ import sys
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
 import click
 
 from sm2_core.errors import InvalidInput, Sm2Error
 
 if TYPE_CHECKING:
-    from sm2_adapters.system import System
+    from sm2_core.parsing import ParseResult
+    from sm2_core.runtime import Runtime
 
 T = TypeVar("T")
 
@@ -63,19 +65,29 @@ def demo(memory: bool) -> None:
 @click.option("--jsonl", is_flag=True, help='Read {"body": ..., "from": ...} objects from stdin.')
 def parse(message: str | None, jsonl: bool) -> None:
     """Parse one message (or many with --jsonl) and print the requests found, as JSON."""
-    from sm2_adapters.parsing.offline import OfflineParser
+    from sm2_adapters.bootstrap import offline_parser
 
-    parser = OfflineParser()
+    parser = offline_parser()
     if jsonl == (message is not None):
         raise click.UsageError("give a MESSAGE argument or --jsonl, not both or neither")
     if message is not None:
-        click.echo(json.dumps(parser.parse_text(message).as_contract_dict(), ensure_ascii=False))
+        click.echo(json.dumps(parse_output(parser.parse_text(message)), ensure_ascii=False))
         return
     for number, line in enumerate(sys.stdin, start=1):
         if not line.strip():
             continue
         body = _jsonl_body(line, number)
-        click.echo(json.dumps(parser.parse_text(body).as_contract_dict(), ensure_ascii=False))
+        click.echo(json.dumps(parse_output(parser.parse_text(body)), ensure_ascii=False))
+
+
+def parse_output(result: ParseResult) -> dict[str, Any]:
+    """The JSON object ``sm2 parse`` prints for one message (see CONTRACT.md)."""
+    return {
+        "requests": [attrs.asdict(request) for request in result.requests],
+        "confidence": round(result.confidence, 3),
+        "language": result.language.value,
+        "parser": result.parser,
+    }
 
 
 def _jsonl_body(line: str, number: int) -> str:
@@ -95,7 +107,7 @@ def worker(concurrency: int) -> None:
     """Run a task worker alone (start several to scale out)."""
     from sm2_cli.data import with_system
 
-    async def work(system: System) -> None:
+    async def work(system: Runtime) -> None:
         click.echo(f"worker running ({concurrency} at once); Ctrl-C to stop", err=True)
         await system.run_worker(concurrency=concurrency)
 
@@ -154,17 +166,13 @@ def serve(host: str, port: int, workers: int, run_worker: bool) -> None:
 
     import uvicorn
 
-    from sm2_adapters.postgres.database import migrate
-    from sm2_adapters.postgres.embedded import resolve_database_url
     from sm2_adapters.settings import Settings
-    from sm2_adapters.tasks import install_schema
+    from sm2_adapters.system import upgrade_database
     from sm2_web.serve import RUN_WORKER_ENV
 
     settings = Settings.from_env()
     # Migrate once here, so the web processes start on a current schema.
-    url = resolve_database_url(settings.database_url, settings.data_dir)
-    migrate(url)
-    install_schema(url)
+    upgrade_database(settings)
     os.environ[RUN_WORKER_ENV] = "1" if run_worker else "0"
     click.echo(f"SM2 Dispatch on http://{host}:{port} ({workers} process(es))", err=True)
     uvicorn.run(

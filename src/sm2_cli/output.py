@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from sm2_core.domain.job import Job
 from sm2_core.domain.records import AuditEntry
-from sm2_core.lifecycle import plain
-
-
-def job_dict(job: Job) -> dict[str, Any]:
-    """The job as the API shows it (CONTRACT.md's fields)."""
-    data: dict[str, Any] = plain(job)
-    data["vehicle_data"] = data.pop("vehicle")
-    data["awaiting_verification"] = job.awaiting_verification
-    return data
 
 
 def print_jobs(jobs: list[Job]) -> None:

@@ -13,32 +13,20 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from sm2_adapters.quickbooks import QuickBooksIntegration
-    from sm2_adapters.system import System
+    from sm2_core.ports import QuickBooksConnection
+    from sm2_core.runtime import Runtime
 
 
-def _run(action: Callable[[QuickBooksIntegration], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+def _run(action: Callable[[QuickBooksConnection], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
     from sm2_cli.data import with_system
-
-    async def work(system: System) -> dict[str, Any]:
-        return await action(_integration(system))
-
-    return with_system(work)
-
-
-def _integration(system: Any) -> QuickBooksIntegration:
-    """The system's own integration when it has one (shared token lock and Intuit client),
-    else one built from its settings and pool; a system with neither has no QuickBooks."""
-    from sm2_adapters.quickbooks import QuickBooksIntegration, quickbooks_from_settings
-    from sm2_adapters.quickbooks.integration import UNCONFIGURED
     from sm2_core.errors import NotConfigured
 
-    found = getattr(system, "quickbooks", None)
-    if isinstance(found, QuickBooksIntegration):
-        return found
-    if not (hasattr(system, "settings") and hasattr(system, "pool")):
-        raise NotConfigured(UNCONFIGURED)
-    return quickbooks_from_settings(system.settings, system.pool)
+    async def work(system: Runtime) -> dict[str, Any]:
+        if system.quickbooks is None:
+            raise NotConfigured("QuickBooks is not configured on this system")
+        return await action(system.quickbooks)
+
+    return with_system(work)
 
 
 def _echo(report: dict[str, Any], as_json: bool) -> None:

@@ -10,15 +10,16 @@ import click
 
 from sm2_cli.data import CLI_ADMIN, with_system
 from sm2_cli.output import print_rows
+from sm2_core.domain.enums import ReferenceKind
 from sm2_core.errors import InvalidInput
 from sm2_core.services import COLUMNS
 
 if TYPE_CHECKING:
-    from sm2_adapters.system import System
+    from sm2_core.runtime import Runtime
 
 
-def _group(kind: str) -> click.Group:
-    group = click.Group(kind, help=f"List and edit {kind}.")
+def _group(kind: ReferenceKind) -> click.Group:
+    group = click.Group(kind.value, help=f"List and edit {kind}.")
 
     @group.command("list")
     @click.option("--all", "include_inactive", is_flag=True, help="Include deactivated ones.")
@@ -26,7 +27,7 @@ def _group(kind: str) -> click.Group:
     def list_(include_inactive: bool, as_json: bool) -> None:
         """List them, in the CSV's columns plus the id."""
 
-        async def work(system: System) -> list[dict[str, str]]:
+        async def work(system: Runtime) -> list[dict[str, str]]:
             active = {str(i.id) for i in await system.services.admin.all(kind)}
             rows = await _rows_with_ids(system, kind)
             return [r for r in rows if include_inactive or r["id"] in active]
@@ -52,10 +53,10 @@ def _group(kind: str) -> click.Group:
         """Change fields of one record (same validation as an import)."""
         values = dict(_pair(c) for c in changes)
 
-        async def work(system: System) -> None:
+        async def work(system: Runtime) -> None:
             current = {r["id"]: r for r in await _rows_with_ids(system, kind)}
             if str(item_id) not in current:
-                raise InvalidInput(f"no {kind[:-1]} {item_id}")
+                raise InvalidInput(f"no {kind.subject} {item_id}")
             row = {k: v for k, v in current[str(item_id)].items() if k != "id"}
             unknown = sorted(set(values) - set(COLUMNS[kind]))
             if unknown:
@@ -72,12 +73,12 @@ def _group(kind: str) -> click.Group:
         if deactivate and activate:
             raise click.UsageError("--activate or --deactivate, not both")
         with_system(work)
-        click.echo(f"{kind[:-1]} {item_id} updated")
+        click.echo(f"{kind.subject} {item_id} updated")
 
     return group
 
 
-async def _rows_with_ids(system: System, kind: str) -> list[dict[str, str]]:
+async def _rows_with_ids(system: Runtime, kind: ReferenceKind) -> list[dict[str, str]]:
     rows = await system.services.imports.export_rows(kind)
     items = await system.services.admin.all(kind, include_inactive=True)
     return [{"id": str(i.id), **r} for i, r in zip(items, rows, strict=True)]
@@ -90,4 +91,4 @@ def _pair(text: str) -> tuple[str, str]:
     return field.strip(), value.strip()
 
 
-REFERENCE_GROUPS = [_group(kind) for kind in COLUMNS]
+REFERENCE_GROUPS = [_group(kind) for kind in ReferenceKind]

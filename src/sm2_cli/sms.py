@@ -22,8 +22,7 @@ def sms() -> None:
 @click.argument("text")
 def simulate(sender: str, to: str, url: str | None, text: str) -> None:
     """Post TEXT as an inbound SMS, signed with TWILIO_AUTH_TOKEN like Twilio would."""
-    from twilio.request_validator import RequestValidator
-
+    from sm2_adapters.bootstrap import twilio_signature
     from sm2_adapters.settings import Settings
 
     settings = Settings.from_env()
@@ -40,9 +39,7 @@ def simulate(sender: str, to: str, url: str | None, text: str) -> None:
     if settings.twilio_auth_token:
         # Signed against the public URL, as Twilio signs; the server checks the same URL.
         signed = settings.public_url + "/webhooks/twilio/sms"
-        headers["X-Twilio-Signature"] = RequestValidator(
-            settings.twilio_auth_token
-        ).compute_signature(signed, params)
+        headers["X-Twilio-Signature"] = twilio_signature(settings.twilio_auth_token, signed, params)
     request = urllib.request.Request(
         f"{base}/webhooks/twilio/sms", data=urlencode(params).encode(), headers=headers
     )

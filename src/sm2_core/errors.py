@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sm2_core.domain.enums import PolicyRule
+
 
 class Sm2Error(Exception):
     """Root of every error the domain and its adapters raise on purpose."""
@@ -57,9 +59,9 @@ class InvalidTransition(Sm2Error):
 class PolicyViolation(Sm2Error):
     """A business rule refused the change; ``rule`` names it for people and problem documents."""
 
-    def __init__(self, rule: str, message: str) -> None:
+    def __init__(self, rule: PolicyRule, message: str) -> None:
         super().__init__(message)
-        self.rule = rule
+        self.rule = PolicyRule(rule)
 
 
 class PermissionDenied(Sm2Error):

@@ -6,12 +6,10 @@ the event to publish — and the application service writes all three in one uni
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import attrs
 from attrs import AttrsInstance
@@ -30,6 +28,7 @@ from sm2_core.policies import (
     is_audi,
     review_reasons,
 )
+from sm2_core.serialize import plain
 
 # Fields whose change is bookkeeping, not news.
 _UNAUDITED = frozenset({"version", "updated_at"})
@@ -40,24 +39,6 @@ class Change:
     job: Job
     audit: AuditEntry
     event: DomainEvent
-
-
-def plain(value: Any) -> Any:
-    """A JSON-ready copy of a domain value, for audit entries and event data."""
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, UUID | Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if attrs.has(type(value)):
-        return {f.name: plain(getattr(value, f.name)) for f in attrs.fields(type(value))}
-    if isinstance(value, tuple | list | frozenset | set):
-        items = [plain(v) for v in value]
-        return sorted(items, key=str) if isinstance(value, frozenset | set) else items
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    return value
 
 
 def diff(old: AttrsInstance, new: AttrsInstance) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 
 from sm2_core.domain.enums import Language, Urgency
@@ -23,16 +21,6 @@ class ParsedRequest:
     stock_no: str | None = None
     service_code: str | None = None
     """A code of the services catalog, or None when no service was recognised."""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "year": self.year,
-            "make": self.make,
-            "model": self.model,
-            "vin": self.vin,
-            "stock_no": self.stock_no,
-            "service_code": self.service_code,
-        }
 
 
 @attrs.frozen
@@ -54,12 +42,3 @@ class ParseResult:
     @property
     def is_work(self) -> bool:
         return bool(self.requests)
-
-    def as_contract_dict(self) -> dict[str, Any]:
-        """The JSON object ``sm2 parse`` prints (see CONTRACT.md)."""
-        return {
-            "requests": [r.as_dict() for r in self.requests],
-            "confidence": round(self.confidence, 3),
-            "language": self.language.value,
-            "parser": self.parser,
-        }

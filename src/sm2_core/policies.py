@@ -1,6 +1,6 @@
 """The business rules, each a pure function that decides or refuses; nothing here fetches.
 
-Refusals raise :class:`PolicyViolation` whose ``rule`` names the rule for people to read.
+Refusals raise :class:`PolicyViolation` whose ``rule`` (a :class:`PolicyRule`) names the rule.
 """
 
 from __future__ import annotations
@@ -11,19 +11,12 @@ from collections.abc import Iterable
 import attrs
 
 from sm2_core.domain.entities import Dealership, Service, Technician, Zone
-from sm2_core.domain.enums import InvoiceState, JobStatus, Urgency
+from sm2_core.domain.enums import InvoiceState, JobStatus, PolicyRule, Urgency
 from sm2_core.domain.job import Job, Vehicle
 from sm2_core.domain.vin import normalize_vin_text
 from sm2_core.domain.wmi import make_for_wmi
 from sm2_core.errors import PolicyViolation
 from sm2_core.ranking import Ranking
-
-AUDI_RULE = "Audi rule"
-REVIEW_RULE = "Manual review"
-CERTIFICATION_RULE = "Certification rule"
-AVAILABILITY_RULE = "Availability rule"
-ZONE_CONFLICT_RULE = "20 km rule"
-SAFETY_LOCK = "Safety lock"
 
 AUDI_REASON = "Manual verification required (Audi rule)"
 AUDI_APPLIED = "Audi rule: at least HIGH and manual verification"
@@ -95,9 +88,10 @@ def ensure_verified(job: Job) -> None:
     """A job with open review reasons cannot be assigned until an admin verifies it."""
     if not job.awaiting_verification:
         return
-    rule = AUDI_RULE if AUDI_REASON in job.review_reasons else REVIEW_RULE
-    first = AUDI_REASON if rule == AUDI_RULE else job.review_reasons[0]
-    raise PolicyViolation(rule, first if rule == AUDI_RULE else f"Manual review required: {first}")
+    if AUDI_REASON in job.review_reasons:
+        raise PolicyViolation(PolicyRule.AUDI, AUDI_REASON)
+    first = job.review_reasons[0]
+    raise PolicyViolation(PolicyRule.MANUAL_REVIEW, f"Manual review required: {first}")
 
 
 # --- assignment ---------------------------------------------------------------------------
@@ -108,16 +102,16 @@ def ensure_can_assign(job: Job, technician: Technician) -> None:
     ensure_verified(job)
     if job.service_code is None:
         raise PolicyViolation(
-            CERTIFICATION_RULE, "The job has no service: set one before assigning"
+            PolicyRule.CERTIFICATION, "The job has no service: set one before assigning"
         )
     if not technician.is_active or not technician.status.can_take_work:
         raise PolicyViolation(
-            AVAILABILITY_RULE,
+            PolicyRule.AVAILABILITY,
             f"{technician.name} is {technician.status.value} and cannot take jobs",
         )
     if not technician.is_certified_for(job.service_code):
         raise PolicyViolation(
-            CERTIFICATION_RULE,
+            PolicyRule.CERTIFICATION,
             f"{technician.name} is not certified for {job.service_code}",
         )
 
@@ -153,9 +147,9 @@ def ensure_no_zone_conflict(
         distance = haversine_km(zone, other)
         if distance > limit:
             raise PolicyViolation(
-                ZONE_CONFLICT_RULE,
+                PolicyRule.ZONE_CONFLICT,
                 f"Already working in {other.name}, {distance:.1f} km from {zone.name}: "
-                f"two jobs in progress may not be more than {limit:g} km apart ({ZONE_CONFLICT_RULE})",
+                f"two jobs in progress may not be more than {limit:g} km apart ({PolicyRule.ZONE_CONFLICT})",
             )
 
 
@@ -166,9 +160,11 @@ def ensure_invoice_allowed(job: Job) -> None:
     """Only a COMPLETED job an admin approved may be invoiced."""
     if job.status is not JobStatus.COMPLETED:
         raise PolicyViolation(
-            SAFETY_LOCK, f"Job {job.job_code} is {job.status.value}, not COMPLETED"
+            PolicyRule.SAFETY_LOCK, f"Job {job.job_code} is {job.status.value}, not COMPLETED"
         )
     if not job.is_approved:
-        raise PolicyViolation(SAFETY_LOCK, f"Job {job.job_code} has not been approved by an admin")
+        raise PolicyViolation(
+            PolicyRule.SAFETY_LOCK, f"Job {job.job_code} has not been approved by an admin"
+        )
     if job.invoice_state is InvoiceState.SYNCED:
-        raise PolicyViolation(SAFETY_LOCK, f"Job {job.job_code} is already invoiced")
+        raise PolicyViolation(PolicyRule.SAFETY_LOCK, f"Job {job.job_code} is already invoiced")

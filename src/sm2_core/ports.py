@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
@@ -14,10 +14,20 @@ import attrs
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
 from sm2_core.domain.enums import InvoiceState, JobStatus, Urgency
 from sm2_core.domain.job import Job
-from sm2_core.domain.records import AuditEntry, DomainEvent, InboundMessage, OutboundSms
+from sm2_core.domain.records import (
+    AuditEntry,
+    DomainEvent,
+    InboundMessage,
+    OutboundSms,
+    ReceivedSms,
+    StoredEvent,
+    WebhookRefusal,
+)
 from sm2_core.parsing import ParseResult
+from sm2_core.tasks import TaskPayload
 
 T = TypeVar("T")
+T_Task = TypeVar("T_Task", bound=TaskPayload)
 
 # --- queries ----------------------------------------------------------------------------------
 
@@ -171,7 +181,7 @@ class TaskLog(Protocol):
     """Tasks queued with the change that calls for them: they exist only if it commits, and a
     change that commits cannot lose them (an outbox row and the task that sends it)."""
 
-    def add(self, task: str, payload: Mapping[str, Any]) -> None: ...
+    def add(self, task: TaskPayload) -> None: ...
 
 
 class UnitOfWork(Protocol):
@@ -245,6 +255,15 @@ class SmsSender(Protocol):
         ...
 
 
+class SmsWebhook(Protocol):
+    """The carrier's inbound-SMS webhook request, read and authenticated."""
+
+    def read(self, body: bytes, *, url: str, signature: str) -> ReceivedSms | WebhookRefusal:
+        """``url`` is what the carrier called (our public URL, path and query), ``signature``
+        the request's signature header ("" when absent)."""
+        ...
+
+
 @attrs.frozen
 class InvoiceRequest:
     """Everything an accounting system needs to bill one job."""
@@ -278,24 +297,20 @@ class AccountingGateway(Protocol):
 
 
 class TaskQueue(Protocol):
-    async def defer(self, task: str, payload: Mapping[str, Any]) -> None:
+    async def defer(self, task: TaskPayload) -> None:
         """Run ``task`` later, at least once, with retries. Task handlers are idempotent."""
         ...
 
-    async def not_queued(
-        self, task: str, payloads: Sequence[Mapping[str, Any]]
-    ) -> list[Mapping[str, Any]]:
-        """Those of ``payloads`` (in their order) with no ``task`` waiting or running for them."""
+    async def not_queued(self, tasks: Sequence[T_Task]) -> list[T_Task]:
+        """Those of ``tasks`` (in their order) that are neither waiting nor running."""
         ...
 
 
 class InboundStore(Protocol):
     """Where a dealership's text lands on receipt: the one write between Twilio and the 200."""
 
-    async def store_and_queue(
-        self, message: InboundMessage, *, task: str
-    ) -> tuple[InboundMessage, bool]:
-        """Store a new text and queue ``task`` with its ``message_id``: both or neither.
+    async def store_and_queue(self, message: InboundMessage) -> tuple[InboundMessage, bool]:
+        """Store a new text and queue its ``ParseMessage`` task: both or neither.
 
         Idempotent on ``sid``: a repeated delivery returns the stored text and False, and
         queues nothing.
@@ -316,4 +331,60 @@ class RateLimiter(Protocol):
 
     async def used(self, key: str, *, window_seconds: int) -> int:
         """How many uses of ``key`` fall in the window, counting none."""
+        ...
+
+
+# --- what the drivers read ------------------------------------------------------------------------
+
+
+class EventFeed(Protocol):
+    """The event log as live dashboards read it, across processes."""
+
+    async def read_after(self, last_id: int, *, limit: int = 500) -> list[StoredEvent]:
+        """Events after event ``last_id`` (0: from the start), in delivery order."""
+        ...
+
+    async def last_id(self) -> int:
+        """The newest event's id; 0 when there is none."""
+        ...
+
+    def wakeups(self) -> AsyncIterator[None]:
+        """Yields whenever new events may have arrived; never ends."""
+        ...
+
+
+class HealthProbe(Protocol):
+    async def check(self) -> dict[str, Any]:
+        """Component → status document; ``database.ok`` False means the app cannot serve."""
+        ...
+
+
+class QuickBooksConnection(Protocol):
+    """Connecting the QuickBooks company through Intuit's OAuth consent, as admins do it.
+
+    Every method raises NotConfigured when the Intuit app's credentials are not set.
+    """
+
+    async def status(self) -> dict[str, Any]:
+        """For admins and health; never a token."""
+        ...
+
+    async def authorization_url(self) -> str:
+        """Intuit's consent page, with a fresh one-time ``state`` remembered server-side."""
+        ...
+
+    async def complete(
+        self, *, state: str, code: str | None, realm_id: str | None, error: str | None = None
+    ) -> dict[str, Any]:
+        """Intuit's callback: spends ``state`` first; raises PermissionDenied for an unknown,
+        used or expired state or a refusal, InvalidInput without ``code`` or ``realm_id``."""
+        ...
+
+    async def set_tokens(self, *, realm_id: str, refresh_token: str) -> dict[str, Any]:
+        """Store tokens obtained elsewhere (a headless set-up); one refresh validates them
+        before anything is kept. The status, as ``status()``."""
+        ...
+
+    async def disconnect(self) -> dict[str, Any]:
+        """Revoke at Intuit (best effort) and forget the tokens: the status, and ``revoked``."""
         ...

@@ -1,6 +1,6 @@
 """The HTTP driver: ``create_app(services, ...)`` builds the Litestar app."""
 
 from sm2_web.app import create_app
-from sm2_web.config import EventFeed, HealthProbe, WebConfig, WebDeps
+from sm2_web.config import WebConfig
 
-__all__ = ["EventFeed", "HealthProbe", "WebConfig", "WebDeps", "create_app"]
+__all__ = ["WebConfig", "create_app"]

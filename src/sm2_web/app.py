@@ -11,8 +11,6 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.enums import ScopeType
 from litestar.logging.config import LoggingConfig
 from litestar.middleware import DefineMiddleware
@@ -20,10 +18,19 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from sm2_core.ports import Clock, RateLimiter
+from sm2_adapters.bootstrap import sms_webhook as twilio_webhook
+from sm2_core.ports import (
+    Clock,
+    EventFeed,
+    HealthProbe,
+    QuickBooksConnection,
+    RateLimiter,
+    SmsWebhook,
+)
 from sm2_core.services import Services
 from sm2_web.auth import TooManyLogins
-from sm2_web.config import EventFeed, HealthProbe, WebConfig, WebDeps
+from sm2_web.config import WebConfig
+from sm2_web.dependencies import provide_all
 from sm2_web.portal import portal_router
 from sm2_web.problems import HANDLERS
 from sm2_web.routes.admin import admin_router
@@ -120,20 +127,35 @@ def create_app(
     limiter: RateLimiter,
     events_feed: EventFeed,
     health_probe: HealthProbe,
+    quickbooks: QuickBooksConnection | None = None,
+    sms_webhook: SmsWebhook | None = None,
+    broadcaster: Broadcaster | None = None,
     extra_handlers: list[Any] | None = None,
     lifespans: list[Any] | None = None,
     traffic: RecentTraffic | None = None,
 ) -> Litestar:
-    """``lifespans`` run around the app's own (e.g. opening the database pools first)."""
-    deps = WebDeps(
-        services=services,
-        config=config,
-        clock=clock,
-        limiter=limiter,
-        events=events_feed,
-        health=health_probe,
+    """Handlers get what they use by parameter name (``sm2_web.dependencies``); the CSRF and
+    request-log middleware are handed theirs here.
+
+    Without ``quickbooks`` its endpoints answer 503; ``sms_webhook`` defaults to Twilio's reader
+    on ``config``; ``broadcaster`` (the fan-out of ``events_feed``) is given only by tests that
+    end streams; ``lifespans`` run around the app's own (e.g. opening the database pools first).
+    """
+    broadcaster = broadcaster or Broadcaster(events_feed)
+    dependencies = provide_all(
+        {
+            "services": services,
+            "config": config,
+            "clock": clock,
+            "limiter": limiter,
+            "events_feed": events_feed,
+            "health_probe": health_probe,
+            "broadcaster": broadcaster,
+            "quickbooks": quickbooks,
+            "sms_webhook": sms_webhook
+            or twilio_webhook(auth_token=config.twilio_auth_token, verify=config.twilio_verify),
+        }
     )
-    broadcaster = Broadcaster(events_feed)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -152,11 +174,10 @@ def create_app(
             events,
             health,
             twilio_sms,
-            portal_router(),
+            portal_router(config),
             *(extra_handlers or []),
         ],
-        dependencies={"services": Provide(lambda: services, sync_to_thread=False)},
-        state=State({"deps": deps, "broadcaster": broadcaster}),
+        dependencies=dependencies,
         exception_handlers={**HANDLERS, TooManyLogins: too_many},
         middleware=[DefineMiddleware(request_log, traffic=traffic)],
         before_send=[stamp_response],

@@ -19,7 +19,10 @@ from sm2_core.domain.entities import User
 from sm2_core.domain.enums import Role
 from sm2_core.domain.records import Actor
 from sm2_core.errors import AuthenticationFailed
-from sm2_web.config import WebDeps
+from sm2_core.ports import Clock, RateLimiter
+from sm2_core.services import Services
+from sm2_web.config import WebConfig
+from sm2_web.dependencies import AppClock
 
 ALGORITHM = "HS256"
 #: Tolerated clock difference between the processes that issue and check tokens.
@@ -28,9 +31,9 @@ AUDIENCE = {Role.ADMIN: "sm2-admin", Role.TECH: "sm2-tech"}
 SESSION_COOKIES = {Role.ADMIN: "sm2_admin", Role.TECH: "sm2_tech"}
 
 
-def issue_token(user: User, deps: WebDeps) -> tuple[str, datetime]:
-    now = deps.clock.now()
-    expires = now + deps.config.token_ttl
+def issue_token(user: User, *, config: WebConfig, clock: Clock) -> tuple[str, datetime]:
+    now = clock.now()
+    expires = now + config.token_ttl
     claims = {
         "sub": str(user.id),
         "role": user.role.value,
@@ -39,10 +42,10 @@ def issue_token(user: User, deps: WebDeps) -> tuple[str, datetime]:
         "exp": int(expires.timestamp()),
         "jti": uuid.uuid4().hex,
     }
-    return jwt.encode(claims, deps.config.jwt_secret, algorithm=ALGORITHM), expires
+    return jwt.encode(claims, config.jwt_secret, algorithm=ALGORITHM), expires
 
 
-def decode_token(token: str, role: Role, deps: WebDeps) -> dict[str, Any]:
+def decode_token(token: str, role: Role, *, config: WebConfig, clock: Clock) -> dict[str, Any]:
     """The claims, or AuthenticationFailed for any token that is not ours for this portal.
 
     Times are checked against the app's clock (the one that issued the token), not the wall
@@ -51,7 +54,7 @@ def decode_token(token: str, role: Role, deps: WebDeps) -> dict[str, Any]:
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
-            deps.config.jwt_secret,
+            config.jwt_secret,
             algorithms=[ALGORITHM],
             audience=AUDIENCE[role],
             options={
@@ -62,7 +65,7 @@ def decode_token(token: str, role: Role, deps: WebDeps) -> dict[str, Any]:
         )
     except jwt.InvalidTokenError:
         raise AuthenticationFailed("Invalid access token") from None
-    now = deps.clock.now().timestamp()
+    now = clock.now().timestamp()
     issued, expires = _timestamp(claims.get("iat")), _timestamp(claims.get("exp"))
     if expires <= now:
         raise AuthenticationFailed("The access token has expired")
@@ -94,11 +97,17 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any], role: Role) -> 
     raise AuthenticationFailed("Authentication required")
 
 
-async def actor_for(connection: ASGIConnection[Any, Any, Any, Any], role: Role) -> Actor:
-    deps: WebDeps = connection.app.state.deps
-    claims = decode_token(bearer_token(connection, role), role, deps)
+async def actor_for(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    role: Role,
+    *,
+    services: Services,
+    config: WebConfig,
+    clock: Clock,
+) -> Actor:
+    claims = decode_token(bearer_token(connection, role), role, config=config, clock=clock)
     try:
-        user = await deps.services.admin.get_user(UUID(claims["sub"]))
+        user = await services.admin.get_user(UUID(claims["sub"]))
     except Exception as exc:  # an unknown or malformed subject is just an invalid token
         raise AuthenticationFailed("Invalid access token") from exc
     if not user.is_active or user.role is not role:
@@ -108,12 +117,22 @@ async def actor_for(connection: ASGIConnection[Any, Any, Any, Any], role: Role) 
     )
 
 
-async def admin_actor(request: ASGIConnection[Any, Any, Any, Any]) -> Actor:
-    return await actor_for(request, Role.ADMIN)
+async def admin_actor(
+    request: ASGIConnection[Any, Any, Any, Any],
+    services: Services,
+    config: WebConfig,
+    clock: AppClock,
+) -> Actor:
+    return await actor_for(request, Role.ADMIN, services=services, config=config, clock=clock)
 
 
-async def tech_actor(request: ASGIConnection[Any, Any, Any, Any]) -> Actor:
-    return await actor_for(request, Role.TECH)
+async def tech_actor(
+    request: ASGIConnection[Any, Any, Any, Any],
+    services: Services,
+    config: WebConfig,
+    clock: AppClock,
+) -> Actor:
+    return await actor_for(request, Role.TECH, services=services, config=config, clock=clock)
 
 
 class TooManyLogins(AuthenticationFailed):
@@ -121,20 +140,25 @@ class TooManyLogins(AuthenticationFailed):
 
 
 async def throttled_login(
-    deps: WebDeps, username: str, password: str, role: Role | None = None
+    username: str,
+    password: str,
+    role: Role | None = None,
+    *,
+    services: Services,
+    config: WebConfig,
+    limiter: RateLimiter,
 ) -> User:
     """The user for these credentials, counting failures per username; with ``role``, a login
     of the other portal is refused like a bad password (nobody learns who exists where)."""
-    config = deps.config
     key = f"login:{username.strip().lower()}"
     window = int(config.login_window.total_seconds())
-    if await deps.limiter.used(key, window_seconds=window) >= config.login_attempts:
+    if await limiter.used(key, window_seconds=window) >= config.login_attempts:
         raise TooManyLogins("Too many failed logins for this username; try again later")
     try:
-        user = await deps.services.admin.authenticate(username, password)
+        user = await services.admin.authenticate(username, password)
         if role is not None and user.role is not role:
             raise AuthenticationFailed("Invalid username or password")
     except AuthenticationFailed:
-        await deps.limiter.allow(key, limit=config.login_attempts + 1, window_seconds=window)
+        await limiter.allow(key, limit=config.login_attempts + 1, window_seconds=window)
         raise
     return user

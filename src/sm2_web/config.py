@@ -1,32 +1,10 @@
-"""What the web driver needs besides the application services."""
+"""How the web driver is set up: secrets, URLs, cookie and login policy, limits."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any, Protocol
 
 import attrs
-
-from sm2_adapters.memory.events import StoredEvent
-from sm2_core.ports import Clock, RateLimiter
-from sm2_core.services import Services
-
-
-class EventFeed(Protocol):
-    """The event log as dashboards read it (memory bus or PostgreSQL)."""
-
-    async def read_after(self, last_id: int, *, limit: int = 500) -> list[StoredEvent]: ...
-
-    async def last_id(self) -> int: ...
-
-    def wakeups(self) -> AsyncIterator[None]: ...
-
-
-class HealthProbe(Protocol):
-    async def check(self) -> dict[str, Any]:
-        """Component → status document; ``database.ok`` False means the app cannot serve."""
-        ...
 
 
 @attrs.frozen
@@ -45,13 +23,3 @@ class WebConfig:
     max_body_bytes: int = 1_000_000
     secure_cookies: bool = True
     """Session cookies only over HTTPS; off for a local http:// set-up."""
-
-
-@attrs.define(kw_only=True)
-class WebDeps:
-    services: Services
-    config: WebConfig
-    clock: Clock
-    limiter: RateLimiter
-    events: EventFeed
-    health: HealthProbe

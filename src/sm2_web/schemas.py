@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, overload
 from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
-from sm2_core.domain.job import Completion, Job, Vehicle
+from sm2_core.domain.job import Job, Vehicle
 from sm2_core.domain.records import AuditEntry, InboundMessage
-from sm2_core.lifecycle import plain
+from sm2_core.serialize import job_detail_primitives, job_primitives, plain
+from sm2_core.services.reference import ReferenceEntity
 
 Year = Annotated[int, Meta(ge=1980, le=2100)]
 Text = Annotated[str, Meta(max_length=2000)]
@@ -34,6 +36,16 @@ class VehicleData(Struct, kw_only=True):
         )
 
 
+class VehicleOut(Struct, kw_only=True):
+    """A job's vehicle as stored: what was read or typed, unbounded (VehicleData bounds input)."""
+
+    year: int | None
+    make: str | None
+    model: str | None
+    vin: str | None
+    stock_no: str | None
+
+
 class PartOut(Struct):
     name: str
     quantity: int
@@ -46,14 +58,17 @@ class CompletionOut(Struct):
     completed_at: datetime | None
 
 
-class JobOut(Struct, kw_only=True):
+class JobOut(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A job as ``sm2_core.serialize.job_primitives`` shapes it (the CLI prints the same); this
+    Struct only types it for OpenAPI, and refuses a field it does not declare."""
+
     id: UUID
     job_code: str
     dealership_id: UUID
     tech_id: UUID | None
     service_id: UUID | None
     service_code: str | None
-    vehicle_data: VehicleData
+    vehicle_data: VehicleOut
     urgency: str
     ranking_score: int
     applied_rules: list[str]
@@ -78,49 +93,8 @@ class JobOut(Struct, kw_only=True):
     updated_at: datetime
 
 
-def _completion(c: Completion | None) -> CompletionOut | None:
-    if c is None:
-        return None
-    return CompletionOut(
-        c.notes, c.labour_minutes, [PartOut(p.name, p.quantity) for p in c.parts], c.completed_at
-    )
-
-
 def job_out(job: Job) -> JobOut:
-    v = job.vehicle
-    return JobOut(
-        id=job.id,
-        job_code=job.job_code,
-        dealership_id=job.dealership_id,
-        tech_id=job.tech_id,
-        service_id=job.service_id,
-        service_code=job.service_code,
-        vehicle_data=VehicleData(
-            year=v.year, make=v.make, model=v.model, vin=v.vin, stock_no=v.stock_no
-        ),
-        urgency=job.urgency.value,
-        ranking_score=job.ranking_score,
-        applied_rules=list(job.applied_rules),
-        status=job.status.value,
-        invoice_state=job.invoice_state.value,
-        parsing_confidence=job.parsing_confidence,
-        qb_invoice_id=job.qb_invoice_id,
-        invoice_error=job.invoice_error,
-        review_reasons=list(job.review_reasons),
-        awaiting_verification=job.awaiting_verification,
-        verified_by=job.verified_by,
-        verified_at=job.verified_at,
-        zone_id=job.zone_id,
-        request_text=job.request_text,
-        cancel_reason=job.cancel_reason,
-        completion=_completion(job.completion),
-        approved_by=job.approved_by,
-        approved_at=job.approved_at,
-        source_message_id=job.source_message_id,
-        version=job.version,
-        created_at=job.created_at,
-        updated_at=job.updated_at,
-    )
+    return msgspec.convert(job_primitives(job), JobOut)
 
 
 class JobPage(Struct):
@@ -137,19 +111,12 @@ class AuditOut(Struct):
     new_values: dict[str, Any]
 
 
-def audit_out(entry: AuditEntry) -> AuditOut:
-    return AuditOut(
-        entry.id, entry.action, entry.actor, entry.at, entry.old_values, entry.new_values
-    )
-
-
 class JobDetailOut(JobOut, kw_only=True):
     audit_timeline: list[AuditOut]
 
 
-def job_detail_out(job: Job, timeline: list[AuditEntry] | tuple[AuditEntry, ...]) -> JobDetailOut:
-    base = msgspec.structs.asdict(job_out(job))
-    return JobDetailOut(**base, audit_timeline=[audit_out(e) for e in timeline])
+def job_detail_out(job: Job, timeline: Iterable[AuditEntry]) -> JobDetailOut:
+    return msgspec.convert(job_detail_primitives(job, timeline), JobDetailOut)
 
 
 class JobPatch(Struct, kw_only=True, forbid_unknown_fields=True):
@@ -414,7 +381,24 @@ class UserPatch(Struct, forbid_unknown_fields=True, kw_only=True):
     is_active: bool | UnsetType = UNSET
 
 
-def entity_out(item: Any) -> Any:
+ReferenceOut = ZoneOut | ServiceOut | DealershipOut | TechnicianOut | RuleOut
+
+
+@overload
+def entity_out(item: Zone) -> ZoneOut: ...
+@overload
+def entity_out(item: Service) -> ServiceOut: ...
+@overload
+def entity_out(item: Dealership) -> DealershipOut: ...
+@overload
+def entity_out(item: Technician) -> TechnicianOut: ...
+@overload
+def entity_out(item: RankingRule) -> RuleOut: ...
+@overload
+def entity_out(item: User) -> UserOut: ...
+@overload
+def entity_out(item: ReferenceEntity) -> ReferenceOut: ...
+def entity_out(item: ReferenceEntity | User) -> ReferenceOut | UserOut:
     """Reference entity → its Out struct (the password hash never leaves)."""
     data = plain(item)
     if isinstance(item, Zone):

@@ -41,11 +41,11 @@ def web_config(settings: Settings) -> WebConfig:
     )
 
 
-def app_for_system(system: System, *, run_worker: bool) -> Litestar:
-    traffic = RecentTraffic()
-    if run_worker:
-        # Parsing yields to the webhook and the portals, never the other way round.
-        system.tasks_ref.before_task = traffic.lull
+def app_for_system(
+    system: System, *, run_worker: bool, traffic: RecentTraffic | None = None
+) -> Litestar:
+    """The app over ``system``; ``traffic`` hears of each request (the tracker the system's
+    worker waits on, when it was built with one)."""
 
     @asynccontextmanager
     async def running(_: Litestar) -> AsyncIterator[None]:
@@ -60,22 +60,26 @@ def app_for_system(system: System, *, run_worker: bool) -> Litestar:
                     await worker
             await system.close()
 
-    app = create_app(
+    return create_app(
         system.services,
         config=web_config(system.settings),
         clock=system.clock,
         limiter=system.limiter,
         events_feed=system.events,
         health_probe=system.health,
+        quickbooks=system.quickbooks,
         lifespans=[running],
         extra_handlers=QUICKBOOKS_HANDLERS,
         traffic=traffic,
     )
-    app.state.quickbooks = system.quickbooks
-    return app
 
 
 def app_from_env() -> Litestar:
     settings = Settings.from_env()
     run_worker = os.environ.get(RUN_WORKER_ENV, "1") != "0"
-    return app_for_system(build_system(settings), run_worker=run_worker)
+    if not run_worker:
+        return app_for_system(build_system(settings), run_worker=False)
+    # Parsing yields to the webhook and the portals, never the other way round.
+    traffic = RecentTraffic()
+    system = build_system(settings, before_task=traffic.lull)
+    return app_for_system(system, run_worker=True, traffic=traffic)

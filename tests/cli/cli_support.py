@@ -17,11 +17,12 @@ from sm2_adapters.memory import MemoryOpener, MemorySystem
 from sm2_cli.main import cli
 from sm2_core.domain.enums import Role
 from sm2_core.domain.job import Completion, Job, Part
-from sm2_core.domain.records import Actor
+from sm2_core.domain.records import Actor, ReceivedSms
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = TESTS_DIR.parent
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+#: The labeled SMS sample from the dealerships, one JSON object a line.
+CORPUS = TESTS_DIR / "data" / "sms_corpus.jsonl"
 JOB_CODE = re.compile(r"\bSM2-\d{4}-\d{3}\b")
 
 #: Demo-data senders and texts (phones as in the demo dealerships).
@@ -50,9 +51,9 @@ def texts_in(system: MemorySystem, *messages: tuple[str, str]) -> None:
 
     async def receive() -> None:
         for number, (sender, body) in enumerate(messages, start=1):
-            await system.services.intake.receive_sms(
+            await system.services.receipt.receive_sms(ReceivedSms(
                 sid=f"SMcli{number:04d}", from_number=sender, to_number="+14185550000", body=body
-            )
+            ))
         await system.run_tasks()
 
     asyncio.run(receive())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from urllib.parse import urlencode
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -106,11 +107,11 @@ class TestWiring:
             calls.append("gate")
 
         class Services:
-            async def run_task(self, name: str, payload: dict[str, str]) -> None:
-                calls.append(name)
+            async def run_task(self, task: object) -> None:
+                calls.append(type(task).__name__)
 
         ref.before_task = gate
         ref.services = Services()  # type: ignore[assignment]
         app = build_task_app("postgresql://unused", ref)
-        await app.tasks["parse_message"](message_id="m-1")
-        assert ["gate", "parse_message"] == calls
+        await app.tasks["parse_message"](message_id=str(uuid4()))
+        assert ["gate", "ParseMessage"] == calls

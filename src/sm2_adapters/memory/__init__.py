@@ -5,16 +5,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import attrs
 
 from sm2_adapters.bootstrap import build_services
-from sm2_adapters.memory.events import MemoryEventBus, StoredEvent
+from sm2_adapters.memory.events import MemoryEventBus
 from sm2_adapters.memory.fakes import (
     FastPasswordHasher,
     ManualClock,
+    MemoryHealth,
     MemoryRateLimiter,
     MemoryTaskQueue,
     RecordingAccounting,
@@ -23,10 +25,12 @@ from sm2_adapters.memory.fakes import (
 )
 from sm2_adapters.memory.store import MemoryStore, MemoryUnitOfWork
 from sm2_core.policies import PolicyConfig
-from sm2_core.ports import MessageParser, UnitOfWorkFactory
+from sm2_core.ports import MessageParser, QuickBooksConnection, SmsSender, UnitOfWorkFactory
+from sm2_core.runtime import Runtime
 from sm2_core.services import Services
 
 T = TypeVar("T")
+_WORKER_POLL_SECONDS = 0.1
 
 
 @attrs.define(kw_only=True)
@@ -42,13 +46,39 @@ class MemorySystem:
     def uow(self) -> UnitOfWorkFactory:
         return self.store.unit_of_work
 
+    limiter: MemoryRateLimiter
+    health: MemoryHealth = attrs.field(factory=MemoryHealth)
+    quickbooks: QuickBooksConnection | None = None
+    """The fakes manage no QuickBooks connection: ``accounting`` records the invoices."""
+
     @property
     def bus(self) -> MemoryEventBus:
         return self.store.bus
 
+    @property
+    def events(self) -> MemoryEventBus:
+        return self.store.bus
+
+    async def open(self) -> None:
+        """Nothing to open: every adapter lives in this process."""
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
     async def run_tasks(self) -> int:
         """Run every queued task (and those they queue), as a worker would."""
         return await self.tasks.run_all(self.services.run_task)
+
+    async def run_worker(self, *, concurrency: int = 4) -> None:
+        """Run tasks as they are queued, one at a time, until cancelled."""
+        while True:
+            await self.run_tasks()
+            await asyncio.sleep(_WORKER_POLL_SECONDS)
+
+
+def _conforms(system: MemorySystem) -> Runtime:
+    """Checked by mypy: the memory system has the shape the drivers take."""
+    return system
 
 
 class MemoryOpener:
@@ -68,7 +98,9 @@ def build_memory_system(
     parser: MessageParser | None = None,
     clock: ManualClock | None = None,
     config: PolicyConfig | None = None,
+    sms: SmsSender | None = None,
 ) -> MemorySystem:
+    """``sms`` replaces the recording sender that texts go to (``MemorySystem.sms``)."""
     if parser is None:
         from sm2_adapters.parsing.offline import OfflineParser
 
@@ -76,19 +108,25 @@ def build_memory_system(
     tasks = MemoryTaskQueue()
     store = MemoryStore(tasks=tasks)
     clock = clock or ManualClock()
-    sms, accounting = RecordingSmsSender(), RecordingAccounting()
+    recording, accounting = RecordingSmsSender(), RecordingAccounting()
     services = build_services(
         uow=store.unit_of_work,
         clock=clock,
         parser=parser,
         tasks=tasks,
-        sms=sms,
+        sms=sms or recording,
         accounting=accounting,
         hasher=FastPasswordHasher(),
         config=config,
     )
     return MemorySystem(
-        store=store, clock=clock, tasks=tasks, sms=sms, accounting=accounting, services=services
+        store=store,
+        clock=clock,
+        tasks=tasks,
+        sms=recording,
+        accounting=accounting,
+        services=services,
+        limiter=MemoryRateLimiter(clock),
     )
 
 
@@ -96,6 +134,7 @@ __all__ = [
     "FastPasswordHasher",
     "ManualClock",
     "MemoryEventBus",
+    "MemoryHealth",
     "MemoryOpener",
     "MemoryRateLimiter",
     "MemoryStore",
@@ -105,6 +144,5 @@ __all__ = [
     "RecordingAccounting",
     "RecordingSmsSender",
     "SentSms",
-    "StoredEvent",
     "build_memory_system",
 ]

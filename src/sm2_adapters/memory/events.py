@@ -5,19 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import attrs
-
-from sm2_core.domain.records import DomainEvent
-
-
-@attrs.frozen
-class StoredEvent:
-    id: int
-    """Increasing; what SSE sends as the event id and takes back as Last-Event-ID."""
-    event: DomainEvent
+from sm2_core.domain.records import DomainEvent, StoredEvent
 
 
 class MemoryEventBus:
+    """Publishes in memory; an ``EventFeed`` for the dashboards of the one process."""
+
     def __init__(self) -> None:
         self.published: list[StoredEvent] = []
         self._waiters: set[asyncio.Event] = set()

@@ -13,7 +13,8 @@ from uuid import UUID
 import attrs
 
 from sm2_core.errors import IntegrationError
-from sm2_core.ports import Clock, InvoiceReceipt, InvoiceRequest
+from sm2_core.ports import Clock, InvoiceReceipt, InvoiceRequest, T_Task
+from sm2_core.tasks import TASKS, TaskPayload
 
 
 class ManualClock:
@@ -75,41 +76,42 @@ class RecordingAccounting:
         return InvoiceReceipt(self.invoice_ids[request.job_id], customer, item)
 
 
-TaskHandler = Callable[[str, Mapping[str, Any]], Awaitable[object]]
+TaskHandler = Callable[[TaskPayload], Awaitable[object]]
 
 
 class MemoryTaskQueue:
-    """Keeps deferred tasks until ``run_all`` hands them to a handler, retrying failures."""
+    """Keeps deferred tasks until ``run_all`` hands them to a handler, retrying failures.
+
+    Each task goes through the registry's encoding, as it does on its way into PostgreSQL, so
+    a payload that could not travel fails here too."""
 
     def __init__(self) -> None:
-        self.pending: list[tuple[str, dict[str, Any]]] = []
-        self.done: list[tuple[str, dict[str, Any]]] = []
-        self.failed: list[tuple[str, dict[str, Any], Exception]] = []
+        self.pending: list[TaskPayload] = []
+        self.done: list[TaskPayload] = []
+        self.failed: list[tuple[TaskPayload, Exception]] = []
 
-    async def defer(self, task: str, payload: Mapping[str, Any]) -> None:
-        self.pending.append((task, dict(payload)))
+    async def defer(self, task: TaskPayload) -> None:
+        self.pending.append(TASKS.decode(*TASKS.encode(task)))
 
-    async def not_queued(
-        self, task: str, payloads: Sequence[Mapping[str, Any]]
-    ) -> list[Mapping[str, Any]]:
-        return [p for p in payloads if (task, dict(p)) not in self.pending]
+    async def not_queued(self, tasks: Sequence[T_Task]) -> list[T_Task]:
+        return [task for task in tasks if task not in self.pending]
 
     async def run_all(self, handler: TaskHandler, *, max_attempts: int = 3) -> int:
         """Run until nothing is pending (tasks may defer more); returns how many ran."""
         ran = 0
         attempts: dict[int, int] = {}
         while self.pending:
-            task, payload = self.pending.pop(0)
-            key = id(payload)
+            task = self.pending.pop(0)
+            key = id(task)
             try:
-                await handler(task, payload)
-                self.done.append((task, payload))
+                await handler(task)
+                self.done.append(task)
             except IntegrationError as exc:
                 attempts[key] = attempts.get(key, 0) + 1
                 if exc.transient and attempts[key] < max_attempts:
-                    self.pending.append((task, payload))
+                    self.pending.append(task)
                 else:
-                    self.failed.append((task, payload, exc))
+                    self.failed.append((task, exc))
             ran += 1
         return ran
 

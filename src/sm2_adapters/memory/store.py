@@ -28,6 +28,7 @@ from sm2_core.domain.entities import Dealership, RankingRule, Service, Technicia
 from sm2_core.domain.job import Job
 from sm2_core.domain.records import AuditEntry, DomainEvent, InboundMessage, OutboundSms
 from sm2_core.ports import UnitOfWork
+from sm2_core.tasks import TaskPayload
 
 
 @attrs.define
@@ -82,10 +83,10 @@ class _PendingEvents:
 
 class _PendingTasks:
     def __init__(self) -> None:
-        self.items: list[tuple[str, dict[str, Any]]] = []
+        self.items: list[TaskPayload] = []
 
-    def add(self, task: str, payload: Mapping[str, Any]) -> None:
-        self.items.append((task, dict(payload)))
+    def add(self, task: TaskPayload) -> None:
+        self.items.append(task)
 
 
 class MemoryUnitOfWork:
@@ -129,8 +130,8 @@ class MemoryUnitOfWork:
         # Published after commit, outside the lock, as the real outbox does.
         for event in self.events.items:
             await self._store.bus.publish(event)
-        for task, payload in self.tasks.items:
-            await self._store.tasks.defer(task, payload)
+        for task in self.tasks.items:
+            await self._store.tasks.defer(task)
 
 
 def _conforms(uow: MemoryUnitOfWork) -> UnitOfWork:

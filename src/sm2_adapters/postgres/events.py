@@ -19,8 +19,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from sm2_adapters.memory.events import StoredEvent
-from sm2_core.domain.records import DomainEvent
+from sm2_core.domain.records import DomainEvent, StoredEvent
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +34,8 @@ LIMIT %(limit)s
 
 
 class PostgresEventFeed:
+    """The ``EventFeed`` on the ``events`` table."""
+
     def __init__(self, pool: AsyncConnectionPool[AsyncConnection[Any]], url: str) -> None:
         self._pool = pool
         self._url = url

@@ -20,6 +20,8 @@ WORKER_STALE_SECONDS = 60
 
 
 class PostgresHealth:
+    """The ``HealthProbe`` of a system on PostgreSQL."""
+
     def __init__(
         self,
         pool: AsyncConnectionPool[AsyncConnection[Any]],

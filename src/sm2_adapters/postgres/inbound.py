@@ -2,11 +2,12 @@
 
 A text's 200 waits on a commit that holds the text and its parse task together, so no text is
 ever stored without a task to parse it. The commit, not the rows, is what costs: PostgreSQL
-spends ~170 µs of CPU on a lone one-row INSERT here and ~40 µs a row when four share one. So
-texts that arrive while a write is in flight wait for it to end and then go together in the
-next statement (group commit). Nothing is added when the database keeps up: a text that finds
-no write in flight goes at once, alone. Under a burst the batches grow by themselves, which is
-exactly when the saved CPU matters.
+spends several times more CPU on a lone one-row INSERT than on each row of a batch
+(``bench/receipt_statement.py``; figures in docs/performance.md). So texts that arrive while a
+write is in flight wait for it to end and then go together in the next statement (group
+commit). Nothing is added when the database keeps up: a text that finds no write in flight goes
+at once, alone. Under a burst the batches grow by themselves, which is exactly when the saved
+CPU matters.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sm2_adapters.postgres.queue import JOB_ROW
 from sm2_adapters.postgres.records import MESSAGE_COLUMNS, fetch_dicts, message_params
 from sm2_core.domain.records import InboundMessage
 from sm2_core.errors import AlreadyExists, InvalidInput
+from sm2_core.tasks import PARSE_MESSAGE
 
 #: PostgreSQL type of each of ``MESSAGE_COLUMNS``, for ``unnest``: one statement text whatever
 #: the batch size, so it is prepared once. ``job_ids`` travels as an array literal (``unnest``
@@ -47,13 +49,17 @@ assert tuple(_COLUMN_TYPES) == MESSAGE_COLUMNS
 _COLUMNS = ", ".join(MESSAGE_COLUMNS)
 _INSERTED = ", ".join("job_ids::uuid[]" if c == "job_ids" else c for c in MESSAGE_COLUMNS)
 
+#: The parse task's arguments, built from the stored text's id as the registry encodes them.
+(_ARGUMENT,) = PARSE_MESSAGE.argument_names
+_PARSE_ARGS = f"jsonb_build_object('{_ARGUMENT}', stored.id::text)"
+
 #: The jobs are written by procrastinate's own defer function (see ``queue``) in this statement,
 #: one per text actually inserted (a repeated ``sid`` is skipped by ON CONFLICT and gets none),
 #: in arrival order: the worker takes jobs by id, so texts are parsed in the order they came.
 _STORE_MANY = f"""
 WITH incoming AS (
-    SELECT * FROM unnest({", ".join(f"%s::{t}[]" for t in _COLUMN_TYPES.values())}, %s::text[])
-        WITH ORDINALITY AS t({_COLUMNS}, task, arrival)
+    SELECT * FROM unnest({", ".join(f"%s::{t}[]" for t in _COLUMN_TYPES.values())})
+        WITH ORDINALITY AS t({_COLUMNS}, arrival)
 ), stored AS (
     INSERT INTO inbound_messages ({_COLUMNS})
     -- In sid order: two batches holding the same sids (a repeat delivered to two processes)
@@ -63,11 +69,7 @@ WITH incoming AS (
     RETURNING id
 ), queued AS (
     SELECT procrastinate_defer_jobs_v1(ARRAY(
-        SELECT {
-    JOB_ROW.format(
-        queue="%s", task="incoming.task", args="jsonb_build_object('message_id', stored.id::text)"
-    )
-}
+        SELECT {JOB_ROW.format(queue="%s", task="%s", args=_PARSE_ARGS)}
         FROM stored JOIN incoming USING (id)
         ORDER BY incoming.arrival
     )) AS job_ids
@@ -76,8 +78,7 @@ SELECT stored.id FROM stored, queued
 """
 
 #: The same for a lone text, the common case below a few hundred texts a second: plain VALUES
-#: cost PostgreSQL a fifth less than ``unnest`` and the join back to it (~340 against ~420 µs
-#: of backend CPU here, ``bench/receipt_statement.py``).
+#: cost PostgreSQL less than ``unnest`` and the join back to it (``bench/receipt_statement.py``).
 _STORE_ONE = f"""
 WITH stored AS (
     INSERT INTO inbound_messages ({_COLUMNS})
@@ -86,7 +87,7 @@ WITH stored AS (
     RETURNING id
 ), queued AS (
     SELECT procrastinate_defer_jobs_v1(ARRAY[{
-    JOB_ROW.format(queue="%s", task="%s", args="jsonb_build_object('message_id', stored.id::text)")
+    JOB_ROW.format(queue="%s", task="%s", args=_PARSE_ARGS)
 }]) AS job_ids
     FROM stored
 )
@@ -98,23 +99,21 @@ def _array_literal(values: tuple[Any, ...]) -> str:
     return "{" + ",".join(str(v) for v in values) + "}"
 
 
-def receipt_statement(
-    texts: list[tuple[InboundMessage, str]], queue: str
-) -> tuple[str, tuple[Any, ...]]:
-    """Receipt's statement and its parameters for (text, task) pairs of distinct sids."""
-    rows = [message_params(message) for message, _ in texts]
+def receipt_statement(texts: list[InboundMessage], queue: str) -> tuple[str, tuple[Any, ...]]:
+    """Receipt's statement and its parameters for texts of distinct sids, each with its parse
+    task."""
+    rows = [message_params(message) for message in texts]
     if len(texts) == 1:
-        return _STORE_ONE, (*rows[0], queue, texts[0][1])
+        return _STORE_ONE, (*rows[0], queue, PARSE_MESSAGE.name)
     job_ids = MESSAGE_COLUMNS.index("job_ids")
     columns = [list(values) for values in zip(*rows, strict=True)]
     columns[job_ids] = [_array_literal(tuple(ids)) for ids in columns[job_ids]]
-    return _STORE_MANY, (*columns, [task for _, task in texts], queue)
+    return _STORE_MANY, (*columns, queue, PARSE_MESSAGE.name)
 
 
 @attrs.define
 class _Waiting:
     message: InboundMessage
-    task: str
     answer: asyncio.Future[tuple[InboundMessage, bool]]
 
     def settle(self, result: tuple[InboundMessage, bool]) -> None:
@@ -149,12 +148,10 @@ class PostgresInboundStore:
         self._running: set[asyncio.Task[None]] = set()
         self._closed = False
 
-    async def store_and_queue(
-        self, message: InboundMessage, *, task: str
-    ) -> tuple[InboundMessage, bool]:
+    async def store_and_queue(self, message: InboundMessage) -> tuple[InboundMessage, bool]:
         if self._closed:
             raise RuntimeError("receipt is closed")
-        waiting = _Waiting(message, task, asyncio.get_running_loop().create_future())
+        waiting = _Waiting(message, asyncio.get_running_loop().create_future())
         self._waiting.append(waiting)
         if len(self._running) < self._writers:
             writer = asyncio.create_task(self._write_while_waiting())
@@ -209,9 +206,7 @@ class PostgresInboundStore:
         first: dict[str, _Waiting] = {}
         for waiting in batch:
             first.setdefault(waiting.message.sid, waiting)
-        statement, params = receipt_statement(
-            [(w.message, w.task) for w in first.values()], self._queue
-        )
+        statement, params = receipt_statement([w.message for w in first.values()], self._queue)
         async with self._pool.connection() as conn, translated("message"):
             cur = await conn.execute(statement, params)
             inserted = {row[0] for row in await cur.fetchall()}

@@ -69,7 +69,7 @@ def job_params(job: Job) -> dict[str, Any]:
         "dealership_id": job.dealership_id,
         "service_id": job.service_id,
         "service_code": job.service_code,
-        "vehicle_data": job.vehicle.as_dict(),
+        "vehicle_data": _converter.unstructure(job.vehicle),
         "urgency": job.urgency.value,
         "ranking_score": job.ranking_score,
         "applied_rules": list(job.applied_rules),

@@ -9,11 +9,12 @@ tests run what is written here through procrastinate's real worker.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
+
+from sm2_core.tasks import TASKS, TaskPayload
 
 #: The procrastinate queue every SM2 task goes to (and every SM2 worker reads).
 TASK_QUEUE = "sm2"
@@ -32,14 +33,17 @@ class PendingTasks:
 
     def __init__(self, queue: str) -> None:
         self._queue = queue
-        self.items: list[tuple[str, dict[str, Any]]] = []
+        self.items: list[TaskPayload] = []
 
-    def add(self, task: str, payload: Mapping[str, Any]) -> None:
-        self.items.append((task, dict(payload)))
+    def add(self, task: TaskPayload) -> None:
+        self.items.append(task)
 
     async def flush(self, conn: AsyncConnection[Any]) -> None:
         if not self.items:
             return
-        params = [v for task, payload in self.items for v in (self._queue, task, Jsonb(payload))]
+        params = []
+        for task in self.items:
+            name, args = TASKS.encode(task)
+            params += [self._queue, name, Jsonb(args)]
         await conn.execute(defer_jobs_sql(len(self.items)), params)
         self.items.clear()

@@ -167,7 +167,7 @@ class PostgresOutboxRepository:
                 sms.id,
                 sms.to_number,
                 sms.body,
-                sms.status,
+                sms.status.value,
                 sms.provider_sid,
                 sms.error,
                 sms.job_id,
@@ -178,7 +178,7 @@ class PostgresOutboxRepository:
     async def update(self, sms: OutboundSms) -> None:
         cur = await self._conn.execute(
             "UPDATE outbound_sms SET status = %s, provider_sid = %s, error = %s WHERE id = %s",
-            (sms.status, sms.provider_sid, sms.error, sms.id),
+            (sms.status.value, sms.provider_sid, sms.error, sms.id),
         )
         if cur.rowcount == 0:
             raise NotFound("outbound SMS", sms.id)

@@ -44,6 +44,8 @@ def _iso(value: datetime | None) -> str | None:
 
 @attrs.define(kw_only=True)
 class QuickBooksIntegration:
+    """The ``QuickBooksConnection`` the web routes drive, plus what the CLI and health use."""
+
     config: QboConfig | None
     store: TokenStore
     clock: Clock

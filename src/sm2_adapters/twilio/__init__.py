@@ -1,7 +1,8 @@
-"""Twilio: outbound SMS through the twilio SDK (the inbound webhook lives in ``sm2_web``)."""
+"""Twilio: the inbound-SMS webhook and outbound SMS, through the twilio SDK."""
 
 from __future__ import annotations
 
+from sm2_adapters.twilio.inbound import TwilioWebhook
 from sm2_adapters.twilio.sms import TwilioSmsSender, twilio_sender_from_settings
 
-__all__ = ["TwilioSmsSender", "twilio_sender_from_settings"]
+__all__ = ["TwilioSmsSender", "TwilioWebhook", "twilio_sender_from_settings"]

@@ -84,3 +84,37 @@ class Role(enum.Enum):
 class Language(enum.Enum):
     EN = "en"
     FR = "fr"
+
+
+class PolicyRule(enum.StrEnum):
+    """The business rules that can refuse a change.
+
+    The value is the rule's name as people read it, and the ``rule`` of a problem document.
+    """
+
+    AUDI = "Audi rule"
+    MANUAL_REVIEW = "Manual review"
+    CERTIFICATION = "Certification rule"
+    AVAILABILITY = "Availability rule"
+    ZONE_CONFLICT = "20 km rule"
+    SAFETY_LOCK = "Safety lock"
+    BILLING = "Billing"
+
+
+class ReferenceKind(enum.StrEnum):
+    """The kinds of reference data an admin keeps (and imports as CSV).
+
+    The value is the plural people type (``sm2 import zones``, ``/api/zones``, ``/admin/zones``).
+    Logins (users) are not reference data: they have their own use cases.
+    """
+
+    ZONES = "zones"
+    SERVICES = "services"
+    DEALERSHIPS = "dealerships"
+    TECHNICIANS = "technicians"
+    RULES = "rules"
+
+    @property
+    def subject(self) -> str:
+        """One of them, as audit entries and messages name it: ``zone``, ``technician``."""
+        return self.value[:-1]

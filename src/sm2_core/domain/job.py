@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import attrs
@@ -19,15 +18,6 @@ class Vehicle:
     vin: str | None = None
     """Upper case; valid unless a review reason says its check digit failed."""
     stock_no: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "year": self.year,
-            "make": self.make,
-            "model": self.model,
-            "vin": self.vin,
-            "stock_no": self.stock_no,
-        }
 
     def describe(self) -> str:
         parts = [self.make or "", self.model or "", str(self.year) if self.year else ""]

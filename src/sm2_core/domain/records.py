@@ -58,6 +58,15 @@ class DomainEvent:
     data: dict[str, Any] = attrs.field(factory=dict)
 
 
+@attrs.frozen
+class StoredEvent:
+    """A published event with its place in the event log."""
+
+    id: int
+    """Increasing; what SSE sends as the event id and takes back as Last-Event-ID."""
+    event: DomainEvent
+
+
 class MessageStatus(enum.Enum):
     RECEIVED = "RECEIVED"
     """Stored, waiting for the parse task."""
@@ -89,6 +98,47 @@ class InboundMessage:
 
 
 @attrs.frozen
+class ReceivedSms:
+    """A text as the carrier delivered it: fields unchecked, None when the request lacked them.
+
+    Receipt alone decides whether it is a text we can take (``ReceiptService``)."""
+
+    sid: str | None
+    from_number: str | None
+    to_number: str | None
+    body: str | None
+    num_media: str | None = None
+
+
+class RefusalReason(enum.Enum):
+    """Why a webhook request was turned away before its text was read."""
+
+    NOT_CONFIGURED = "not configured"
+    """No credentials to verify it with, and verification is on."""
+    TOO_LARGE = "too large"
+    MALFORMED = "malformed"
+    """Not a form the carrier sends (not form-encoded UTF-8)."""
+    BAD_SIGNATURE = "bad signature"
+
+
+@attrs.frozen
+class WebhookRefusal:
+    reason: RefusalReason
+    detail: str
+
+
+class OutboundStatus(enum.StrEnum):
+    """Where a text we send stands."""
+
+    QUEUED = "QUEUED"
+    SENT = "SENT"
+    FAILED = "FAILED"
+    """The carrier refused it; a transient refusal is retried by its task."""
+    NOT_CONFIGURED = "NOT_CONFIGURED"
+    """Recorded but not sent: no Twilio credentials."""
+
+
+@attrs.frozen
 class OutboundSms:
     """A text we send (or would send when Twilio is not configured); kept in the outbox."""
 
@@ -96,8 +146,7 @@ class OutboundSms:
     to_number: str
     body: str
     created_at: datetime
-    status: str = "QUEUED"
-    """QUEUED, SENT, FAILED or NOT_CONFIGURED."""
+    status: OutboundStatus = OutboundStatus.QUEUED
     provider_sid: str | None = None
     error: str | None = None
     job_id: UUID | None = None

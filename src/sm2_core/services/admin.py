@@ -5,15 +5,14 @@ Rows that history refers to are deactivated (``is_active=False``), never deleted
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from decimal import Decimal
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, overload
 from uuid import UUID, uuid4
 
 import attrs
 
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
-from sm2_core.domain.enums import Role
+from sm2_core.domain.enums import ReferenceKind, Role
 from sm2_core.domain.phone import normalize_phone
 from sm2_core.domain.records import Actor, AuditEntry
 from sm2_core.errors import (
@@ -23,143 +22,149 @@ from sm2_core.errors import (
     NotFound,
     PermissionDenied,
 )
-from sm2_core.lifecycle import diff, plain
-from sm2_core.ports import Clock, PasswordHasher, Repository, UnitOfWork, UnitOfWorkFactory
+from sm2_core.lifecycle import diff
+from sm2_core.ports import (
+    Clock,
+    DealershipRepository,
+    PasswordHasher,
+    TechnicianRepository,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from sm2_core.serialize import plain
+from sm2_core.services.reference import (
+    DealershipKind,
+    Kind,
+    ReferenceEntity,
+    RuleKind,
+    ServiceKind,
+    TechnicianKind,
+    ZoneKind,
+    build,
+    check_references,
+    kind_spec,
+)
 
 MIN_PASSWORD_LENGTH = 10
 
 
-@attrs.frozen
-class Kind:
-    """One kind of reference data and how to find its repository in a unit of work."""
-
-    name: str
-    subject: str
-    entity: type[Any]
-    repo: Callable[[UnitOfWork], Repository[Any]]
-
-
-KINDS: dict[str, Kind] = {
-    k.name: k
-    for k in (
-        Kind("zones", "zone", Zone, lambda u: u.zones),
-        Kind("services", "service", Service, lambda u: u.services),
-        Kind("dealerships", "dealership", Dealership, lambda u: u.dealerships),
-        Kind("technicians", "technician", Technician, lambda u: u.technicians),
-        Kind("rules", "rule", RankingRule, lambda u: u.rules),
-    )
-}
-
-
-def _kind(name: str) -> Kind:
-    try:
-        return KINDS[name]
-    except KeyError:
-        raise InvalidInput(f"unknown kind {name!r}; one of {', '.join(KINDS)}") from None
-
-
-def build(kind: Kind, fields: Mapping[str, Any], *, item_id: UUID | None = None) -> Any:
-    """A new entity of ``kind`` from typed fields, with every problem named."""
-    known = {f.name: f for f in attrs.fields(kind.entity)}
-    unknown = sorted(set(fields) - set(known) - {"id"})
-    missing = sorted(
-        name
-        for name, f in known.items()
-        if name != "id" and f.default is attrs.NOTHING and name not in fields
-    )
-    problems = {**dict.fromkeys(unknown, "unknown field"), **dict.fromkeys(missing, "required")}
-    if problems:
-        raise InvalidInput(f"invalid {kind.subject}", fields=problems)
-    values = {k: v for k, v in fields.items() if k != "id"}
-    return _normalized(kind.entity(id=item_id or uuid4(), **values))
-
-
-def _normalized(item: Any) -> Any:
-    if isinstance(item, Dealership | Technician):
-        item = attrs.evolve(item, phone=normalize_phone(item.phone))
-    if isinstance(item, Service):
-        _check_price(item.base_price)
-        item = attrs.evolve(item, code=item.code.strip().upper())
-    if isinstance(item, RankingRule) and item.service_code is not None:
-        item = attrs.evolve(item, service_code=item.service_code.strip().upper())
-    if isinstance(item, Technician):
-        item = attrs.evolve(item, skills=frozenset(s.strip().upper() for s in item.skills))
-    if isinstance(item, Zone) and not (
-        -90 <= item.latitude <= 90 and -180 <= item.longitude <= 180
-    ):
-        raise InvalidInput("coordinates out of range", fields={"latitude": "out of range"})
-    return item
-
-
-MAX_PRICE = Decimal("9999999999.99")
-
-
-def _check_price(price: Decimal) -> None:
-    """Dollars and cents: finite, not negative, at most two decimals, within the column."""
-    if not price.is_finite() or price < 0 or price > MAX_PRICE:
-        raise InvalidInput(f"{price} is not a price", fields={"base_price": "not a price"})
-    if price != price.quantize(Decimal("0.01")):
-        raise InvalidInput(
-            f"{price} has more than two decimals", fields={"base_price": "at most two decimals"}
-        )
-
-
-async def check_references(uow: UnitOfWork, item: Any) -> None:
-    """Everything an entity points at must exist, or the row is refused."""
-    zone_id = getattr(item, "zone_id", None)
-    if zone_id is not None:
-        await uow.zones.get(zone_id)
-    if isinstance(item, Technician):
-        codes = {s.code for s in await uow.services.all(include_inactive=True)}
-        unknown = sorted(item.skills - codes)
-        if unknown:
-            raise InvalidInput(
-                f"unknown service codes {unknown}", fields={"skills": "unknown codes"}
-            )
-    if isinstance(item, RankingRule):
-        if item.dealership_id is not None:
-            await uow.dealerships.get(item.dealership_id)
-        if item.service_code is not None and await uow.services.by_code(item.service_code) is None:
-            raise NotFound("service", item.service_code)
-
-
 @attrs.define(kw_only=True, frozen=True)
 class AdminService:
+    """Reference data by kind, and logins.
+
+    Each method says what its kind gives back (``all(ReferenceKind.ZONES)`` is a list of
+    zones); with a kind known only at run time it is a :data:`ReferenceEntity`.
+    """
+
     uow: UnitOfWorkFactory
     clock: Clock
     hasher: PasswordHasher
 
-    async def all(self, kind: str, *, include_inactive: bool = False) -> list[Any]:
+    @overload
+    async def all(self, kind: ZoneKind, *, include_inactive: bool = ...) -> list[Zone]: ...
+    @overload
+    async def all(self, kind: ServiceKind, *, include_inactive: bool = ...) -> list[Service]: ...
+    @overload
+    async def all(
+        self, kind: DealershipKind, *, include_inactive: bool = ...
+    ) -> list[Dealership]: ...
+    @overload
+    async def all(
+        self, kind: TechnicianKind, *, include_inactive: bool = ...
+    ) -> list[Technician]: ...
+    @overload
+    async def all(self, kind: RuleKind, *, include_inactive: bool = ...) -> list[RankingRule]: ...
+    @overload
+    async def all(
+        self, kind: ReferenceKind, *, include_inactive: bool = ...
+    ) -> Sequence[ReferenceEntity]: ...
+    async def all(
+        self, kind: ReferenceKind, *, include_inactive: bool = False
+    ) -> Sequence[ReferenceEntity]:
+        spec = kind_spec(kind)
         async with self.uow() as uow:
-            return await _kind(kind).repo(uow).all(include_inactive=include_inactive)
+            items: list[ReferenceEntity] = await spec.repo(uow).all(
+                include_inactive=include_inactive
+            )
+        return items
 
-    async def get(self, kind: str, item_id: UUID) -> Any:
+    @overload
+    async def get(self, kind: ZoneKind, item_id: UUID) -> Zone: ...
+    @overload
+    async def get(self, kind: ServiceKind, item_id: UUID) -> Service: ...
+    @overload
+    async def get(self, kind: DealershipKind, item_id: UUID) -> Dealership: ...
+    @overload
+    async def get(self, kind: TechnicianKind, item_id: UUID) -> Technician: ...
+    @overload
+    async def get(self, kind: RuleKind, item_id: UUID) -> RankingRule: ...
+    @overload
+    async def get(self, kind: ReferenceKind, item_id: UUID) -> ReferenceEntity: ...
+    async def get(self, kind: ReferenceKind, item_id: UUID) -> ReferenceEntity:
+        spec = kind_spec(kind)
         async with self.uow() as uow:
-            return await _kind(kind).repo(uow).get(item_id)
+            item: ReferenceEntity = await spec.repo(uow).get(item_id)
+        return item
 
-    async def reference(self, kind: str, ref: str) -> Any:
+    @overload
+    async def reference(self, kind: DealershipKind, ref: str) -> Dealership: ...
+    @overload
+    async def reference(self, kind: TechnicianKind, ref: str) -> Technician: ...
+    async def reference(
+        self, kind: DealershipKind | TechnicianKind, ref: str
+    ) -> Dealership | Technician:
         """A dealership or technician by its id or its phone, as people type them."""
+        spec = kind_spec(kind)
         try:
-            return await self.get(kind, UUID(ref))
+            item_id: UUID | None = UUID(ref)
         except ValueError:
-            pass
-        phone = normalize_phone(ref)
+            item_id = None
         async with self.uow() as uow:
-            repo = uow.dealerships if kind == "dealerships" else uow.technicians
-            found = await repo.by_phone(phone)
+            repo: DealershipRepository | TechnicianRepository = (
+                uow.dealerships if spec.kind is ReferenceKind.DEALERSHIPS else uow.technicians
+            )
+            if item_id is not None:
+                return await repo.get(item_id)
+            found = await repo.by_phone(normalize_phone(ref))
         if found is None:
-            raise NotFound(kind[:-1], ref)
+            raise NotFound(spec.subject, ref)
         return found
 
-    async def create(self, kind: str, fields: Mapping[str, Any], *, actor: Actor) -> Any:
+    @overload
+    async def create(self, kind: ZoneKind, fields: Mapping[str, Any], *, actor: Actor) -> Zone: ...
+    @overload
+    async def create(
+        self, kind: ServiceKind, fields: Mapping[str, Any], *, actor: Actor
+    ) -> Service: ...
+    @overload
+    async def create(
+        self, kind: DealershipKind, fields: Mapping[str, Any], *, actor: Actor
+    ) -> Dealership: ...
+    @overload
+    async def create(
+        self, kind: TechnicianKind, fields: Mapping[str, Any], *, actor: Actor
+    ) -> Technician: ...
+    @overload
+    async def create(
+        self, kind: RuleKind, fields: Mapping[str, Any], *, actor: Actor
+    ) -> RankingRule: ...
+    @overload
+    async def create(
+        self, kind: ReferenceKind, fields: Mapping[str, Any], *, actor: Actor
+    ) -> ReferenceEntity: ...
+    async def create(
+        self, kind: ReferenceKind, fields: Mapping[str, Any], *, actor: Actor
+    ) -> ReferenceEntity:
         _admin_only(actor)
-        spec = _kind(kind)
+        spec = kind_spec(kind)
         item = build(spec, fields)
         async with self.uow() as uow:
             await self.add_item(uow, spec, item, actor=actor)
         return item
 
-    async def add_item(self, uow: UnitOfWork, spec: Kind, item: Any, *, actor: Actor) -> None:
+    async def add_item(
+        self, uow: UnitOfWork, spec: Kind, item: ReferenceEntity, *, actor: Actor
+    ) -> None:
         """Add inside the caller's unit of work (imports add many rows in one)."""
         await check_references(uow, item)
         await spec.repo(uow).add(item)
@@ -167,14 +172,38 @@ class AdminService:
             self.audit_entry(spec.subject, item.id, "create", actor, {}, plain(item))
         )
 
+    @overload
     async def update(
-        self, kind: str, item_id: UUID, changes: Mapping[str, Any], *, actor: Actor
-    ) -> Any:
+        self, kind: ZoneKind, item_id: UUID, changes: Mapping[str, Any], *, actor: Actor
+    ) -> Zone: ...
+    @overload
+    async def update(
+        self, kind: ServiceKind, item_id: UUID, changes: Mapping[str, Any], *, actor: Actor
+    ) -> Service: ...
+    @overload
+    async def update(
+        self, kind: DealershipKind, item_id: UUID, changes: Mapping[str, Any], *, actor: Actor
+    ) -> Dealership: ...
+    @overload
+    async def update(
+        self, kind: TechnicianKind, item_id: UUID, changes: Mapping[str, Any], *, actor: Actor
+    ) -> Technician: ...
+    @overload
+    async def update(
+        self, kind: RuleKind, item_id: UUID, changes: Mapping[str, Any], *, actor: Actor
+    ) -> RankingRule: ...
+    @overload
+    async def update(
+        self, kind: ReferenceKind, item_id: UUID, changes: Mapping[str, Any], *, actor: Actor
+    ) -> ReferenceEntity: ...
+    async def update(
+        self, kind: ReferenceKind, item_id: UUID, changes: Mapping[str, Any], *, actor: Actor
+    ) -> ReferenceEntity:
         _admin_only(actor)
-        spec = _kind(kind)
+        spec = kind_spec(kind)
         async with self.uow() as uow:
             repo = spec.repo(uow)
-            old = await repo.get(item_id)
+            old: ReferenceEntity = await repo.get(item_id)
             fields = {**attrs.asdict(old, recurse=False), **changes}
             fields.pop("id")
             new = build(spec, fields, item_id=item_id)
@@ -187,9 +216,10 @@ class AdminService:
                 )
             return new
 
-    async def history(self, kind: str, item_id: UUID) -> list[AuditEntry]:
+    async def history(self, kind: ReferenceKind, item_id: UUID) -> list[AuditEntry]:
+        subject = kind_spec(kind).subject
         async with self.uow() as uow:
-            return await uow.audit.for_subject(_kind(kind).subject, item_id)
+            return await uow.audit.for_subject(subject, item_id)
 
     def audit_entry(
         self,

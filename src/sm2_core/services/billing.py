@@ -6,7 +6,7 @@ from uuid import UUID
 
 import attrs
 
-from sm2_core.domain.enums import InvoiceState
+from sm2_core.domain.enums import InvoiceState, PolicyRule
 from sm2_core.domain.job import Job
 from sm2_core.domain.records import Actor
 from sm2_core.errors import IntegrationError, InvalidTransition, NotConfigured, PolicyViolation
@@ -22,8 +22,8 @@ from sm2_core.ports import (
     UnitOfWorkFactory,
 )
 from sm2_core.services.common import load_job, save_change
+from sm2_core.tasks import SyncInvoice
 
-INVOICE_TASK = "sync_invoice"
 _BILLING = Actor.system("billing")
 
 
@@ -45,7 +45,7 @@ class BillingService:
             if change is None:
                 return job
             job = await save_change(uow, change)
-        await self.tasks.defer(INVOICE_TASK, {"job_id": str(job.id)})
+        await self.tasks.defer(SyncInvoice(job_id=job.id))
         return job
 
     async def retry(self, job_id: UUID, *, actor: Actor) -> Job:
@@ -86,7 +86,7 @@ class BillingService:
     async def _request(self, uow: UnitOfWork, job: Job) -> InvoiceRequest:
         dealership = await uow.dealerships.get(job.dealership_id)
         if job.service_id is None:
-            raise PolicyViolation("Billing", f"Job {job.job_code} has no service to bill")
+            raise PolicyViolation(PolicyRule.BILLING, f"Job {job.job_code} has no service to bill")
         service = await uow.services.get(job.service_id)
         vin = job.vehicle.vin or "n/a"
         return InvoiceRequest(

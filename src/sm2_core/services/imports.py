@@ -1,9 +1,9 @@
 """Bulk import of reference data: every row checked first, then all written in one transaction.
 
-Rows are the columns of the CSV files an operator keeps (``../shared/data``): references by
-name (a dealership's zone, a rule's dealership), skills as ``A;B;C``. Rows that match an existing
-record by its natural key (zone name, service code, phone, rule description) update it, so
-importing the same file twice changes nothing.
+Rows are the columns of the CSV files an operator keeps, those of the package's seed data
+(``sm2_adapters/seed_data``): references by name (a dealership's zone, a rule's dealership),
+skills as ``A;B;C``. Rows that match an existing record by its natural key (zone name, service
+code, phone, rule description) update it, so importing the same file twice changes nothing.
 """
 
 from __future__ import annotations
@@ -11,24 +11,32 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from uuid import UUID
 
 import attrs
 
-from sm2_core.domain.enums import TechnicianStatus, Urgency
+from sm2_core.domain.enums import ReferenceKind, TechnicianStatus, Urgency
 from sm2_core.domain.phone import normalize_phone
 from sm2_core.domain.records import Actor
 from sm2_core.errors import InvalidInput, PermissionDenied, Sm2Error
 from sm2_core.lifecycle import diff
 from sm2_core.ports import UnitOfWork, UnitOfWorkFactory
-from sm2_core.services.admin import KINDS, AdminService, build, check_references
+from sm2_core.services.admin import AdminService
+from sm2_core.services.reference import (
+    ReferenceEntity,
+    build,
+    check_references,
+    kind_spec,
+    reference_kind,
+)
 
 #: The columns of each kind's CSV, in file order (exports write them in this order).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "zones": ("name", "description", "latitude", "longitude"),
-    "services": ("code", "name", "name_fr", "base_price", "requires_approval"),
-    "dealerships": ("name", "phone", "email", "zone", "is_audit_flagged"),
-    "technicians": ("name", "phone", "zone", "skills", "status"),
-    "rules": (
+COLUMNS: dict[ReferenceKind, tuple[str, ...]] = {
+    ReferenceKind.ZONES: ("name", "description", "latitude", "longitude"),
+    ReferenceKind.SERVICES: ("code", "name", "name_fr", "base_price", "requires_approval"),
+    ReferenceKind.DEALERSHIPS: ("name", "phone", "email", "zone", "is_audit_flagged"),
+    ReferenceKind.TECHNICIANS: ("name", "phone", "zone", "skills", "status"),
+    ReferenceKind.RULES: (
         "description",
         "dealership",
         "service_code",
@@ -38,18 +46,18 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "is_active",
     ),
 }
-_NATURAL_KEY = {
-    "zones": "name",
-    "services": "code",
-    "dealerships": "phone",
-    "technicians": "phone",
-    "rules": "description",
+_NATURAL_KEY: dict[ReferenceKind, str] = {
+    ReferenceKind.ZONES: "name",
+    ReferenceKind.SERVICES: "code",
+    ReferenceKind.DEALERSHIPS: "phone",
+    ReferenceKind.TECHNICIANS: "phone",
+    ReferenceKind.RULES: "description",
 }
 
 
 @attrs.frozen
 class ImportReport:
-    kind: str
+    kind: ReferenceKind
     created: int
     updated: int
     unchanged: int
@@ -78,7 +86,7 @@ class ImportService:
 
     async def import_rows(
         self,
-        kind: str,
+        kind: ReferenceKind,
         rows: Sequence[Mapping[str, str]],
         *,
         actor: Actor,
@@ -88,8 +96,7 @@ class ImportService:
     ) -> ImportReport:
         """Validate every row, then write them all or none. Errors name the row's line in the
         file: ``line_numbers`` when the reader knows them, else counted from ``first_line``."""
-        if kind not in COLUMNS:
-            raise InvalidInput(f"unknown kind {kind!r}; one of {', '.join(COLUMNS)}")
+        kind = reference_kind(kind)
         if not actor.is_admin:
             raise PermissionDenied("Only an admin may import reference data")
         async with self.uow() as uow:
@@ -101,7 +108,7 @@ class ImportService:
                 line = line_numbers[offset] if line_numbers else first_line + offset
                 try:
                     fields = lookups.typed(kind, row)
-                    build(KINDS[kind], fields)  # the entity's own rules, reported by line too
+                    build(kind_spec(kind), fields)  # the entity's own rules, by line too
                     key = str(fields[_NATURAL_KEY[kind]]).casefold()
                     if key in seen:
                         raise ValueError(f"same {_NATURAL_KEY[kind]} as line {seen[key]}")
@@ -119,12 +126,12 @@ class ImportService:
     async def _write(
         self,
         uow: UnitOfWork,
-        kind: str,
+        kind: ReferenceKind,
         items: list[dict[str, Any]],
         actor: Actor,
         progress: Callable[[int], None] | None,
     ) -> ImportReport:
-        spec = KINDS[kind]
+        spec = kind_spec(kind)
         repo = spec.repo(uow)
         key = _NATURAL_KEY[kind]
         existing = {
@@ -157,11 +164,10 @@ class ImportService:
         return ImportReport(kind=kind, **counts)
 
     async def edit_row(
-        self, kind: str, item_id: Any, row: Mapping[str, str], *, actor: Actor
-    ) -> Any:
+        self, kind: ReferenceKind, item_id: UUID, row: Mapping[str, str], *, actor: Actor
+    ) -> ReferenceEntity:
         """Change one record from a row of its CSV format (names resolved as on import)."""
-        if kind not in COLUMNS:
-            raise InvalidInput(f"unknown kind {kind!r}; one of {', '.join(COLUMNS)}")
+        kind = reference_kind(kind)
         async with self.uow() as uow:
             lookups = await _Lookups.load(uow)
         try:
@@ -170,19 +176,18 @@ class ImportService:
             raise InvalidInput(str(exc)) from None
         return await self.admin.update(kind, item_id, fields, actor=actor)
 
-    async def export_rows(self, kind: str) -> list[dict[str, str]]:
+    async def export_rows(self, kind: ReferenceKind) -> list[dict[str, str]]:
         """Every record of ``kind`` (inactive ones too) as rows ``import_rows`` reads back."""
-        if kind not in COLUMNS:
-            raise InvalidInput(f"unknown kind {kind!r}; one of {', '.join(COLUMNS)}")
+        spec = kind_spec(kind)
         async with self.uow() as uow:
             zones = {z.id: z.name for z in await uow.zones.all(include_inactive=True)}
             dealers = {d.id: d.name for d in await uow.dealerships.all(include_inactive=True)}
-            items = await KINDS[kind].repo(uow).all(include_inactive=True)
-        return [_export_row(kind, item, zones, dealers) for item in items]
+            items: list[ReferenceEntity] = await spec.repo(uow).all(include_inactive=True)
+        return [_export_row(spec.kind, item, zones, dealers) for item in items]
 
 
 def _export_row(
-    kind: str, item: Any, zones: dict[Any, str], dealers: dict[Any, str]
+    kind: ReferenceKind, item: ReferenceEntity, zones: dict[UUID, str], dealers: dict[UUID, str]
 ) -> dict[str, str]:
     def text(value: Any) -> str:
         if value is None:
@@ -194,8 +199,9 @@ def _export_row(
         return str(getattr(value, "value", value))
 
     values = {f.name: getattr(item, f.name) for f in attrs.fields(type(item))}
-    values["zone"] = zones.get(values.get("zone_id"), "")
-    values["dealership"] = dealers.get(values.get("dealership_id"), "")
+    zone_id, dealer_id = values.get("zone_id"), values.get("dealership_id")
+    values["zone"] = zones.get(zone_id, "") if zone_id else ""
+    values["dealership"] = dealers.get(dealer_id, "") if dealer_id else ""
     return {column: text(values.get(column)) for column in COLUMNS[kind]}
 
 
@@ -203,8 +209,8 @@ def _export_row(
 class _Lookups:
     """Names in the files → ids in the database, read once per import."""
 
-    zones: dict[str, Any]
-    dealerships: dict[str, Any]
+    zones: dict[str, UUID]
+    dealerships: dict[str, UUID]
     service_codes: set[str]
 
     @classmethod
@@ -216,7 +222,7 @@ class _Lookups:
         codes = {s.code for s in await uow.services.all(include_inactive=True)}
         return cls(zones, dealers, codes)
 
-    def _zone(self, name: str | None) -> Any:
+    def _zone(self, name: str | None) -> UUID | None:
         if name is None:
             return None
         try:
@@ -224,7 +230,7 @@ class _Lookups:
         except KeyError:
             raise ValueError(f"unknown zone {name!r}") from None
 
-    def typed(self, kind: str, row: Mapping[str, str]) -> dict[str, Any]:
+    def typed(self, kind: ReferenceKind, row: Mapping[str, str]) -> dict[str, Any]:
         return _TYPED[kind](self, row)
 
 
@@ -311,10 +317,10 @@ def _rule_row(lk: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-_TYPED: dict[str, Callable[[_Lookups, Mapping[str, str]], dict[str, Any]]] = {
-    "zones": _zone_row,
-    "services": _service_row,
-    "dealerships": _dealership_row,
-    "technicians": _technician_row,
-    "rules": _rule_row,
+_TYPED: dict[ReferenceKind, Callable[[_Lookups, Mapping[str, str]], dict[str, Any]]] = {
+    ReferenceKind.ZONES: _zone_row,
+    ReferenceKind.SERVICES: _service_row,
+    ReferenceKind.DEALERSHIPS: _dealership_row,
+    ReferenceKind.TECHNICIANS: _technician_row,
+    ReferenceKind.RULES: _rule_row,
 }

@@ -1,8 +1,7 @@
-"""Intake: a dealership's text becomes ranked jobs, and the dealership hears back."""
+"""Intake: a stored text becomes ranked jobs, and the dealership hears back."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from uuid import UUID, uuid4
 
 import attrs
@@ -10,7 +9,6 @@ import attrs
 from sm2_core.domain.entities import Dealership, Service
 from sm2_core.domain.enums import Urgency
 from sm2_core.domain.job import Job, Vehicle
-from sm2_core.domain.phone import normalize_phone
 from sm2_core.domain.records import (
     Actor,
     DomainEvent,
@@ -19,113 +17,25 @@ from sm2_core.domain.records import (
     OutboundSms,
 )
 from sm2_core.drafting import confirmation_text, draft_job, vehicle_from_request
-from sm2_core.errors import (
-    IntegrationError,
-    InvalidInput,
-    NotConfigured,
-    NotFound,
-    PermissionDenied,
-)
+from sm2_core.errors import NotFound, PermissionDenied
 from sm2_core.lifecycle import created
 from sm2_core.parsing import ParseResult
 from sm2_core.policies import PolicyConfig
-from sm2_core.ports import (
-    Clock,
-    InboundStore,
-    MessageParser,
-    SmsSender,
-    TaskQueue,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from sm2_core.ports import Clock, MessageParser, UnitOfWork, UnitOfWorkFactory
 from sm2_core.services.common import add_new_job
+from sm2_core.tasks import SendSms
 
-#: Twilio concatenates at most 10 segments; anything longer is not an SMS.
-MAX_BODY_CHARS = 1600
-#: Twilio attaches at most 10 media to one message.
-MAX_MEDIA = 10
-PARSE_TASK = "parse_message"
-SMS_TASK = "send_sms"
 _INTAKE = Actor.system("intake")
-
-
-@attrs.frozen
-class Receipt:
-    message: InboundMessage
-    created: bool
-    """False when this sid was already received (a repeated delivery)."""
-
-
-@attrs.frozen
-class StoreAndQueue:
-    """An ``InboundStore`` on any unit of work: the text and its task commit together.
-    Adapters that can do it in fewer round trips provide their own store."""
-
-    uow: UnitOfWorkFactory
-
-    async def store_and_queue(
-        self, message: InboundMessage, *, task: str
-    ) -> tuple[InboundMessage, bool]:
-        async with self.uow() as uow:
-            stored, new = await uow.messages.add(message)
-            if new:
-                uow.tasks.add(task, {"message_id": str(stored.id)})
-        return stored, new
 
 
 @attrs.define(kw_only=True, frozen=True)
 class IntakeService:
+    """A received text becomes ranked jobs (or waits in the inbox); admins type jobs in."""
+
     uow: UnitOfWorkFactory
     parser: MessageParser
     clock: Clock
-    tasks: TaskQueue
-    sms: SmsSender
     config: PolicyConfig = attrs.field(factory=PolicyConfig)
-    inbound: InboundStore | None = None
-    """Where receipt writes; by default a ``StoreAndQueue`` on ``uow``."""
-
-    async def receive_sms(
-        self, *, sid: str, from_number: str, to_number: str, body: str, num_media: int = 0
-    ) -> Receipt:
-        """Store the raw text and queue its parsing (idempotent on sid); nothing else.
-
-        This is all that sits between Twilio and its 200: even the sender is matched in the
-        task, so receipt is one write whatever the text says or who sent it.
-        """
-        message = self._validated_message(sid, from_number, to_number, body, num_media)
-        inbound = self.inbound or StoreAndQueue(self.uow)
-        stored, new = await inbound.store_and_queue(message, task=PARSE_TASK)
-        return Receipt(message=stored, created=new)
-
-    def _validated_message(
-        self, sid: str, from_number: str, to_number: str, body: str, num_media: int
-    ) -> InboundMessage:
-        problems: dict[str, str] = {}
-        if not sid.strip() or len(sid) > 64:
-            problems["MessageSid"] = "required, at most 64 characters"
-        if len(body) > MAX_BODY_CHARS:
-            problems["Body"] = f"longer than {MAX_BODY_CHARS} characters"
-        if not 0 <= num_media <= MAX_MEDIA:
-            problems["NumMedia"] = f"must be 0..{MAX_MEDIA}"
-        for name, value in (("Body", body), ("From", from_number), ("To", to_number)):
-            if "\x00" in value:
-                problems[name] = "contains a NUL character"
-        try:
-            sender = normalize_phone(from_number)
-        except InvalidInput:
-            problems["From"] = "not a phone number"
-            sender = ""
-        if problems:
-            raise InvalidInput("invalid inbound message", fields=problems)
-        return InboundMessage(
-            id=uuid4(),
-            sid=sid.strip(),
-            from_number=sender,
-            to_number=to_number.strip(),
-            body=body,
-            received_at=self.clock.now(),
-            num_media=num_media,
-        )
 
     async def process_message(self, message_id: UUID) -> tuple[Job, ...]:
         """The parse task: jobs from one stored text. Running it twice creates nothing new."""
@@ -205,7 +115,7 @@ class IntakeService:
         )
         await uow.outbox.add(sms)
         # Queued by this transaction: the confirmation is sent if and only if the jobs exist.
-        uow.tasks.add(SMS_TASK, {"outbox_id": str(sms.id)})
+        uow.tasks.add(SendSms(outbox_id=sms.id))
         return tuple(jobs)
 
     async def create_job(
@@ -269,47 +179,9 @@ class IntakeService:
             raise NotFound("service", code)
         return service
 
-    async def requeue_waiting(self, *, older_than: timedelta = timedelta(minutes=2)) -> int:
-        """Queue the parse again for texts left unparsed with no parse task waiting or running:
-        a task that failed for good, or an ``InboundStore`` that queues after storing. A text
-        still in a long backlog already has its task and gets no second one."""
-        async with self.uow() as uow:
-            waiting = await uow.messages.waiting(received_before=self.clock.now() - older_than)
-        payloads = [{"message_id": str(message.id)} for message in waiting]
-        lost = await self.tasks.not_queued(PARSE_TASK, payloads)
-        for payload in lost:
-            await self.tasks.defer(PARSE_TASK, payload)
-        return len(lost)
-
     async def inbox(self, *, limit: int = 100) -> list[InboundMessage]:
         async with self.uow() as uow:
             return await uow.messages.inbox(limit=limit)
-
-    async def send_sms(self, outbox_id: UUID) -> OutboundSms:
-        """The SMS task: send one outbox text once; it stays recorded whatever happens."""
-        async with self.uow() as uow:
-            sms = await uow.outbox.get(outbox_id)
-        if sms.status in ("SENT", "NOT_CONFIGURED"):
-            return sms
-        try:
-            sent = attrs.evolve(
-                sms,
-                status="SENT",
-                error=None,
-                provider_sid=await self.sms.send(to=sms.to_number, body=sms.body),
-            )
-        except NotConfigured as exc:
-            sent = attrs.evolve(sms, status="NOT_CONFIGURED", error=exc.message)
-        except IntegrationError as exc:
-            sent = attrs.evolve(sms, status="FAILED", error=exc.message)
-            async with self.uow() as uow:
-                await uow.outbox.update(sent)
-            if exc.transient:
-                raise  # the task queue retries with backoff
-            return sent
-        async with self.uow() as uow:
-            await uow.outbox.update(sent)
-        return sent
 
 
 def _message_event(message: InboundMessage, clock: Clock) -> DomainEvent:

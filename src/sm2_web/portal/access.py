@@ -17,13 +17,11 @@ from sm2_core.domain.entities import User
 from sm2_core.domain.enums import Role
 from sm2_core.domain.records import Actor
 from sm2_core.errors import AuthenticationFailed
-from sm2_web.auth import (
-    SESSION_COOKIES,
-    actor_for,
-    issue_token,
-    throttled_login,
-)
-from sm2_web.config import WebDeps
+from sm2_core.ports import Clock
+from sm2_core.services import Services
+from sm2_web.auth import SESSION_COOKIES, actor_for, issue_token
+from sm2_web.config import WebConfig
+from sm2_web.dependencies import AppClock
 from sm2_web.portal.csrf import csrf_cookie, new_token
 
 LOGIN_PATHS = {Role.ADMIN: "/login", Role.TECH: "/tech/login"}
@@ -38,19 +36,30 @@ class LoginRequired(Exception):
         self.role = role
 
 
-async def _page_actor(request: Request[Any, Any, Any], role: Role) -> Actor:
+async def _page_actor(
+    request: Request[Any, Any, Any],
+    role: Role,
+    *,
+    services: Services,
+    config: WebConfig,
+    clock: Clock,
+) -> Actor:
     try:
-        return await actor_for(request, role)
+        return await actor_for(request, role, services=services, config=config, clock=clock)
     except AuthenticationFailed:
         raise LoginRequired(role) from None
 
 
-async def admin_page_actor(request: Request[Any, Any, Any]) -> Actor:
-    return await _page_actor(request, Role.ADMIN)
+async def admin_page_actor(
+    request: Request[Any, Any, Any], services: Services, config: WebConfig, clock: AppClock
+) -> Actor:
+    return await _page_actor(request, Role.ADMIN, services=services, config=config, clock=clock)
 
 
-async def tech_page_actor(request: Request[Any, Any, Any]) -> Actor:
-    return await _page_actor(request, Role.TECH)
+async def tech_page_actor(
+    request: Request[Any, Any, Any], services: Services, config: WebConfig, clock: AppClock
+) -> Actor:
+    return await _page_actor(request, Role.TECH, services=services, config=config, clock=clock)
 
 
 def safe_next(target: str | None, role: Role) -> str:
@@ -69,44 +78,40 @@ def login_url(role: Role, next_path: str) -> str:
     return f"{LOGIN_PATHS[role]}?next={quote(next_path, safe='/')}"
 
 
-async def authenticate(deps: WebDeps, username: str, password: str, role: Role) -> User:
-    return await throttled_login(deps, username, password, role)
-
-
-def session_response(user: User, deps: WebDeps, target: str) -> Response[None]:
+def session_response(user: User, target: str, *, config: WebConfig, clock: Clock) -> Response[None]:
     """303 to the page asked for, with the session cookie and a fresh CSRF token (so a token
     seen before login is worth nothing after it)."""
-    token, _ = issue_token(user, deps)
+    token, _ = issue_token(user, config=config, clock=clock)
     session = Cookie(
         key=SESSION_COOKIES[user.role],
         value=token,
         path="/",
-        max_age=int(deps.config.token_ttl.total_seconds()),
+        max_age=int(config.token_ttl.total_seconds()),
         httponly=True,
-        secure=deps.config.secure_cookies,
+        secure=config.secure_cookies,
         samesite="strict",
     )
     return Response(
         None,
         status_code=303,
         headers={"Location": target},
-        cookies=[session, csrf_cookie(new_token(deps), deps)],
+        cookies=[session, csrf_cookie(new_token(config), config)],
     )
 
 
-def logout_response(role: Role, deps: WebDeps) -> Response[None]:
+def logout_response(role: Role, config: WebConfig) -> Response[None]:
     gone = Cookie(
         key=SESSION_COOKIES[role],
         value="",
         path="/",
         max_age=0,
         httponly=True,
-        secure=deps.config.secure_cookies,
+        secure=config.secure_cookies,
         samesite="strict",
     )
     return Response(
         None,
         status_code=303,
         headers={"Location": LOGIN_PATHS[role]},
-        cookies=[gone, csrf_cookie(new_token(deps), deps)],
+        cookies=[gone, csrf_cookie(new_token(config), config)],
     )

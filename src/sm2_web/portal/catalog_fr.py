@@ -294,7 +294,6 @@ FRENCH: dict[str, str] = {
     "Refused: the technician is not available": "Refusé : le technicien n'est pas disponible",
     "Refused by the 20 km rule": "Refusé par la règle des 20 km",
     "Refused by the invoicing safety lock": "Refusé par le verrou de facturation",
-    "Refused: the job's status does not allow it": "Refusé : le statut du travail ne le permet pas",
     "This form has expired": "Ce formulaire a expiré",
     "Reload the page and try again.": "Rechargez la page et réessayez.",
     "Something went wrong on our side": "Un problème est survenu de notre côté",

@@ -23,7 +23,7 @@ from litestar.enums import ScopeType
 from litestar.exceptions import PermissionDeniedException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from sm2_web.config import WebDeps
+from sm2_web.config import WebConfig
 
 CSRF_COOKIE = "sm2_csrf"
 CSRF_FIELD = "_csrf"
@@ -37,33 +37,33 @@ class CsrfRefused(PermissionDeniedException):
     cookie."""
 
 
-def _key(deps: WebDeps) -> bytes:
-    return hmac.new(deps.config.jwt_secret.encode(), b"sm2-portal-csrf", hashlib.sha256).digest()
+def _key(config: WebConfig) -> bytes:
+    return hmac.new(config.jwt_secret.encode(), b"sm2-portal-csrf", hashlib.sha256).digest()
 
 
 def _sign(nonce: str, key: bytes) -> str:
     return hmac.new(key, nonce.encode(), hashlib.sha256).hexdigest()
 
 
-def new_token(deps: WebDeps) -> str:
+def new_token(config: WebConfig) -> str:
     nonce = secrets.token_hex(16)
-    return f"{nonce}.{_sign(nonce, _key(deps))}"
+    return f"{nonce}.{_sign(nonce, _key(config))}"
 
 
-def _valid(token: str | None, deps: WebDeps) -> bool:
+def _valid(token: str | None, config: WebConfig) -> bool:
     if not token or token.count(".") != 1:
         return False
     nonce, signature = token.split(".")
-    return hmac.compare_digest(signature, _sign(nonce, _key(deps)))
+    return hmac.compare_digest(signature, _sign(nonce, _key(config)))
 
 
-def csrf_cookie(token: str, deps: WebDeps) -> Cookie:
+def csrf_cookie(token: str, config: WebConfig) -> Cookie:
     return Cookie(
         key=CSRF_COOKIE,
         value=token,
         path="/",
         httponly=True,
-        secure=deps.config.secure_cookies,
+        secure=config.secure_cookies,
         samesite="strict",
     )
 
@@ -88,9 +88,10 @@ async def _submitted(request: Request[Any, Any, Any]) -> list[str]:
 Refusal = Callable[[Request[Any, Any, Any], Exception], Response[Any]]
 
 
-def csrf_protection(on_refused: Refusal) -> Callable[[ASGIApp], ASGIApp]:
+def csrf_protection(on_refused: Refusal, config: WebConfig) -> Callable[[ASGIApp], ASGIApp]:
     """The middleware; ``on_refused`` renders the 403 (answered here rather than raised, so the
-    request log records the status the browser really got)."""
+    request log records the status the browser really got). Middleware takes no dependencies,
+    so ``create_app`` hands it the config."""
 
     def wrap(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
@@ -98,10 +99,9 @@ def csrf_protection(on_refused: Refusal) -> Callable[[ASGIApp], ASGIApp]:
                 await app(scope, receive, send)
                 return
             request: Request[Any, Any, Any] = Request(scope, receive)
-            deps: WebDeps = request.app.state.deps
             cookie = request.cookies.get(CSRF_COOKIE)
-            known = _valid(cookie, deps)
-            token = cookie if known and cookie else new_token(deps)
+            known = _valid(cookie, config)
+            token = cookie if known and cookie else new_token(config)
             scope.setdefault("state", {})[_STATE_KEY] = token
             if request.method not in _SAFE_METHODS:
                 sent = await _submitted(request)
@@ -113,7 +113,7 @@ def csrf_protection(on_refused: Refusal) -> Callable[[ASGIApp], ASGIApp]:
             async def send_wrapper(message: Message) -> None:
                 if not known and message["type"] == "http.response.start":
                     headers = MutableScopeHeaders.from_message(message)
-                    headers.add("set-cookie", csrf_cookie(token, deps).to_header(header=""))
+                    headers.add("set-cookie", csrf_cookie(token, config).to_header(header=""))
                 await send(message)
 
             await app(scope, receive, send_wrapper)

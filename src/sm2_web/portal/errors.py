@@ -14,6 +14,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
+from sm2_core.domain.enums import PolicyRule
 from sm2_core.errors import (
     AlreadyExists,
     AuthenticationFailed,
@@ -36,14 +37,15 @@ from sm2_web.problems import status_of
 log = logging.getLogger("sm2.portal")
 
 # Rule names as people say them; the detail that follows stays the core's own words.
-_RULE_TITLES = {
-    "Audi rule": "Refused by the Audi rule",
-    "Manual review": "Refused: manual verification first",
-    "Certification rule": "Refused by the certification rule",
-    "Availability rule": "Refused: the technician is not available",
-    "20 km rule": "Refused by the 20 km rule",
-    "Safety lock": "Refused by the invoicing safety lock",
-    "Lifecycle": "Refused: the job's status does not allow it",
+# Every rule has its title here (a test checks), so a new rule cannot go untitled.
+RULE_TITLES: dict[PolicyRule, str] = {
+    PolicyRule.AUDI: "Refused by the Audi rule",
+    PolicyRule.MANUAL_REVIEW: "Refused: manual verification first",
+    PolicyRule.CERTIFICATION: "Refused by the certification rule",
+    PolicyRule.AVAILABILITY: "Refused: the technician is not available",
+    PolicyRule.ZONE_CONFLICT: "Refused by the 20 km rule",
+    PolicyRule.SAFETY_LOCK: "Refused by the invoicing safety lock",
+    PolicyRule.BILLING: "Refused by a business rule",
 }
 _TITLES: dict[type[Sm2Error], str] = {
     InvalidInput: "Please correct the form",
@@ -89,7 +91,7 @@ def _domain(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     t = translator(request)
     status = status_of(exc)
     if isinstance(exc, PolicyViolation):
-        title = t(_RULE_TITLES.get(exc.rule, "Refused by a business rule"))
+        title = t(RULE_TITLES[exc.rule])
     else:
         title = t(next((v for k, v in _TITLES.items() if isinstance(exc, k)), "Refused"))
     detail = exc.message

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from litestar import Request, Response, get, post
 
-from sm2_core.domain.enums import Language
+from sm2_core.domain.enums import Language, ReferenceKind
 from sm2_core.domain.records import Actor, InboundMessage
 from sm2_core.errors import NotFound
 from sm2_core.services import Services
@@ -87,7 +87,7 @@ async def register_dealership(
         "zone_id": views.uuid(form, "zone_id"),
         "language": views.choice(Language, form, "language") or Language.FR,
     }
-    await services.admin.create("dealerships", fields, actor=actor)
+    await services.admin.create(ReferenceKind.DEALERSHIPS, fields, actor=actor)
     return see_other("/inbox?done=dealership")
 
 

@@ -9,15 +9,13 @@ from litestar.datastructures import Cookie
 
 from sm2_core.domain.enums import Role
 from sm2_core.errors import AuthenticationFailed
-from sm2_web.auth import TooManyLogins
-from sm2_web.config import WebDeps
+from sm2_core.ports import Clock, RateLimiter
+from sm2_core.services import Services
+from sm2_web.auth import TooManyLogins, throttled_login
+from sm2_web.config import WebConfig
+from sm2_web.dependencies import AppClock, Limiter
 from sm2_web.portal import views
-from sm2_web.portal.access import (
-    authenticate,
-    logout_response,
-    safe_next,
-    session_response,
-)
+from sm2_web.portal.access import logout_response, safe_next, session_response
 from sm2_web.portal.i18n import LANG_COOKIE, LANGUAGES
 from sm2_web.portal.render import render, translator
 
@@ -45,19 +43,29 @@ def _login_page(
     )
 
 
-async def _login(request: Request[Any, Any, Any], role: Role) -> Response[Any]:
-    deps: WebDeps = request.app.state.deps
+async def _login(
+    request: Request[Any, Any, Any],
+    role: Role,
+    *,
+    services: Services,
+    config: WebConfig,
+    clock: Clock,
+    limiter: RateLimiter,
+) -> Response[Any]:
     form = await request.form()
     username = views.text(form, "username") or ""
+    password = str(form.get("password") or "")
     wanted = views.text(form, "next")
     try:
-        user = await authenticate(deps, username, str(form.get("password") or ""), role)
+        user = await throttled_login(
+            username, password, role, services=services, config=config, limiter=limiter
+        )
     except TooManyLogins:
         return _login_page(request, role, error=_TOO_MANY, status=429, wanted=wanted)
     except AuthenticationFailed:
         # A failed login is a form error: the login page again, with the status it means.
         return _login_page(request, role, error=_INVALID, status=401, wanted=wanted)
-    return session_response(user, deps, safe_next(wanted, role))
+    return session_response(user, safe_next(wanted, role), config=config, clock=clock)
 
 
 @get("/login", name="portal:login")
@@ -66,13 +74,21 @@ async def admin_login_page(request: Request[Any, Any, Any]) -> Response[str]:
 
 
 @post("/login", name="portal:login-post")
-async def admin_login(request: Request[Any, Any, Any]) -> Response[Any]:
-    return await _login(request, Role.ADMIN)
+async def admin_login(
+    request: Request[Any, Any, Any],
+    services: Services,
+    config: WebConfig,
+    clock: AppClock,
+    limiter: Limiter,
+) -> Response[Any]:
+    return await _login(
+        request, Role.ADMIN, services=services, config=config, clock=clock, limiter=limiter
+    )
 
 
 @post("/logout", name="portal:logout")
-async def admin_logout(request: Request[Any, Any, Any]) -> Response[None]:
-    return logout_response(Role.ADMIN, request.app.state.deps)
+async def admin_logout(config: WebConfig) -> Response[None]:
+    return logout_response(Role.ADMIN, config)
 
 
 @get("/tech/login", name="portal:tech-login")
@@ -81,19 +97,26 @@ async def tech_login_page(request: Request[Any, Any, Any]) -> Response[str]:
 
 
 @post("/tech/login", name="portal:tech-login-post")
-async def tech_login(request: Request[Any, Any, Any]) -> Response[Any]:
-    return await _login(request, Role.TECH)
+async def tech_login(
+    request: Request[Any, Any, Any],
+    services: Services,
+    config: WebConfig,
+    clock: AppClock,
+    limiter: Limiter,
+) -> Response[Any]:
+    return await _login(
+        request, Role.TECH, services=services, config=config, clock=clock, limiter=limiter
+    )
 
 
 @post("/tech/logout", name="portal:tech-logout")
-async def tech_logout(request: Request[Any, Any, Any]) -> Response[None]:
-    return logout_response(Role.TECH, request.app.state.deps)
+async def tech_logout(config: WebConfig) -> Response[None]:
+    return logout_response(Role.TECH, config)
 
 
 @post("/lang", name="portal:lang")
-async def switch_language(request: Request[Any, Any, Any]) -> Response[None]:
+async def switch_language(request: Request[Any, Any, Any], config: WebConfig) -> Response[None]:
     """Remember the chosen language and go back where the switch was pressed."""
-    deps: WebDeps = request.app.state.deps
     form = await request.form()
     chosen = views.text(form, "lang")
     back = views.text(form, "next") or "/"
@@ -107,7 +130,7 @@ async def switch_language(request: Request[Any, Any, Any]) -> Response[None]:
                 path="/",
                 max_age=_YEAR,
                 httponly=True,
-                secure=deps.config.secure_cookies,
+                secure=config.secure_cookies,
                 samesite="lax",
             )
         )

@@ -11,22 +11,25 @@ from uuid import UUID
 
 from litestar import Request, Response, get, post
 
+from sm2_core.domain.entities import RankingRule
+from sm2_core.domain.enums import ReferenceKind
 from sm2_core.domain.records import Actor
+from sm2_core.ports import Clock
 from sm2_core.services import Services
-from sm2_core.services.admin import KINDS, build
-from sm2_web.config import WebDeps
+from sm2_core.services.reference import KINDS, build
+from sm2_web.dependencies import AppClock
 from sm2_web.portal import preview
 from sm2_web.portal import reference_forms as forms
 from sm2_web.portal.jobs import see_other
 from sm2_web.portal.render import render, translator
 from sm2_web.portal.views import Lookups
 
-TITLES = {
-    "dealerships": "Dealerships",
-    "technicians": "Technicians",
-    "services": "Services",
-    "zones": "Zones",
-    "rules": "Ranking rules",
+TITLES: dict[ReferenceKind, str] = {
+    ReferenceKind.DEALERSHIPS: "Dealerships",
+    ReferenceKind.TECHNICIANS: "Technicians",
+    ReferenceKind.SERVICES: "Services",
+    ReferenceKind.ZONES: "Zones",
+    ReferenceKind.RULES: "Ranking rules",
 }
 DONE = {
     "created": "Saved: created.",
@@ -40,8 +43,9 @@ async def _page(
     request: Request[Any, Any, Any],
     services: Services,
     actor: Actor,
-    kind: str,
+    kind: ReferenceKind,
     *,
+    clock: Clock,
     values: dict[str, Any] | None = None,
     editing: Any = None,
     preview_count: int | None = None,
@@ -67,36 +71,43 @@ async def _page(
         "matches": {},
         "recent": 0,
     }
-    if kind == "rules":
-        deps: WebDeps = request.app.state.deps
-        recent = await preview.recent_jobs(services, deps.clock.now())
-        context["matches"] = {rule.id: preview.matches(rule, recent) for rule in items}
+    if kind is ReferenceKind.RULES:
+        recent = await preview.recent_jobs(services, clock.now())
+        rules = [rule for rule in items if isinstance(rule, RankingRule)]
+        context["matches"] = {rule.id: preview.matches(rule, recent) for rule in rules}
         context["recent"] = len(recent)
     return render(request, "admin/reference.html", context)
 
 
 @get("/admin/{kind:str}", name="portal:reference")
 async def reference_list(
-    request: Request[Any, Any, Any], services: Services, actor: Actor, kind: str
+    request: Request[Any, Any, Any], services: Services, actor: Actor, clock: AppClock, kind: str
 ) -> Response[str]:
-    return await _page(request, services, actor, kind)
+    return await _page(request, services, actor, forms.kind_of(kind), clock=clock)
 
 
 @get("/admin/{kind:str}/{item_id:uuid}", name="portal:reference-edit")
 async def reference_edit(
-    request: Request[Any, Any, Any], services: Services, actor: Actor, kind: str, item_id: UUID
+    request: Request[Any, Any, Any],
+    services: Services,
+    actor: Actor,
+    clock: AppClock,
+    kind: str,
+    item_id: UUID,
 ) -> Response[str]:
-    forms.fields_of(kind)
-    item = await services.admin.get(kind, item_id)
-    return await _page(request, services, actor, kind, values=forms.form_values(item), editing=item)
+    chosen = forms.kind_of(kind)
+    item = await services.admin.get(chosen, item_id)
+    values = forms.form_values(item)
+    return await _page(request, services, actor, chosen, clock=clock, values=values, editing=item)
 
 
 @post("/admin/{kind:str}", name="portal:reference-create")
 async def reference_create(
     request: Request[Any, Any, Any], services: Services, actor: Actor, kind: str
 ) -> Response[None]:
-    fields = forms.read_form(kind, await request.form())
-    await services.admin.create(kind, fields, actor=actor)
+    chosen = forms.kind_of(kind)
+    fields = forms.read_form(chosen, await request.form())
+    await services.admin.create(chosen, fields, actor=actor)
     return see_other(f"/admin/{kind}?done=created")
 
 
@@ -104,8 +115,9 @@ async def reference_create(
 async def reference_update(
     request: Request[Any, Any, Any], services: Services, actor: Actor, kind: str, item_id: UUID
 ) -> Response[None]:
-    fields = forms.read_form(kind, await request.form())
-    await services.admin.update(kind, item_id, fields, actor=actor)
+    chosen = forms.kind_of(kind)
+    fields = forms.read_form(chosen, await request.form())
+    await services.admin.update(chosen, item_id, fields, actor=actor)
     return see_other(f"/admin/{kind}?done=updated")
 
 
@@ -113,27 +125,28 @@ async def reference_update(
 async def reference_active(
     request: Request[Any, Any, Any], services: Services, actor: Actor, kind: str, item_id: UUID
 ) -> Response[None]:
-    forms.fields_of(kind)
+    chosen = forms.kind_of(kind)
     active = (await request.form()).get("active") == "1"
-    await services.admin.update(kind, item_id, {"is_active": active}, actor=actor)
+    await services.admin.update(chosen, item_id, {"is_active": active}, actor=actor)
     return see_other(f"/admin/{kind}?done={'activated' if active else 'deactivated'}")
 
 
 @post("/admin/rule-preview", name="portal:rule-preview")
 async def rule_preview(
-    request: Request[Any, Any, Any], services: Services, actor: Actor
+    request: Request[Any, Any, Any], services: Services, actor: Actor, clock: AppClock
 ) -> Response[str]:
     """Count without saving; the rule is built (and checked) exactly as creating it would."""
     form = await request.form()
-    rule = build(KINDS["rules"], forms.read_form("rules", form))
-    deps: WebDeps = request.app.state.deps
-    recent = await preview.recent_jobs(services, deps.clock.now())
-    values = {**forms.blank_values("rules"), **{k: form.get(k, "") for k in form}}
+    rule = build(KINDS[ReferenceKind.RULES], forms.read_form(ReferenceKind.RULES, form))
+    assert isinstance(rule, RankingRule)  # the rules kind builds rules
+    recent = await preview.recent_jobs(services, clock.now())
+    values = {**forms.blank_values(ReferenceKind.RULES), **{k: form.get(k, "") for k in form}}
     return await _page(
         request,
         services,
         actor,
-        "rules",
+        ReferenceKind.RULES,
+        clock=clock,
         values=values,
         preview_count=preview.matches(rule, recent),
     )

@@ -14,7 +14,7 @@ from uuid import UUID
 
 import attrs
 
-from sm2_core.domain.enums import Language, TechnicianStatus, Urgency
+from sm2_core.domain.enums import Language, ReferenceKind, TechnicianStatus, Urgency
 from sm2_core.errors import InvalidInput, NotFound
 from sm2_web.portal import views
 from sm2_web.portal.views import Lookups
@@ -34,21 +34,21 @@ class Field:
     hint: str | None = None
 
 
-FIELDS: dict[str, tuple[Field, ...]] = {
-    "zones": (
+FIELDS: dict[ReferenceKind, tuple[Field, ...]] = {
+    ReferenceKind.ZONES: (
         Field("name", "Name", "text", required=True),
         Field("description", "Description", "text", blank=""),
         Field("latitude", "Latitude", "float", required=True, hint="e.g. 46.8139"),
         Field("longitude", "Longitude", "float", required=True, hint="e.g. -71.2080"),
     ),
-    "services": (
+    ReferenceKind.SERVICES: (
         Field("code", "Code", "text", required=True, hint="e.g. KEY_PROGRAMMING"),
         Field("name", "Name (English)", "text", required=True),
         Field("name_fr", "Name (French)", "text", required=True),
         Field("base_price", "Price", "decimal", required=True),
         Field("requires_approval", "Jobs need a dispatcher's verification", "checkbox"),
     ),
-    "dealerships": (
+    ReferenceKind.DEALERSHIPS: (
         Field("name", "Name", "text", required=True),
         Field("phone", "Phone (sends the texts)", "tel", required=True),
         Field("email", "Billing email", "email", required=True),
@@ -56,14 +56,14 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("language", "Language of replies", "select", choices="languages", blank=Language.FR),
         Field("is_audit_flagged", "Flagged for audit (every job is verified)", "checkbox"),
     ),
-    "technicians": (
+    ReferenceKind.TECHNICIANS: (
         Field("name", "Name", "text", required=True),
         Field("phone", "Phone", "tel", required=True),
         Field("zone_id", "Home zone", "select", choices="zones"),
         Field("status", "Status", "select", choices="statuses", blank=TechnicianStatus.AVAILABLE),
         Field("skills", "Skills", "skills", choices="services"),
     ),
-    "rules": (
+    ReferenceKind.RULES: (
         Field("description", "Description", "text", required=True),
         Field("dealership_id", "Dealership", "select", choices="dealerships"),
         Field("service_code", "Service", "select", choices="service_codes"),
@@ -79,11 +79,16 @@ _ENUMS: dict[str, type[enum.Enum]] = {
 }
 
 
-def fields_of(kind: str) -> tuple[Field, ...]:
+def kind_of(name: str) -> ReferenceKind:
+    """The kind a page's address names (``/admin/zones``); NotFound for any other."""
     try:
-        return FIELDS[kind]
-    except KeyError:
-        raise NotFound("kind", kind) from None
+        return ReferenceKind(name)
+    except ValueError:
+        raise NotFound("kind", name) from None
+
+
+def fields_of(kind: ReferenceKind) -> tuple[Field, ...]:
+    return FIELDS[kind]
 
 
 def _read(field: Field, form: Any) -> Any:
@@ -111,7 +116,7 @@ def _value(field: Field, form: Any) -> Any:
     return field.blank if value is None else value
 
 
-def read_form(kind: str, form: Any) -> dict[str, Any]:
+def read_form(kind: ReferenceKind, form: Any) -> dict[str, Any]:
     """Every field of the kind, typed; a full form, so an unticked box means False."""
     return {field.name: _value(field, form) for field in fields_of(kind)}
 
@@ -162,5 +167,5 @@ def is_enum_choice(field: Field) -> bool:
     return field.choices in _ENUMS
 
 
-def blank_values(kind: str) -> Mapping[str, Any]:
+def blank_values(kind: ReferenceKind) -> Mapping[str, Any]:
     return {f.name: _shown(f.blank) for f in fields_of(kind)}

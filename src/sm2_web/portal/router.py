@@ -11,6 +11,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.static_files import create_static_files_router
 
+from sm2_web.config import WebConfig
 from sm2_web.portal.access import admin_page_actor, tech_page_actor
 from sm2_web.portal.board import board
 from sm2_web.portal.csrf import csrf_protection
@@ -27,7 +28,8 @@ from sm2_web.portal.tech import TECH_HANDLERS
 _YEAR = 365 * 24 * 3600
 
 
-def portal_router() -> Router:
+def portal_router(config: WebConfig) -> Router:
+    """``config`` for the CSRF middleware, which takes no dependencies."""
     admin = Router(
         path="/",
         route_handlers=[
@@ -45,7 +47,7 @@ def portal_router() -> Router:
     pages = Router(
         path="/",
         route_handlers=[admin, tech, *LOGIN_HANDLERS],
-        middleware=[csrf_protection(csrf_refused)],
+        middleware=[csrf_protection(csrf_refused, config)],
         exception_handlers=HANDLERS,
         include_in_schema=False,
     )

@@ -1,19 +1,19 @@
 """Settings: the QuickBooks connection and the system's health.
 
 Connecting goes through the API's OAuth endpoint (a redirect to Intuit and back); the portal
-shows the connection's status and can disconnect it. The integration object is the one the app
-keeps in ``app.state.quickbooks`` when QuickBooks is configured.
+shows the connection's status and can disconnect it, through the ``quickbooks`` connection
+``create_app`` was given (when it was given one).
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from litestar import Request, Response, get, post
 
 from sm2_core.domain.records import Actor
-from sm2_core.errors import NotConfigured
-from sm2_web.config import WebDeps
+from sm2_core.ports import QuickBooksConnection
+from sm2_web.dependencies import Health, QuickBooks, required_quickbooks
 from sm2_web.portal.jobs import see_other
 from sm2_web.portal.render import render
 
@@ -21,23 +21,12 @@ CONNECT_URL = "/api/integrations/quickbooks/connect"
 DONE = {"disconnected": "QuickBooks disconnected."}
 
 
-@runtime_checkable
-class QuickBooksConnection(Protocol):
-    async def status(self) -> dict[str, Any]: ...
-
-    async def disconnect(self) -> dict[str, Any]: ...
-
-
-def _quickbooks(request: Request[Any, Any, Any]) -> QuickBooksConnection | None:
-    found = request.app.state.get("quickbooks")
-    return found if isinstance(found, QuickBooksConnection) else None
-
-
-async def _quickbooks_status(request: Request[Any, Any, Any], health: dict[str, Any]) -> Any:
-    """The integration's own status when the app has one; else what health says."""
-    integration = _quickbooks(request)
-    if integration is not None:
-        return await integration.status()
+async def _quickbooks_status(
+    quickbooks: QuickBooksConnection | None, health: dict[str, Any]
+) -> Any:
+    """The connection's own status when the app has one; else what health says."""
+    if quickbooks is not None:
+        return await quickbooks.status()
     reported = health.get("integrations", {}).get("quickbooks")
     if isinstance(reported, dict):
         return reported
@@ -50,9 +39,10 @@ async def _quickbooks_status(request: Request[Any, Any, Any], health: dict[str, 
 
 
 @get("/settings", name="portal:settings")
-async def settings_page(request: Request[Any, Any, Any], actor: Actor) -> Response[str]:
-    deps: WebDeps = request.app.state.deps
-    health = await deps.health.check()
+async def settings_page(
+    request: Request[Any, Any, Any], actor: Actor, health_probe: Health, quickbooks: QuickBooks
+) -> Response[str]:
+    health = await health_probe.check()
     return render(
         request,
         "admin/settings.html",
@@ -60,7 +50,7 @@ async def settings_page(request: Request[Any, Any, Any], actor: Actor) -> Respon
             "actor": actor,
             "health": health,
             "integrations": health.get("integrations", {}),
-            "quickbooks": await _quickbooks_status(request, health),
+            "quickbooks": await _quickbooks_status(quickbooks, health),
             "connect_url": CONNECT_URL,
             "notice": DONE.get(request.query_params.get("done") or ""),
         },
@@ -68,11 +58,8 @@ async def settings_page(request: Request[Any, Any, Any], actor: Actor) -> Respon
 
 
 @post("/settings/quickbooks/disconnect", name="portal:quickbooks-disconnect")
-async def quickbooks_disconnect(request: Request[Any, Any, Any], actor: Actor) -> Response[None]:
-    integration = _quickbooks(request)
-    if integration is None:
-        raise NotConfigured("QuickBooks is not configured")
-    await integration.disconnect()
+async def quickbooks_disconnect(actor: Actor, quickbooks: QuickBooks) -> Response[None]:
+    await required_quickbooks(quickbooks).disconnect()
     return see_other("/settings?done=disconnected")
 
 

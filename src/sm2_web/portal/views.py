@@ -14,6 +14,7 @@ from uuid import UUID
 import attrs
 
 from sm2_core.domain.entities import Dealership, Service, Technician, Zone
+from sm2_core.domain.enums import ReferenceKind
 from sm2_core.domain.job import Job, Vehicle
 from sm2_core.domain.vin import Vin
 from sm2_core.errors import InvalidInput
@@ -35,13 +36,16 @@ class Lookups:
     @classmethod
     async def load(cls, services: Services) -> Lookups:
         admin = services.admin
-        svc = await admin.all("services", include_inactive=True)
+        svc = await admin.all(ReferenceKind.SERVICES, include_inactive=True)
+        dealers = await admin.all(ReferenceKind.DEALERSHIPS, include_inactive=True)
+        techs = await admin.all(ReferenceKind.TECHNICIANS, include_inactive=True)
+        zones = await admin.all(ReferenceKind.ZONES, include_inactive=True)
         return cls(
-            dealerships={d.id: d for d in await admin.all("dealerships", include_inactive=True)},
-            technicians={t.id: t for t in await admin.all("technicians", include_inactive=True)},
+            dealerships={d.id: d for d in dealers},
+            technicians={t.id: t for t in techs},
             services={s.id: s for s in svc},
             services_by_code={s.code: s for s in svc},
-            zones={z.id: z for z in await admin.all("zones", include_inactive=True)},
+            zones={z.id: z for z in zones},
         )
 
     def dealership_name(self, job: Job) -> str:

@@ -12,7 +12,7 @@ import msgspec
 from litestar import Controller, Router, get, patch, post
 from litestar.di import Provide
 
-from sm2_core.domain.enums import Language, Role, TechnicianStatus, Urgency
+from sm2_core.domain.enums import Language, ReferenceKind, Role, TechnicianStatus, Urgency
 from sm2_core.domain.records import Actor
 from sm2_core.services import Services
 from sm2_web import schemas as s
@@ -51,7 +51,7 @@ def _rule(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _resource(
-    kind: str,
+    kind: ReferenceKind,
     model_in: Any,
     model_patch: Any,
     model_out: Any,
@@ -65,7 +65,7 @@ def _resource(
             "next_cursor": None,
         },
     )
-    singular = kind[:-1].capitalize()
+    singular = kind.subject.capitalize()
 
     async def list_items(
         self: Any, services: Services, actor: Actor, include_inactive: bool = False
@@ -103,7 +103,7 @@ def _resource(
         f"{singular}Controller",
         (Controller,),
         {
-            "path": f"/api/{kind}",
+            "path": f"/api/{kind.value}",
             "tags": ["admin"],
             "security": [{"bearer": []}],
             "dependencies": {"actor": Provide(admin_actor)},
@@ -114,11 +114,15 @@ def _resource(
 
 
 RESOURCES = [
-    _resource("zones", s.ZoneIn, s.ZonePatch, s.ZoneOut, _zone),
-    _resource("services", s.ServiceIn, s.ServicePatch, s.ServiceOut, _service),
-    _resource("dealerships", s.DealershipIn, s.DealershipPatch, s.DealershipOut, _dealership),
-    _resource("technicians", s.TechnicianIn, s.TechnicianPatch, s.TechnicianOut, _technician),
-    _resource("rules", s.RuleIn, s.RulePatch, s.RuleOut, _rule),
+    _resource(ReferenceKind.ZONES, s.ZoneIn, s.ZonePatch, s.ZoneOut, _zone),
+    _resource(ReferenceKind.SERVICES, s.ServiceIn, s.ServicePatch, s.ServiceOut, _service),
+    _resource(
+        ReferenceKind.DEALERSHIPS, s.DealershipIn, s.DealershipPatch, s.DealershipOut, _dealership
+    ),
+    _resource(
+        ReferenceKind.TECHNICIANS, s.TechnicianIn, s.TechnicianPatch, s.TechnicianOut, _technician
+    ),
+    _resource(ReferenceKind.RULES, s.RuleIn, s.RulePatch, s.RuleOut, _rule),
 ]
 
 
@@ -145,11 +149,11 @@ class UserController(Controller):
             actor=actor,
             technician_id=data.technician_id,
         )
-        return s.entity_out(user)  # type: ignore[no-any-return]
+        return s.entity_out(user)
 
     @get("/{user_id:uuid}", operation_id="getUser")
     async def get_user(self, services: Services, actor: Actor, user_id: UUID) -> s.UserOut:
-        return s.entity_out(await services.admin.get_user(user_id))  # type: ignore[no-any-return]
+        return s.entity_out(await services.admin.get_user(user_id))
 
     @patch(
         "/{user_id:uuid}",
@@ -166,7 +170,7 @@ class UserController(Controller):
             password=fields.get("password"),
             is_active=fields.get("is_active"),
         )
-        return s.entity_out(user)  # type: ignore[no-any-return]
+        return s.entity_out(user)
 
 
 @document_errors

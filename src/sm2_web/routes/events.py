@@ -11,17 +11,18 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncGenerator
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Request, get
+from litestar import get
 from litestar.di import Provide
 from litestar.params import Parameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from sm2_adapters.memory.events import StoredEvent
-from sm2_core.domain.records import Actor
+from sm2_core.domain.records import Actor, StoredEvent
+from sm2_core.ports import EventFeed
 from sm2_web.auth import admin_actor
-from sm2_web.config import EventFeed, WebDeps
+from sm2_web.config import WebConfig
+from sm2_web.dependencies import Feed
 from sm2_web.problems import problem_responses
 
 QUEUE_SIZE = 1000
@@ -73,7 +74,8 @@ class Broadcaster:
                 queue.put_nowait(None)
 
     def drop_all(self) -> None:
-        """End every stream (their browsers reconnect and replay): shutdown and tests."""
+        """End every stream, as for a subscriber too slow to keep up (their browsers reconnect
+        and replay)."""
         for queue in list(self._subscribers):
             self._subscribers.discard(queue)
             if queue.full():
@@ -105,19 +107,19 @@ def _message(stored: StoredEvent) -> ServerSentEventMessage:
 
 
 async def _stream(
-    deps: WebDeps, broadcaster: Broadcaster, last_id: int | None
+    feed: EventFeed, broadcaster: Broadcaster, heartbeat_seconds: float, last_id: int | None
 ) -> AsyncGenerator[ServerSentEventMessage, None]:
     queue = broadcaster.subscribe()
     replayed: set[int] = set()
     try:
         yield ServerSentEventMessage(comment="connected", retry=3000)
         if last_id is not None:
-            for stored in await deps.events.read_after(last_id, limit=10_000):
+            for stored in await feed.read_after(last_id, limit=10_000):
                 replayed.add(stored.id)
                 yield _message(stored)
         while True:
             try:
-                async with asyncio.timeout(deps.config.heartbeat_seconds):
+                async with asyncio.timeout(heartbeat_seconds):
                     item = await queue.get()
             except TimeoutError:
                 yield ServerSentEventMessage(comment="heartbeat")
@@ -141,16 +143,17 @@ async def _stream(
     responses=problem_responses(401, 422),
 )
 async def events(
-    request: Request[Any, Any, Any],
     actor: Actor,
+    broadcaster: Broadcaster,
+    events_feed: Feed,
+    config: WebConfig,
     last_event_id: Annotated[str | None, Parameter(header="Last-Event-ID")] = None,
     since: Annotated[int | None, Parameter(query="last_event_id", ge=0)] = None,
 ) -> ServerSentEvent:
-    deps: WebDeps = request.app.state.deps
     resume = since
     if last_event_id is not None and last_event_id.strip().isdigit():
         resume = int(last_event_id.strip())
     return ServerSentEvent(
-        _stream(deps, request.app.state.broadcaster, resume),
+        _stream(events_feed, broadcaster, config.heartbeat_seconds, resume),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -1,8 +1,8 @@
 """The QuickBooks connection: status, connect (Intuit's OAuth consent), callback, disconnect.
 
 Admin only, except the callback: Intuit's redirect carries no session of ours, so it is
-authenticated by the one-time ``state`` that ``connect`` stored server-side. The integration
-object is read from ``app.state.quickbooks``; without it every endpoint answers 503.
+authenticated by the one-time ``state`` that ``connect`` stored server-side. The connection is
+the ``quickbooks`` that ``create_app`` was given; an app built without it answers 503.
 """
 
 from __future__ import annotations
@@ -10,42 +10,33 @@ from __future__ import annotations
 import html
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import MediaType
-from litestar.params import QueryParameter
+from litestar.params import QueryParameter, SkipValidation
 
-from sm2_adapters.quickbooks import QuickBooksIntegration
-from sm2_adapters.quickbooks.integration import UNCONFIGURED
 from sm2_core.domain.records import Actor
-from sm2_core.errors import NotConfigured
+from sm2_core.ports import QuickBooksConnection
 from sm2_web.auth import admin_actor
+from sm2_web.dependencies import required_quickbooks
 
 BASE = "/api/integrations/quickbooks"
 _NO_STORE = {"Cache-Control": "no-store"}
 
-
-def quickbooks_integration(request: Request[Any, Any, Any]) -> QuickBooksIntegration:
-    integration = request.app.state.get("quickbooks")
-    if not isinstance(integration, QuickBooksIntegration):
-        raise NotConfigured(UNCONFIGURED)
-    return integration
-
-
-_INTEGRATION = Provide(quickbooks_integration, sync_to_thread=False)
-Integration = NamedDependency[QuickBooksIntegration]
+_CONNECTION = Provide(required_quickbooks, sync_to_thread=False)
+Connection = NamedDependency[SkipValidation[QuickBooksConnection]]
 Admin = NamedDependency[Actor]
 
 
 class QuickBooksController(Controller):
     path = BASE
     tags = ["integrations"]
-    dependencies = {"actor": Provide(admin_actor), "quickbooks": _INTEGRATION}
+    dependencies = {"actor": Provide(admin_actor), "connection": _CONNECTION}
     security = [{"bearer": []}]
 
     @get("/", operation_id="quickbooksStatus", summary="The QuickBooks connection (no tokens)")
-    async def status(self, actor: Admin, quickbooks: Integration) -> dict[str, Any]:
-        return await quickbooks.status()
+    async def status(self, actor: Admin, connection: Connection) -> dict[str, Any]:
+        return await connection.status()
 
     @get(
         "/connect",
@@ -53,8 +44,8 @@ class QuickBooksController(Controller):
         summary="302 to Intuit's consent page with a one-time state",
         status_code=302,
     )
-    async def connect(self, actor: Admin, quickbooks: Integration) -> Response[dict[str, str]]:
-        url = await quickbooks.authorization_url()
+    async def connect(self, actor: Admin, connection: Connection) -> Response[dict[str, str]]:
+        url = await connection.authorization_url()
         return Response(
             {"authorize_url": url},
             status_code=302,
@@ -67,8 +58,8 @@ class QuickBooksController(Controller):
         summary="Revoke the tokens at Intuit and forget them",
         status_code=200,
     )
-    async def disconnect(self, actor: Admin, quickbooks: Integration) -> dict[str, Any]:
-        return await quickbooks.disconnect()
+    async def disconnect(self, actor: Admin, connection: Connection) -> dict[str, Any]:
+        return await connection.disconnect()
 
 
 @get(
@@ -76,18 +67,18 @@ class QuickBooksController(Controller):
     operation_id="quickbooksCallback",
     tags=["integrations"],
     summary="Intuit's redirect after consent; authenticated by the one-time state",
-    dependencies={"quickbooks": _INTEGRATION},
+    dependencies={"connection": _CONNECTION},
     media_type=MediaType.HTML,
 )
 async def quickbooks_callback(
-    quickbooks: Integration,
+    connection: Connection,
     # ``state`` is a reserved name in Litestar handlers.
     oauth_state: Annotated[str, QueryParameter(name="state")] = "",
     code: str | None = None,
     realm_id: Annotated[str | None, QueryParameter(name="realmId")] = None,
     error: str | None = None,
 ) -> Response[str]:
-    report = await quickbooks.complete(state=oauth_state, code=code, realm_id=realm_id, error=error)
+    report = await connection.complete(state=oauth_state, code=code, realm_id=realm_id, error=error)
     company = html.escape(str(report.get("realm_id", "")))
     page = (
         "<!doctype html><html><head><meta charset='utf-8'><title>QuickBooks connected</title>"

@@ -6,8 +6,10 @@ from typing import Any
 
 from litestar import Request, post
 
+from sm2_core.services import Services
 from sm2_web.auth import issue_token, throttled_login
-from sm2_web.config import WebDeps
+from sm2_web.config import WebConfig
+from sm2_web.dependencies import AppClock, Limiter
 from sm2_web.problems import problem, problem_responses
 from sm2_web.schemas import LoginIn, TokenOut
 
@@ -20,10 +22,13 @@ from sm2_web.schemas import LoginIn, TokenOut
     summary="Exchange a username and password for an access token",
     responses=problem_responses(401, 422, 429),
 )
-async def login(request: Request[Any, Any, Any], data: LoginIn) -> TokenOut:
-    deps: WebDeps = request.app.state.deps
-    user = await throttled_login(deps, data.username, data.password)
-    token, expires = issue_token(user, deps)
+async def login(
+    data: LoginIn, services: Services, config: WebConfig, clock: AppClock, limiter: Limiter
+) -> TokenOut:
+    user = await throttled_login(
+        data.username, data.password, services=services, config=config, limiter=limiter
+    )
+    token, expires = issue_token(user, config=config, clock=clock)
     return TokenOut(
         access_token=token, token_type="bearer", expires_at=expires, role=user.role.value
     )

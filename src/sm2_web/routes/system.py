@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Response, get
 from litestar.openapi.datastructures import ResponseSpec
+
+from sm2_web.dependencies import Health
 
 
 @get(
@@ -17,8 +19,8 @@ from litestar.openapi.datastructures import ResponseSpec
         503: ResponseSpec(data_container=dict[str, Any], description="The database is down")
     },
 )
-async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
-    report = await request.app.state.deps.health.check()
+async def health(health_probe: Health) -> Response[dict[str, Any]]:
+    report = await health_probe.check()
     ok = bool(report.get("database", {}).get("ok"))
     body = {"status": "ok" if ok else "unavailable", **report}
     return Response(body, status_code=200 if ok else 503)

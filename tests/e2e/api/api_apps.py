@@ -104,7 +104,14 @@ async def memory_api(
         events_feed=feed(system.bus) if feed else system.bus,
         health_probe=MemoryHealth(),
     )
-    api = Api(kind="memory", app=app, services=system.services, system=system, run=system.run_tasks)
+    api = Api(
+        kind="memory",
+        app=app,
+        services=system.services,
+        system=system,
+        run=system.run_tasks,
+        config=config,
+    )
     api.parser = parser
     async with serving(app, api.shutdown_errors) as client:
         await api.setup(client)
@@ -145,7 +152,14 @@ async def postgres_api(url: str, data_dir: Path, config: WebConfig = WEB) -> Asy
         async def run() -> None:
             await system.run_worker(wait=False, concurrency=1)
 
-        api = Api(kind="postgres", app=app, services=system.services, system=system, run=run)
+        api = Api(
+            kind="postgres",
+            app=app,
+            services=system.services,
+            system=system,
+            run=run,
+            config=config,
+        )
         async with serving(app, api.shutdown_errors) as client:
             await api.setup(client)
             yield api

@@ -21,6 +21,7 @@ from sm2_core.domain.job import Job, Vehicle
 from sm2_core.domain.records import Actor
 from sm2_core.parsing import ParsedRequest, ParseResult
 from sm2_web.auth import issue_token
+from sm2_web.config import WebConfig
 
 ADMIN = Actor(name="test", role=Role.ADMIN)
 ADMIN_NAME, ADMIN_PASSWORD = "boss", "boss-password-1"
@@ -89,6 +90,8 @@ class Api:
     system: Any
     run: Callable[[], Awaitable[Any]]
     """Run the queued tasks, as a worker would."""
+    config: WebConfig
+    """What the app was built with (its tokens are signed with ``config.jwt_secret``)."""
     parser: ScriptedParser | None = None
     """The memory system's parser; PostgreSQL's is the offline one."""
     shutdown_errors: list[BaseException] = attrs.Factory(list)
@@ -145,7 +148,7 @@ class Api:
         return user
 
     def token(self, user: User) -> str:
-        return issue_token(user, self.app.state.deps)[0]
+        return issue_token(user, config=self.config, clock=self.clock)[0]
 
     async def job(
         self, dealer: str = TOYOTA, service: str | None = "KEY_PROGRAMMING", vehicle: Vehicle = RAV4

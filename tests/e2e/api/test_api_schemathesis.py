@@ -65,11 +65,10 @@ async def seeded_app() -> dict[str, Any]:
         events_feed=system.bus,
         health_probe=MemoryHealth(),
     )
-    deps = app.state.deps
     return {
         "app": app,
-        "admin": bearer(issue_token(admin, deps)[0]),
-        "tech": bearer(issue_token(tech, deps)[0]),
+        "admin": bearer(issue_token(admin, config=CONFIG, clock=system.clock)[0]),
+        "tech": bearer(issue_token(tech, config=CONFIG, clock=system.clock)[0]),
     }
 
 

@@ -32,7 +32,7 @@ from sm2_core.parsing import ParsedRequest, ParseResult
 from sm2_core.ports import JobFilter
 from sm2_web.app import create_app
 from sm2_web.config import WebConfig
-from sm2_web.portal import portal_router
+from sm2_web.routes.events import Broadcaster
 
 T = TypeVar("T")
 
@@ -70,10 +70,6 @@ def _free_port() -> int:
         return port
 
 
-def _has_portal(app: Litestar) -> bool:
-    return any(getattr(route, "path", None) == "/tech/login" for route in app.routes)
-
-
 class PortalServer:
     def __init__(self, *, secure_cookies: bool = False) -> None:
         self.parser = ScriptedParser()
@@ -86,6 +82,7 @@ class PortalServer:
             secure_cookies=secure_cookies,
         )
         self.port = _free_port()
+        self.broadcaster = Broadcaster(self.system.bus)
         self.url = f"http://127.0.0.1:{self.port}"
         self.loop: asyncio.AbstractEventLoop | None = None
         self.app = self._app()
@@ -108,21 +105,16 @@ class PortalServer:
             self.loop = asyncio.get_running_loop()
             yield
 
-        def build(extra: list[Any]) -> Litestar:
-            return create_app(
-                self.system.services,
-                config=self.config,
-                clock=self.system.clock,
-                limiter=MemoryRateLimiter(self.system.clock),
-                events_feed=self.system.bus,
-                health_probe=MemoryHealth(),
-                extra_handlers=extra,
-                lifespans=[capture_loop],
-            )
-
-        # Once create_app mounts the portal itself, mounting it again would clash.
-        app = build([])
-        return app if _has_portal(app) else build([portal_router()])
+        return create_app(
+            self.system.services,
+            config=self.config,
+            clock=self.system.clock,
+            limiter=MemoryRateLimiter(self.system.clock),
+            events_feed=self.system.bus,
+            health_probe=MemoryHealth(),
+            broadcaster=self.broadcaster,
+            lifespans=[capture_loop],
+        )
 
     # --- running ---------------------------------------------------------------------------
 
@@ -192,9 +184,7 @@ class PortalServer:
         end-of-stream marker); browsers then reconnect by themselves."""
 
         async def drop() -> None:
-            broadcaster = self.app.state.broadcaster
-            for queue in list(broadcaster._subscribers):
-                queue.put_nowait(None)
+            self.broadcaster.drop_all()
 
         self.call(drop())
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sm2_core.domain.enums import Role
+from sm2_core.domain.enums import PolicyRule, Role
 from sm2_core.domain.job import Part
 from sm2_web.portal import errors, formats, i18n, inbox, jobs, reference, reference_forms, settings
 from sm2_web.portal.access import safe_next
@@ -79,12 +79,18 @@ class TestLanguageChoice:
         for done in (jobs.DONE, inbox.DONE, reference.DONE, settings.DONE, TECH_DONE):
             used.update(done.values())
         used.update(reference.TITLES.values())
-        used.update(errors._RULE_TITLES.values(), errors._TITLES.values())
+        used.update(errors.RULE_TITLES.values(), errors._TITLES.values())
         used.update(i18n.enum_labels().values())
         for fields in reference_forms.FIELDS.values():
             used.update(f.label for f in fields)
             used.update(f.hint for f in fields if f.hint)
         assert [] == sorted(used - set(FRENCH))
+
+
+class TestRuleTitles:
+    def test_every_rule_has_a_title(self) -> None:
+        """A refusal names its rule on the page: no rule of the core goes untitled."""
+        assert [] == [rule for rule in PolicyRule if rule not in errors.RULE_TITLES]
 
 
 class TestPartsAsTyped:

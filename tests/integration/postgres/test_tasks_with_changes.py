@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import psycopg
 import pytest
@@ -33,7 +33,7 @@ from sm2_adapters.tasks import (
 )
 from sm2_core.domain.records import InboundMessage, MessageStatus
 from sm2_core.errors import InvalidInput
-from sm2_core.services import PARSE_TASK
+from sm2_core.tasks import PARSE_MESSAGE, ParseMessage, SendSms
 
 
 def _message(sid: str, body: str = "pneus civic 2020") -> InboundMessage:
@@ -118,21 +118,20 @@ class TestStoreAndQueue:
         """One new text: one RECEIVED row, one todo task naming it, on the sm2 queue."""
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
         message = _message("SMstore1")
-        stored, created = await store.store_and_queue(message, task=PARSE_TASK)
+        stored, created = await store.store_and_queue(message)
         assert (True, message) == (created, stored)
         messages, jobs = _rows(db)
         assert [(message.id, "SMstore1", MessageStatus.RECEIVED.value)] == messages
-        assert [(TASK_QUEUE, PARSE_TASK, str(message.id), "todo")] == jobs
+        assert [(TASK_QUEUE, PARSE_MESSAGE.name, str(message.id), "todo")] == jobs
 
     async def test_a_repeated_delivery_queues_nothing_more(
         self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
     ) -> None:
         """The same sid again returns the first text, unchanged, and writes nothing."""
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
-        first, _ = await store.store_and_queue(_message("SMstore2"), task=PARSE_TASK)
+        first, _ = await store.store_and_queue(_message("SMstore2"))
         again, created = await store.store_and_queue(
-            _message("SMstore2", body="something else"), task=PARSE_TASK
-        )
+            _message("SMstore2", body="something else"))
         assert (False, first) == (created, again)
         messages, jobs = _rows(db)
         assert (1, 1) == (len(messages), len(jobs))
@@ -143,7 +142,7 @@ class TestStoreAndQueue:
         """Eight copies racing on eight connections: one text, one task, one 'created'."""
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
         results = await asyncio.gather(
-            *(store.store_and_queue(_message("SMrace"), task=PARSE_TASK) for _ in range(8))
+            *(store.store_and_queue(_message("SMrace")) for _ in range(8))
         )
         assert 1 == sum(created for _, created in results)
         assert 1 == len({stored.id for stored, _ in results})
@@ -156,11 +155,11 @@ class TestStoreAndQueue:
         """Both or neither: a failing queue insert leaves no text behind to answer 200 for."""
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
         with queue_refusing(db), pytest.raises(psycopg.Error, match="queue unavailable"):
-            await store.store_and_queue(_message("SMlost"), task=PARSE_TASK)
+            await store.store_and_queue(_message("SMlost"))
         assert ([], []) == _rows(db)
         # Once the queue takes tasks again, the same text (Twilio never retries; an operator
         # replaying it) is stored as new: the failed attempt left nothing behind.
-        _, created = await store.store_and_queue(_message("SMlost"), task=PARSE_TASK)
+        _, created = await store.store_and_queue(_message("SMlost"))
         assert True is created
 
 
@@ -182,7 +181,7 @@ class TestGroupCommit:
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
         messages = [_message(f"SMgroup{n}") for n in range(10)]
         results = await asyncio.gather(
-            *(store.store_and_queue(m, task=PARSE_TASK) for m in messages)
+            *(store.store_and_queue(m) for m in messages)
         )
         assert [(m, True) for m in messages] == results
         assert 1 == len(set(_transactions(db).values()))
@@ -198,7 +197,7 @@ class TestGroupCommit:
         """Five texts with batches of two: three commits, all stored."""
         store = PostgresInboundStore(pool, queue=TASK_QUEUE, max_batch=2)
         await asyncio.gather(
-            *(store.store_and_queue(_message(f"SMbound{n}"), task=PARSE_TASK) for n in range(5))
+            *(store.store_and_queue(_message(f"SMbound{n}")) for n in range(5))
         )
         assert 3 == len(set(_transactions(db).values()))
         assert (5, 5) == tuple(len(rows) for rows in _rows(db))
@@ -209,7 +208,7 @@ class TestGroupCommit:
         """Twilio's second delivery landing in the first one's batch: one text, one task, and
         the repeat answered with the first text; a repeat of an older text as well."""
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
-        older, _ = await store.store_and_queue(_message("SMolder"), task=PARSE_TASK)
+        older, _ = await store.store_and_queue(_message("SMolder"))
         first, second, again, other = (
             _message("SMtwice"),
             _message("SMtwice", "x"),
@@ -219,7 +218,7 @@ class TestGroupCommit:
             ),
         )
         results = await asyncio.gather(
-            *(store.store_and_queue(m, task=PARSE_TASK) for m in (first, second, again, other))
+            *(store.store_and_queue(m) for m in (first, second, again, other))
         )
         assert [(first, True), (first, False), (older, False), (other, True)] == results
         messages, jobs = _rows(db)
@@ -234,7 +233,7 @@ class TestGroupCommit:
         good = [_message(f"SMgood{n}") for n in range(3)]
         bad = _message("SMbad", body="nul \x00 byte")
         results = await asyncio.gather(
-            *(store.store_and_queue(m, task=PARSE_TASK) for m in (good[0], bad, *good[1:])),
+            *(store.store_and_queue(m) for m in (good[0], bad, *good[1:])),
             return_exceptions=True,
         )
         assert isinstance(results[1], InvalidInput)
@@ -250,7 +249,7 @@ class TestGroupCommit:
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
         with queue_refusing(db):
             results = await asyncio.gather(
-                *(store.store_and_queue(_message(f"SMf{n}"), task=PARSE_TASK) for n in range(4)),
+                *(store.store_and_queue(_message(f"SMf{n}")) for n in range(4)),
                 return_exceptions=True,
             )
         assert all(isinstance(r, psycopg.Error) for r in results)
@@ -264,7 +263,7 @@ class TestGroupCommit:
             async with pool.connection():
                 results = await asyncio.gather(
                     *(
-                        store.store_and_queue(_message(f"SMx{n}"), task=PARSE_TASK)
+                        store.store_and_queue(_message(f"SMx{n}"))
                         for n in range(4)
                     ),
                     return_exceptions=True,
@@ -279,10 +278,10 @@ class TestGroupCommit:
         """The client hung up while its text waited: the text is stored and queued anyway,
         and the texts behind it are answered."""
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
-        gone = asyncio.create_task(store.store_and_queue(_message("SMgone"), task=PARSE_TASK))
+        gone = asyncio.create_task(store.store_and_queue(_message("SMgone")))
         await asyncio.sleep(0)
         gone.cancel()
-        _, created = await store.store_and_queue(_message("SMstays"), task=PARSE_TASK)
+        _, created = await store.store_and_queue(_message("SMstays"))
         await store.aclose()
         assert gone.cancelled()
         assert created
@@ -297,7 +296,7 @@ class TestGroupCommit:
             store = PostgresInboundStore(pool, queue=TASK_QUEUE, max_batch=2)
             async with pool.connection():
                 calls = [
-                    asyncio.create_task(store.store_and_queue(_message(f"SMi{n}"), task=PARSE_TASK))
+                    asyncio.create_task(store.store_and_queue(_message(f"SMi{n}")))
                     for n in range(3)
                 ]
                 await asyncio.sleep(0.05)  # the writer has started, waiting for a connection
@@ -317,13 +316,13 @@ class TestGroupCommit:
         """Closing waits for the texts in flight (stored), then refuses new ones."""
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
         last = _message("SMlast")
-        in_flight = asyncio.create_task(store.store_and_queue(last, task=PARSE_TASK))
+        in_flight = asyncio.create_task(store.store_and_queue(last))
         await asyncio.sleep(0)
         await store.aclose()
         assert in_flight.done()
         assert (last, True) == in_flight.result()
         with pytest.raises(RuntimeError, match="closed"):
-            await store.store_and_queue(_message("SMlate"), task=PARSE_TASK)
+            await store.store_and_queue(_message("SMlate"))
 
     async def test_two_processes_racing_store_each_text_once(
         self, db: str, pool: AsyncConnectionPool[AsyncConnection[Any]]
@@ -332,7 +331,7 @@ class TestGroupCommit:
         on both: forty texts, forty tasks, each created exactly once."""
         stores = [PostgresInboundStore(pool, queue=TASK_QUEUE, writers=2) for _ in range(2)]
         calls = [
-            store.store_and_queue(_message(f"SMrace{n}"), task=PARSE_TASK)
+            store.store_and_queue(_message(f"SMrace{n}"))
             for n in range(40)
             for store in stores
         ]
@@ -383,22 +382,22 @@ class TestNotQueued:
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
         texts = [_message(f"SMq{n}") for n in range(5)]
         for text in texts:
-            await store.store_and_queue(text, task=PARSE_TASK)
+            await store.store_and_queue(text)
         todo, running, orphaned, failed, gone = (str(t.id) for t in texts)
         _set_job(db, running, "doing", _worker(db))
         _set_job(db, orphaned, "doing", _worker(db, heartbeat_age="5 minutes"))
         _set_job(db, failed, "failed")
         with psycopg.connect(db, autocommit=True) as conn:
             conn.execute("DELETE FROM procrastinate_jobs WHERE args->>'message_id' = %s", (gone,))
-        asked = [{"message_id": m} for m in (gone, todo, failed, running, orphaned)]
+        asked = [ParseMessage(UUID(m)) for m in (gone, todo, failed, running, orphaned)]
         assert [
-            {"message_id": gone},
-            {"message_id": failed},
-            {"message_id": orphaned},
-        ] == await queue.not_queued(PARSE_TASK, asked)
-        assert [] == await queue.not_queued(PARSE_TASK, [])
-        # Another task's jobs with the same arguments are not this task's.
-        assert [{"message_id": todo}] == await queue.not_queued("send_sms", asked[1:2])
+            ParseMessage(UUID(gone)),
+            ParseMessage(UUID(failed)),
+            ParseMessage(UUID(orphaned)),
+        ] == await queue.not_queued(asked)
+        assert [] == await queue.not_queued([])
+        # Another task's jobs are not this task's, even for the same id.
+        assert [SendSms(UUID(todo))] == await queue.not_queued([SendSms(UUID(todo))])
 
 
 class TestStalledTasks:
@@ -410,7 +409,7 @@ class TestStalledTasks:
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
         texts = [_message(f"SMst{n}") for n in range(3)]
         for text in texts:
-            await store.store_and_queue(text, task=PARSE_TASK)
+            await store.store_and_queue(text)
         alive, dead, pruned = (str(t.id) for t in texts)
         _set_job(db, alive, "doing", _worker(db))
         _set_job(db, dead, "doing", _worker(db, heartbeat_age="5 minutes"))
@@ -430,7 +429,7 @@ async def _add_with_task(
 ) -> None:
     async with uow_factory() as uow:
         await uow.messages.add(_message(sid))
-        uow.tasks.add("send_sms", {"outbox_id": sid})
+        uow.tasks.add(SendSms(uuid4()))
         if fail:
             raise RuntimeError("the change failed")
 
@@ -442,17 +441,18 @@ class TestUnitOfWorkTasks:
         """Two tasks added with a change: both written, in order, on the configured queue."""
         uow_factory = PostgresUnitOfWorkFactory(pool, task_queue=TASK_QUEUE)
         message = _message("SMuow1")
+        first, second = uuid4(), uuid4()
         async with uow_factory() as uow:
             await uow.messages.add(message)
-            uow.tasks.add("send_sms", {"outbox_id": "o-1"})
-            uow.tasks.add("send_sms", {"outbox_id": "o-2"})
+            uow.tasks.add(SendSms(first))
+            uow.tasks.add(SendSms(second))
         with psycopg.connect(db) as conn:
             rows = conn.execute(
                 "SELECT queue_name, task_name, args FROM procrastinate_jobs ORDER BY id"
             ).fetchall()
         assert [
-            (TASK_QUEUE, "send_sms", {"outbox_id": "o-1"}),
-            (TASK_QUEUE, "send_sms", {"outbox_id": "o-2"}),
+            (TASK_QUEUE, "send_sms", {"outbox_id": str(first)}),
+            (TASK_QUEUE, "send_sms", {"outbox_id": str(second)}),
         ] == rows
 
     async def test_a_rolled_back_unit_of_work_queues_nothing(

@@ -32,18 +32,16 @@ class Healthy:
 
 def web_app(billing: Billing, qbo: QuickBooksIntegration | None) -> Litestar:
     clock = SystemClock()
-    app = create_app(
+    return create_app(
         billing.services,
         config=WebConfig(jwt_secret="j" * 48, secure_cookies=False),
         clock=clock,
         limiter=MemoryRateLimiter(clock),
         events_feed=MemoryEventBus(),
         health_probe=Healthy(),
+        quickbooks=qbo,
         extra_handlers=QUICKBOOKS_HANDLERS,
     )
-    if qbo is not None:
-        app.state.quickbooks = qbo
-    return app
 
 
 @pytest.fixture

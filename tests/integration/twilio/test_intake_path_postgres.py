@@ -87,7 +87,7 @@ class TestWholePath:
                 "changement d'huile sur RAV4 2022 stock T9001, client attend",
             )
         assert (200, 200) == (first.status_code, second.status_code)
-        await system.drain()
+        await system.run_tasks()
 
         page = await system.services.dispatch.list_jobs(JobFilter())
         audi, toyota = page.items
@@ -114,7 +114,7 @@ class TestWholePath:
             for _ in range(2):
                 response = await _text(client, "SMpath0003", TOYOTA, "pneus d'hiver civic 2020")
                 assert 200 == response.status_code
-        await system.drain()
+        await system.run_tasks()
         with psycopg.connect(system.database_url) as conn:
             counts = conn.execute(
                 "SELECT (SELECT count(*) FROM inbound_messages),"

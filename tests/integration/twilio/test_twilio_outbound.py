@@ -16,9 +16,9 @@ from twilio_helpers import (
 
 from sm2_adapters.memory import MemorySystem
 from sm2_adapters.twilio import TwilioSmsSender
-from sm2_core.domain.records import OutboundSms
+from sm2_core.domain.records import OutboundSms, ReceivedSms
 from sm2_core.errors import IntegrationError
-from sm2_core.services import SMS_TASK
+from sm2_core.tasks import SendSms
 
 
 @pytest.fixture
@@ -27,8 +27,8 @@ async def system(parser: ScriptedParser, sender: TwilioSmsSender) -> MemorySyste
 
 
 async def _text_in(system: MemorySystem, body: str, *, sender: str = FORD_LEVIS) -> None:
-    await system.services.intake.receive_sms(
-        sid="SM" + "a" * 32, from_number=sender, to_number=OUR_NUMBER, body=body
+    await system.services.receipt.receive_sms(
+        ReceivedSms(sid="SM" + "a" * 32, from_number=sender, to_number=OUR_NUMBER, body=body)
     )
     await system.run_tasks()
 
@@ -76,7 +76,7 @@ class TestConfirmationSent:
     ) -> None:
         """The task delivered again (at least once) finds the row SENT and sends nothing."""
         await _text_in(system, TWO_JOBS)
-        await system.services.run_task(SMS_TASK, {"outbox_id": str(_outbox(system).id)})
+        await system.services.run_task(SendSms(_outbox(system).id))
         assert 1 == len(fake_twilio.requests)
 
 
@@ -113,8 +113,8 @@ class TestRetries:
         sms = _outbox(system)
         assert ("FAILED", None) == (sms.status, sms.provider_sid)
         assert "HTTP 500" in (sms.error or "")
-        [(task, _, error)] = system.tasks.failed
-        assert SMS_TASK == task
+        [(task, error)] = system.tasks.failed
+        assert isinstance(task, SendSms)
         assert isinstance(error, IntegrationError)
         assert (True, "500") == (error.transient, error.code)
         assert 3 == len(fake_twilio.requests)
@@ -133,4 +133,4 @@ class TestFinalRefusal:
         assert 1 == len(fake_twilio.requests)
         assert [] == system.tasks.failed
         assert [] == system.tasks.pending
-        assert SMS_TASK in [task for task, _ in system.tasks.done]
+        assert any(isinstance(task, SendSms) for task in system.tasks.done)

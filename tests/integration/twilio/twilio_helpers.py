@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import attrs
-
 from sm2_adapters.memory import MemorySystem, build_memory_system
 from sm2_adapters.seed import seed_demo
 from sm2_core.domain.enums import Language
@@ -56,9 +54,6 @@ class ScriptedParser:
 
 async def demo_system(parser: ScriptedParser, sms: SmsSender | None = None) -> MemorySystem:
     """The memory system with the demo data; ``sms`` replaces its recording sender."""
-    system = build_memory_system(parser=parser)
-    if sms is not None:
-        intake = attrs.evolve(system.services.intake, sms=sms)
-        system.services = attrs.evolve(system.services, intake=intake)
+    system = build_memory_system(parser=parser, sms=sms)
     await seed_demo(system.services)
     return system

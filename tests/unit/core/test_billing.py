@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from core_helpers import ADMIN, Demo
 
-from sm2_core.domain.enums import InvoiceState, JobStatus
+from sm2_core.domain.enums import InvoiceState, JobStatus, PolicyRule
 from sm2_core.errors import (
     IntegrationError,
     InvalidTransition,
@@ -16,8 +16,7 @@ from sm2_core.errors import (
     PolicyViolation,
     StaleVersion,
 )
-from sm2_core.policies import SAFETY_LOCK
-from sm2_core.services import INVOICE_TASK
+from sm2_core.tasks import SyncInvoice
 
 OUTAGE = IntegrationError("QuickBooks", "503 Service Unavailable", transient=True)
 REFUSED = IntegrationError("QuickBooks", "Invalid customer", transient=False, code="6000")
@@ -32,7 +31,7 @@ class TestApprove:
             approved.approved_by,
             approved.invoice_state,
         )
-        assert [(INVOICE_TASK, {"job_id": str(job.id)})] == demo.system.tasks.pending
+        assert [SyncInvoice(job.id)] == demo.system.tasks.pending
 
     async def test_invoice_is_synced_with_what_was_billed(self, demo: Demo) -> None:
         """The invoice bills the dealership for the service at its price, naming the job."""
@@ -94,7 +93,7 @@ class TestSafetyLock:
         job = await demo.completed_job()
         with pytest.raises(PolicyViolation) as caught:
             await demo.svc.billing.sync_invoice(job.id)
-        assert (SAFETY_LOCK, 0) == (caught.value.rule, demo.system.accounting.calls)
+        assert (PolicyRule.SAFETY_LOCK, 0) == (caught.value.rule, demo.system.accounting.calls)
 
     async def test_job_in_progress_is_never_sent_to_accounting(self, demo: Demo) -> None:
         """Work not completed is locked whatever asks for its invoice."""

@@ -7,7 +7,7 @@ from uuid import uuid4
 import pytest
 from core_helpers import ADMIN, Demo, actions
 
-from sm2_core.domain.enums import JobStatus, TechnicianStatus, Urgency
+from sm2_core.domain.enums import JobStatus, PolicyRule, TechnicianStatus, Urgency
 from sm2_core.domain.job import Vehicle
 from sm2_core.errors import (
     InvalidInput,
@@ -19,10 +19,6 @@ from sm2_core.errors import (
 )
 from sm2_core.policies import (
     AUDI_REASON,
-    AUDI_RULE,
-    AVAILABILITY_RULE,
-    CERTIFICATION_RULE,
-    REVIEW_RULE,
 )
 from sm2_core.ports import JobFilter
 
@@ -63,14 +59,14 @@ class TestAssign:
         job = await demo.new_job()
         with pytest.raises(PolicyViolation) as caught:
             await demo.svc.dispatch.assign(job.id, demo.techs["Sophie"].id, actor=ADMIN)
-        assert CERTIFICATION_RULE == caught.value.rule
+        assert PolicyRule.CERTIFICATION == caught.value.rule
 
     async def test_technician_on_leave_is_refused(self, demo: Demo) -> None:
         """Nathalie is on leave: she is certified for PDI but cannot take it."""
         job = await demo.new_job(service="PDI")
         with pytest.raises(PolicyViolation) as caught:
             await demo.svc.dispatch.assign(job.id, demo.techs["Nathalie"].id, actor=ADMIN)
-        assert AVAILABILITY_RULE == caught.value.rule
+        assert PolicyRule.AVAILABILITY == caught.value.rule
 
     async def test_technician_gone_offline_is_refused(self, demo: Demo) -> None:
         """Setting a technician OFFLINE stops new assignments."""
@@ -81,7 +77,7 @@ class TestAssign:
         job = await demo.new_job()
         with pytest.raises(PolicyViolation) as caught:
             await demo.svc.dispatch.assign(job.id, julie.id, actor=ADMIN)
-        assert AVAILABILITY_RULE == caught.value.rule
+        assert PolicyRule.AVAILABILITY == caught.value.rule
 
     async def test_refused_assignment_changes_nothing(self, demo: Demo) -> None:
         """A refusal leaves the job, its audit trail and the event stream as they were."""
@@ -117,7 +113,7 @@ class TestManualVerification:
         assert Urgency.HIGH == job.urgency
         with pytest.raises(PolicyViolation) as caught:
             await demo.svc.dispatch.assign(job.id, demo.techs["Marc-André"].id, actor=ADMIN)
-        assert AUDI_RULE == caught.value.rule
+        assert PolicyRule.AUDI == caught.value.rule
         await demo.svc.dispatch.verify(job.id, actor=ADMIN)
         assigned = await demo.svc.dispatch.assign(job.id, demo.techs["Marc-André"].id, actor=ADMIN)
         assert JobStatus.SCHEDULED == assigned.status
@@ -127,7 +123,7 @@ class TestManualVerification:
         job = await demo.new_job("Audi Québec", "OIL_CHANGE")
         with pytest.raises(PolicyViolation) as caught:
             await demo.svc.dispatch.assign(job.id, demo.techs["Julie"].id, actor=ADMIN)
-        assert REVIEW_RULE == caught.value.rule
+        assert PolicyRule.MANUAL_REVIEW == caught.value.rule
 
     async def test_technician_cannot_verify(self, demo: Demo) -> None:
         """Verification is an admin's decision."""
@@ -216,7 +212,7 @@ class TestUpdate:
         assert AUDI_REASON in edited.review_reasons
         with pytest.raises(PolicyViolation) as caught:
             await demo.svc.dispatch.assign(job.id, demo.techs["Marc-André"].id, actor=ADMIN)
-        assert AUDI_RULE == caught.value.rule
+        assert PolicyRule.AUDI == caught.value.rule
 
     async def test_editing_to_a_service_requiring_approval_holds_the_job(self, demo: Demo) -> None:
         """Changing the work to an engine repair adds its approval hold, as at creation."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from core_helpers import ADMIN, DONE, Demo, actions
 
-from sm2_core.domain.enums import InvoiceState, JobStatus, Urgency
+from sm2_core.domain.enums import InvoiceState, JobStatus, PolicyRule, Urgency
 from sm2_core.domain.job import Completion, Vehicle
 from sm2_core.errors import (
     InvalidInput,
@@ -14,7 +14,7 @@ from sm2_core.errors import (
     PermissionDenied,
     PolicyViolation,
 )
-from sm2_core.policies import ZONE_CONFLICT_RULE, PolicyConfig
+from sm2_core.policies import PolicyConfig
 
 CHEVY = Vehicle(year=2022, make="Chevrolet", model="Silverado")
 
@@ -68,7 +68,7 @@ class TestZoneConflict:
         )
         with pytest.raises(PolicyViolation) as caught:
             await demo.svc.field.accept(far.id, actor=demo.as_tech("Julie"))
-        assert ZONE_CONFLICT_RULE == caught.value.rule
+        assert PolicyRule.ZONE_CONFLICT == caught.value.rule
         assert JobStatus.SCHEDULED == (await demo.job(far.id)).status
 
     async def test_second_job_nearby_is_fine(self, demo: Demo) -> None:

@@ -7,7 +7,7 @@ from core_helpers import ADMIN, Demo, parse_result
 
 from sm2_core.domain.enums import JobStatus, Language, Urgency
 from sm2_core.domain.job import Vehicle
-from sm2_core.domain.records import MessageStatus
+from sm2_core.domain.records import MessageStatus, ReceivedSms
 from sm2_core.errors import (
     IntegrationError,
     InvalidInput,
@@ -17,7 +17,8 @@ from sm2_core.errors import (
 )
 from sm2_core.parsing import ParsedRequest
 from sm2_core.policies import AUDI_REASON
-from sm2_core.services import PARSE_TASK, SMS_TASK, Receipt
+from sm2_core.services import Receipt
+from sm2_core.tasks import ParseMessage, SendSms
 
 FORD_LEVIS = "+14185550102"
 AUDI_QUEBEC = "+14185550101"
@@ -28,8 +29,8 @@ RAV4 = ParsedRequest(year=2022, make="Toyota", model="RAV4", service_code="TIRE_
 
 
 async def receive(demo: Demo, body: str, *, sid: str = "SM1", sender: str = FORD_LEVIS) -> Receipt:
-    return await demo.svc.intake.receive_sms(
-        sid=sid, from_number=sender, to_number=TWILIO, body=body
+    return await demo.svc.receipt.receive_sms(
+        ReceivedSms(sid=sid, from_number=sender, to_number=TWILIO, body=body)
     )
 
 
@@ -43,7 +44,7 @@ class TestReceive:
             message.status,
             message.dealership_id,
         )
-        assert [(PARSE_TASK, {"message_id": str(message.id)})] == demo.system.tasks.pending
+        assert [ParseMessage(message.id)] == demo.system.tasks.pending
         assert [] == demo.parser.calls
 
     async def test_the_task_matches_the_sender_to_its_dealership(self, demo: Demo) -> None:
@@ -94,8 +95,14 @@ class TestReceive:
     async def test_malformed_input_names_every_bad_field(self, demo: Demo) -> None:
         """Blank sid, non-number sender, huge body, negative media: all named, nothing stored."""
         with pytest.raises(InvalidInput) as caught:
-            await demo.svc.intake.receive_sms(
-                sid=" ", from_number="not a phone", to_number=TWILIO, body="x" * 1601, num_media=-1
+            await demo.svc.receipt.receive_sms(
+                ReceivedSms(
+                    sid=" ",
+                    from_number="not a phone",
+                    to_number=TWILIO,
+                    body="x" * 1601,
+                    num_media="-1",
+                )
             )
         assert {"MessageSid", "From", "Body", "NumMedia"} == set(caught.value.fields)
         assert {} == demo.system.store.tables.messages
@@ -216,7 +223,7 @@ class TestConfirmation:
         receipt = await receive(demo, "two cars")
         demo.system.tasks.pending.clear()
         await demo.svc.intake.process_message(receipt.message.id)
-        assert [SMS_TASK] == [task for task, _ in demo.system.tasks.pending]
+        assert [SendSms] == [type(task) for task in demo.system.tasks.pending]
 
     async def test_twilio_outage_is_retried(self, demo: Demo) -> None:
         """A transient SMS failure is retried by the queue and the text goes out once."""

@@ -16,6 +16,7 @@ from sm2_core.domain.job import Job
 from sm2_core.domain.records import DomainEvent, InboundMessage
 from sm2_core.errors import AlreadyExists, IntegrationError, InvalidInput, NotFound, StaleVersion
 from sm2_core.ports import JobFilter
+from sm2_core.tasks import TASKS, SendSms, SyncInvoice, TaskPayload
 
 NOW = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
 LEVIS = Zone(id=uuid4(), name="Lévis", latitude=46.7382, longitude=-71.2465)
@@ -35,7 +36,7 @@ async def _failing_unit(system: MemorySystem) -> None:
         await uow.zones.add(LEVIS)
         await uow.jobs.next_code(2026)
         uow.events.add(_event())
-        uow.tasks.add("send_sms", {"outbox_id": "lost"})
+        uow.tasks.add(SendSms(uuid4()))
         raise Boom
 
 
@@ -72,8 +73,8 @@ class TestUnitOfWork:
             await _failing_unit(system)
         assert [] == system.tasks.pending
         async with system.store.unit_of_work() as uow:
-            uow.tasks.add("send_sms", {"outbox_id": "kept"})
-        assert [("send_sms", {"outbox_id": "kept"})] == system.tasks.pending
+            uow.tasks.add(SendSms(kept := uuid4()))
+        assert [SendSms(kept)] == system.tasks.pending
 
     async def test_a_failed_unit_does_not_block_the_next(self, system: MemorySystem) -> None:
         """The store stays usable after a rollback (its lock is released)."""
@@ -159,24 +160,26 @@ class TestMessagesAndQueue:
 
     async def test_queue_retries_transient_failures_only(self, system: MemorySystem) -> None:
         """Transient errors are retried up to three attempts; others fail at once."""
-        attempts: list[str] = []
+        attempts: list[TaskPayload] = []
 
-        async def handler(task: str, payload: object) -> None:
+        flaky, broken = SendSms(uuid4()), SyncInvoice(uuid4())
+
+        async def handler(task: TaskPayload) -> None:
             attempts.append(task)
-            raise IntegrationError("X", "down", transient=task == "flaky")
+            raise IntegrationError("X", "down", transient=task == flaky)
 
-        await system.tasks.defer("flaky", {})
-        await system.tasks.defer("broken", {})
+        await system.tasks.defer(flaky)
+        await system.tasks.defer(broken)
         await system.tasks.run_all(handler)
-        assert (3, 1) == (attempts.count("flaky"), attempts.count("broken"))
-        assert ["broken", "flaky"] == sorted(t for t, _, _ in system.tasks.failed)
+        assert (3, 1) == (attempts.count(flaky), attempts.count(broken))
+        assert [broken, flaky] == [task for task, _ in system.tasks.failed]
 
 
 class TestTaskRouting:
     async def test_unknown_task_is_refused(self, system: MemorySystem) -> None:
         """A worker handed a task nobody defined gets InvalidInput, not a silent success."""
         with pytest.raises(InvalidInput):
-            await system.services.run_task("mine_bitcoin", {})
+            TASKS.decode("mine_bitcoin", {})
 
     @pytest.mark.parametrize("payload", [{}, {"job_id": "not-a-uuid"}])
     async def test_bad_payload_is_refused(
@@ -184,4 +187,4 @@ class TestTaskRouting:
     ) -> None:
         """A task whose payload lacks a valid id is InvalidInput naming the task."""
         with pytest.raises(InvalidInput, match="sync_invoice"):
-            await system.services.run_task("sync_invoice", payload)
+            TASKS.decode("sync_invoice", payload)

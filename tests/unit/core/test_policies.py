@@ -10,16 +10,12 @@ import attrs
 import pytest
 
 from sm2_core.domain.entities import Dealership, Service, Technician
-from sm2_core.domain.enums import TechnicianStatus, Urgency
+from sm2_core.domain.enums import PolicyRule, TechnicianStatus, Urgency
 from sm2_core.domain.job import Job, Vehicle
 from sm2_core.errors import PolicyViolation
 from sm2_core.policies import (
     AUDI_APPLIED,
     AUDI_REASON,
-    AUDI_RULE,
-    AVAILABILITY_RULE,
-    CERTIFICATION_RULE,
-    REVIEW_RULE,
     PolicyConfig,
     apply_audi_rule,
     ensure_can_assign,
@@ -128,7 +124,7 @@ class TestAudiRule:
         """Assigning an unverified Audi is refused naming the Audi rule."""
         with pytest.raises(PolicyViolation) as caught:
             ensure_verified(job(review_reasons=(AUDI_REASON, "Low parsing confidence")))
-        assert (AUDI_RULE, AUDI_REASON) == (caught.value.rule, caught.value.message)
+        assert (PolicyRule.AUDI, AUDI_REASON) == (caught.value.rule, caught.value.message)
 
 
 class TestReviewReasons:
@@ -189,7 +185,7 @@ class TestReviewReasons:
         """A job with open reasons is refused, naming the first reason."""
         with pytest.raises(PolicyViolation) as caught:
             ensure_verified(job(review_reasons=("Service not recognised",)))
-        assert REVIEW_RULE == caught.value.rule
+        assert PolicyRule.MANUAL_REVIEW == caught.value.rule
         assert "Service not recognised" in caught.value.message
 
 
@@ -206,26 +202,26 @@ class TestAssignment:
         """A technician not certified for the service is refused under the certification rule."""
         with pytest.raises(PolicyViolation) as caught:
             ensure_can_assign(job(service_code="ENGINE_REPAIR"), JULIE)
-        assert CERTIFICATION_RULE == caught.value.rule
+        assert PolicyRule.CERTIFICATION == caught.value.rule
 
     @pytest.mark.parametrize("status", [TechnicianStatus.OFFLINE, TechnicianStatus.ON_LEAVE])
     def test_technician_away_is_refused(self, status: TechnicianStatus) -> None:
         """OFFLINE and ON_LEAVE technicians cannot be given jobs."""
         with pytest.raises(PolicyViolation) as caught:
             ensure_can_assign(job(), attrs.evolve(JULIE, status=status))
-        assert AVAILABILITY_RULE == caught.value.rule
+        assert PolicyRule.AVAILABILITY == caught.value.rule
 
     def test_deactivated_technician_is_refused(self) -> None:
         """A technician who left the company is not available."""
         with pytest.raises(PolicyViolation) as caught:
             ensure_can_assign(job(), attrs.evolve(JULIE, is_active=False))
-        assert AVAILABILITY_RULE == caught.value.rule
+        assert PolicyRule.AVAILABILITY == caught.value.rule
 
     def test_job_without_service_cannot_be_assigned(self) -> None:
         """Nobody can be certified for unknown work."""
         with pytest.raises(PolicyViolation) as caught:
             ensure_can_assign(job(service_code=None, service_id=None), JULIE)
-        assert CERTIFICATION_RULE == caught.value.rule
+        assert PolicyRule.CERTIFICATION == caught.value.rule
 
     def test_verification_comes_before_certification(self) -> None:
         """An unverified Audi is refused for the Audi rule whoever is chosen."""
@@ -233,4 +229,4 @@ class TestAssignment:
             ensure_can_assign(
                 job(review_reasons=(AUDI_REASON,)), attrs.evolve(JULIE, skills=frozenset())
             )
-        assert AUDI_RULE == caught.value.rule
+        assert PolicyRule.AUDI == caught.value.rule

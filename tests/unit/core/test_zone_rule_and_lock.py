@@ -9,12 +9,10 @@ import attrs
 import pytest
 
 from sm2_core.domain.entities import Zone
-from sm2_core.domain.enums import InvoiceState, JobStatus
+from sm2_core.domain.enums import InvoiceState, JobStatus, PolicyRule
 from sm2_core.domain.job import Job, Vehicle
 from sm2_core.errors import PolicyViolation
 from sm2_core.policies import (
-    SAFETY_LOCK,
-    ZONE_CONFLICT_RULE,
     PolicyConfig,
     ensure_invoice_allowed,
     ensure_no_zone_conflict,
@@ -62,7 +60,7 @@ class TestZoneConflict:
         """A job 180 km from one in progress is refused under the 20 km rule."""
         with pytest.raises(PolicyViolation) as caught:
             ensure_no_zone_conflict(SAGUENAY, [LEVIS], DEFAULT)
-        assert ZONE_CONFLICT_RULE == caught.value.rule
+        assert PolicyRule.ZONE_CONFLICT == caught.value.rule
         assert "Lévis" in caught.value.message
 
     def test_just_over_twenty_km_is_refused(self) -> None:
@@ -128,14 +126,14 @@ class TestSafetyLock:
         """Even approved, a job that is not COMPLETED is locked."""
         with pytest.raises(PolicyViolation) as caught:
             ensure_invoice_allowed(job(status=status))
-        assert SAFETY_LOCK == caught.value.rule
+        assert PolicyRule.SAFETY_LOCK == caught.value.rule
         assert status.value in caught.value.message
 
     def test_unapproved_work_is_never_invoiced(self) -> None:
         """Completed work waits for an admin's approval."""
         with pytest.raises(PolicyViolation) as caught:
             ensure_invoice_allowed(job(approved_at=None, approved_by=None))
-        assert (SAFETY_LOCK, "Job SM2-2026-007 has not been approved by an admin") == (
+        assert (PolicyRule.SAFETY_LOCK, "Job SM2-2026-007 has not been approved by an admin") == (
             caught.value.rule,
             caught.value.message,
         )
@@ -144,4 +142,4 @@ class TestSafetyLock:
         """A job already in QuickBooks is locked against a second invoice."""
         with pytest.raises(PolicyViolation) as caught:
             ensure_invoice_allowed(job(invoice_state=InvoiceState.SYNCED, qb_invoice_id="1000"))
-        assert SAFETY_LOCK == caught.value.rule
+        assert PolicyRule.SAFETY_LOCK == caught.value.rule

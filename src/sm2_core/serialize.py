@@ -1,0 +1,66 @@
+"""Domain values as JSON primitives (str, int, float, bool, None, lists, dicts).
+
+One converter per shape, shared by every edge that prints it: the API's ``GET /api/jobs/{id}``
+and ``sm2 jobs … --json`` both show a job as :func:`job_primitives` makes it. Entities carry no
+serialization of their own; the edges that need another shape (JSONB columns, the LLM's answer,
+``sm2 parse``) convert at the edge.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from sm2_core.domain.job import Job
+from sm2_core.domain.records import AuditEntry
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready copy of a domain value: enums as their values, ids, amounts and times as
+    text (ISO 8601), attrs classes as objects, sets as sorted lists."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if attrs.has(type(value)):
+        return {f.name: plain(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    if isinstance(value, tuple | list | frozenset | set):
+        items = [plain(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, frozenset | set) else items
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value
+
+
+def job_primitives(job: Job) -> dict[str, Any]:
+    """A job as the API and the CLI show it: every field of CONTRACT.md's job, its vehicle as
+    ``vehicle_data``, and whether it waits for an admin's verification."""
+    data: dict[str, Any] = plain(job)
+    data["vehicle_data"] = data.pop("vehicle")
+    data["awaiting_verification"] = job.awaiting_verification
+    return data
+
+
+def audit_primitives(entry: AuditEntry) -> dict[str, Any]:
+    """One entry of a job's audit timeline."""
+    return {
+        "id": str(entry.id),
+        "action": entry.action,
+        "actor": entry.actor,
+        "at": entry.at.isoformat(),
+        "old_values": plain(entry.old_values),
+        "new_values": plain(entry.new_values),
+    }
+
+
+def job_detail_primitives(job: Job, timeline: Iterable[AuditEntry]) -> dict[str, Any]:
+    """A job with its audit timeline, oldest entry first."""
+    return {**job_primitives(job), "audit_timeline": [audit_primitives(e) for e in timeline]}

@@ -1,0 +1,142 @@
+"""The kinds of reference data: each one's entity, its repository, and how a record is built.
+
+Shared by :mod:`sm2_core.services.admin` (one record at a time) and
+:mod:`sm2_core.services.imports` (many rows in one unit of work).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any, Literal, TypeAlias
+from uuid import UUID, uuid4
+
+import attrs
+
+from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, Zone
+from sm2_core.domain.enums import ReferenceKind
+from sm2_core.domain.phone import normalize_phone
+from sm2_core.errors import InvalidInput, NotFound
+from sm2_core.ports import Repository, UnitOfWork
+
+#: A record of any kind of reference data.
+ReferenceEntity: TypeAlias = Zone | Service | Dealership | Technician | RankingRule
+
+# Each kind as a type, so the services can say what a kind gives back (see AdminService).
+ZoneKind: TypeAlias = Literal[ReferenceKind.ZONES]
+ServiceKind: TypeAlias = Literal[ReferenceKind.SERVICES]
+DealershipKind: TypeAlias = Literal[ReferenceKind.DEALERSHIPS]
+TechnicianKind: TypeAlias = Literal[ReferenceKind.TECHNICIANS]
+RuleKind: TypeAlias = Literal[ReferenceKind.RULES]
+
+
+@attrs.frozen
+class Kind:
+    """One kind of reference data and how to find its repository in a unit of work."""
+
+    kind: ReferenceKind
+    entity: type[ReferenceEntity]
+    repo: Callable[[UnitOfWork], Repository[Any]]
+
+    @property
+    def subject(self) -> str:
+        return self.kind.subject
+
+
+KINDS: dict[ReferenceKind, Kind] = {
+    k.kind: k
+    for k in (
+        Kind(ReferenceKind.ZONES, Zone, lambda u: u.zones),
+        Kind(ReferenceKind.SERVICES, Service, lambda u: u.services),
+        Kind(ReferenceKind.DEALERSHIPS, Dealership, lambda u: u.dealerships),
+        Kind(ReferenceKind.TECHNICIANS, Technician, lambda u: u.technicians),
+        Kind(ReferenceKind.RULES, RankingRule, lambda u: u.rules),
+    )
+}
+
+
+def reference_kind(name: str) -> ReferenceKind:
+    """The kind a person typed (``zones``), or InvalidInput naming the kinds there are."""
+    try:
+        return ReferenceKind(name)
+    except ValueError:
+        known = ", ".join(ReferenceKind)
+        raise InvalidInput(f"unknown kind {name!r}; one of {known}") from None
+
+
+def kind_spec(kind: ReferenceKind) -> Kind:
+    return KINDS[reference_kind(kind)]
+
+
+async def load_all(
+    uow: UnitOfWork, kind: ReferenceKind, *, include_inactive: bool = False
+) -> list[ReferenceEntity]:
+    items: list[ReferenceEntity] = (
+        await kind_spec(kind).repo(uow).all(include_inactive=include_inactive)
+    )
+    return items
+
+
+def build(kind: Kind, fields: Mapping[str, Any], *, item_id: UUID | None = None) -> ReferenceEntity:
+    """A new entity of ``kind`` from typed fields, with every problem named."""
+    known = {f.name: f for f in attrs.fields(kind.entity)}
+    unknown = sorted(set(fields) - set(known) - {"id"})
+    missing = sorted(
+        name
+        for name, f in known.items()
+        if name != "id" and f.default is attrs.NOTHING and name not in fields
+    )
+    problems = {**dict.fromkeys(unknown, "unknown field"), **dict.fromkeys(missing, "required")}
+    if problems:
+        raise InvalidInput(f"invalid {kind.subject}", fields=problems)
+    values = {k: v for k, v in fields.items() if k != "id"}
+    return _normalized(kind.entity(id=item_id or uuid4(), **values))
+
+
+def _normalized(item: ReferenceEntity) -> ReferenceEntity:
+    if isinstance(item, Dealership | Technician):
+        item = attrs.evolve(item, phone=normalize_phone(item.phone))
+    if isinstance(item, Service):
+        _check_price(item.base_price)
+        item = attrs.evolve(item, code=item.code.strip().upper())
+    if isinstance(item, RankingRule) and item.service_code is not None:
+        item = attrs.evolve(item, service_code=item.service_code.strip().upper())
+    if isinstance(item, Technician):
+        item = attrs.evolve(item, skills=frozenset(s.strip().upper() for s in item.skills))
+    if isinstance(item, Zone) and not (
+        -90 <= item.latitude <= 90 and -180 <= item.longitude <= 180
+    ):
+        raise InvalidInput("coordinates out of range", fields={"latitude": "out of range"})
+    return item
+
+
+MAX_PRICE = Decimal("9999999999.99")
+
+
+def _check_price(price: Decimal) -> None:
+    """Dollars and cents: finite, not negative, at most two decimals, within the column."""
+    if not price.is_finite() or price < 0 or price > MAX_PRICE:
+        raise InvalidInput(f"{price} is not a price", fields={"base_price": "not a price"})
+    if price != price.quantize(Decimal("0.01")):
+        raise InvalidInput(
+            f"{price} has more than two decimals", fields={"base_price": "at most two decimals"}
+        )
+
+
+async def check_references(uow: UnitOfWork, item: ReferenceEntity) -> None:
+    """Everything an entity points at must exist, or the row is refused."""
+    zone_id = getattr(item, "zone_id", None)
+    if zone_id is not None:
+        await uow.zones.get(zone_id)
+    if isinstance(item, Technician):
+        codes = {s.code for s in await uow.services.all(include_inactive=True)}
+        unknown = sorted(item.skills - codes)
+        if unknown:
+            raise InvalidInput(
+                f"unknown service codes {unknown}", fields={"skills": "unknown codes"}
+            )
+    if isinstance(item, RankingRule):
+        if item.dealership_id is not None:
+            await uow.dealerships.get(item.dealership_id)
+        if item.service_code is not None and await uow.services.by_code(item.service_code) is None:
+            raise NotFound("service", item.service_code)

@@ -1,0 +1,137 @@
+"""The task registry: every queued task's name, payload and handler, declared once.
+
+A task is named by its payload's type: a use case queues ``SendSms(outbox_id=...)``. The queue
+adapters write ``TASKS.encode(payload)`` (the task's name and its arguments as strings), the
+receipt statement reads the parse task's name and argument from ``PARSE_MESSAGE``, and a worker
+turns what it fetched back into a payload with ``TASKS.decode`` and runs it with
+``Services.run_task``. Adding a task is adding one ``TaskKind`` to ``TASKS``.
+
+Every handler is safe to run twice: the queue delivers at least once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from uuid import UUID
+
+import attrs
+from attrs import AttrsInstance
+
+from sm2_core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from sm2_core.services import Services
+
+
+@attrs.frozen
+class ParseMessage:
+    """A received text, to be turned into jobs."""
+
+    message_id: UUID
+
+
+@attrs.frozen
+class SendSms:
+    """A text in the outbox, to be sent once."""
+
+    outbox_id: UUID
+
+
+@attrs.frozen
+class SyncInvoice:
+    """An approved job, to be invoiced in the accounting system exactly once."""
+
+    job_id: UUID
+
+
+TaskPayload = ParseMessage | SendSms | SyncInvoice
+P = TypeVar("P", bound=AttrsInstance)
+
+#: How each payload field type travels: as a string in the queue's JSON arguments.
+_DECODERS: dict[Any, Callable[[str], object]] = {UUID: UUID, str: str, int: int}
+
+
+@attrs.frozen
+class TaskKind(Generic[P]):
+    name: str
+    """The queue's task name: stored with every queued task, so never renamed lightly."""
+    payload: type[P]
+    handle: Callable[[Services, P], Awaitable[object]]
+
+    def __attrs_post_init__(self) -> None:
+        attrs.resolve_types(self.payload)
+        for field in attrs.fields(self.payload):
+            if field.type not in _DECODERS:
+                raise TypeError(f"task {self.name}: field {field.name} cannot travel as a string")
+
+    @property
+    def argument_names(self) -> tuple[str, ...]:
+        return tuple(field.name for field in attrs.fields(self.payload))
+
+    def encode(self, payload: P) -> dict[str, str]:
+        return {name: str(getattr(payload, name)) for name in self.argument_names}
+
+    def decode(self, args: Mapping[str, Any]) -> P:
+        try:
+            values = {
+                field.name: _DECODERS[field.type](args[field.name])
+                for field in attrs.fields(self.payload)
+            }
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise InvalidInput(f"bad arguments for task {self.name}: {dict(args)!r}") from exc
+        return self.payload(**values)
+
+
+async def _parse_message(services: Services, task: ParseMessage) -> object:
+    return await services.intake.process_message(task.message_id)
+
+
+async def _send_sms(services: Services, task: SendSms) -> object:
+    return await services.outbox.send(task.outbox_id)
+
+
+async def _sync_invoice(services: Services, task: SyncInvoice) -> object:
+    return await services.billing.sync_invoice(task.job_id)
+
+
+PARSE_MESSAGE = TaskKind("parse_message", ParseMessage, _parse_message)
+SEND_SMS = TaskKind("send_sms", SendSms, _send_sms)
+SYNC_INVOICE = TaskKind("sync_invoice", SyncInvoice, _sync_invoice)
+
+
+@attrs.frozen
+class TaskRegistry:
+    kinds: tuple[TaskKind[Any], ...]
+    _by_name: dict[str, TaskKind[Any]] = attrs.field(init=False)
+    _by_type: dict[type, TaskKind[Any]] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {kind.name: kind for kind in self.kinds})
+        object.__setattr__(self, "_by_type", {kind.payload: kind for kind in self.kinds})
+        if len(self._by_name) != len(self.kinds) or len(self._by_type) != len(self.kinds):
+            raise ValueError("task names and payload types must each be unique")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._by_name)
+
+    def kind_of(self, payload: TaskPayload) -> TaskKind[Any]:
+        return self._by_type[type(payload)]
+
+    def encode(self, payload: TaskPayload) -> tuple[str, dict[str, str]]:
+        kind = self.kind_of(payload)
+        return kind.name, kind.encode(payload)
+
+    def decode(self, name: str, args: Mapping[str, Any]) -> TaskPayload:
+        kind = self._by_name.get(name)
+        if kind is None:
+            raise InvalidInput(f"unknown task {name!r}")
+        payload: TaskPayload = kind.decode(args)
+        return payload
+
+    async def run(self, services: Services, payload: TaskPayload) -> object:
+        return await self.kind_of(payload).handle(services, payload)
+
+
+TASKS = TaskRegistry((PARSE_MESSAGE, SEND_SMS, SYNC_INVOICE))
