@@ -2,8 +2,9 @@
 
     python bench/parse_accuracy.py [--corpus PATH] [--show-errors]
 
-A measurement, not a test: it always exits 0. The corpus is JSONL with ``body`` and
-``expected`` (a list of requests; empty for a message that asks for no work).
+A measurement, not a test: it always exits 0. The corpus (by default the labeled sample in
+``tests/data/sms_corpus.jsonl``) is JSONL with ``body`` and ``expected`` (a list of requests;
+empty for a message that asks for no work).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from sm2_adapters.parsing import OfflineParser
 from sm2_core.parsing import ParseResult
 
 FIELDS = ("year", "make", "model", "vin", "stock_no", "service_code")
 THRESHOLD = 0.6
-DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared/data/sms_corpus.jsonl"
+DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "sms_corpus.jsonl"
 
 
 def same(got: object, expected: object) -> bool:
@@ -70,7 +73,7 @@ def report(messages: list[dict[str, Any]], show_errors: bool) -> None:
     for message in messages:
         result, micros = timed_parse(parser, message["body"])
         timings.append(micros)
-        got = [r.as_dict() for r in result.requests]
+        got = [attrs.asdict(r) for r in result.requests]
         expected = message["expected"]
         count, errors = field_errors(got, expected)
         total, wrong = total + count, wrong + len(errors)

@@ -20,10 +20,11 @@ if TYPE_CHECKING:
 def _run(action: Callable[[QuickBooksConnection], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
     from sm2_cli.data import with_system
     from sm2_core.errors import NotConfigured
+    from sm2_core.ports import QUICKBOOKS_NOT_CONFIGURED
 
     async def work(system: Runtime) -> dict[str, Any]:
         if system.quickbooks is None:
-            raise NotConfigured("QuickBooks is not configured on this system")
+            raise NotConfigured(QUICKBOOKS_NOT_CONFIGURED)
         return await action(system.quickbooks)
 
     return with_system(work)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
@@ -357,6 +357,10 @@ class HealthProbe(Protocol):
     async def check(self) -> dict[str, Any]:
         """Component → status document; ``database.ok`` False means the app cannot serve."""
         ...
+
+
+#: What every QuickBooks entry point says when there is no Intuit app to connect with.
+QUICKBOOKS_NOT_CONFIGURED = "QuickBooks is not configured: set QBO_CLIENT_ID and QBO_CLIENT_SECRET"
 
 
 class QuickBooksConnection(Protocol):

@@ -18,7 +18,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from sm2_adapters.bootstrap import sms_webhook as twilio_webhook
+from sm2_adapters.bootstrap import sms_webhook as default_sms_webhook
 from sm2_core.ports import (
     Clock,
     EventFeed,
@@ -33,20 +33,20 @@ from sm2_web.config import WebConfig
 from sm2_web.dependencies import provide_all
 from sm2_web.portal import portal_router
 from sm2_web.problems import HANDLERS
+from sm2_web.routes import webhooks
 from sm2_web.routes.admin import admin_router
 from sm2_web.routes.events import Broadcaster, events
 from sm2_web.routes.jobs import JobController
 from sm2_web.routes.session import login, too_many
 from sm2_web.routes.system import health
 from sm2_web.routes.technician import TechnicianController
-from sm2_web.routes.webhooks import twilio_sms
 from sm2_web.traffic import RecentTraffic
 
 log = logging.getLogger("sm2.web")
 
 #: Log lines go straight to stderr from the thread that logs. Litestar's default hands each
-#: record to a listener thread: one GIL hand-over per request, a fifth of a web process's time
-#: at 500 texts/s (py-spy, bench/ingest.py).
+#: record to a listener thread: one GIL hand-over per request, a real share of a web process's
+#: time under load (docs/performance.md, the intake runs before group commit).
 LOGGING = LoggingConfig(
     root={"level": "INFO", "handlers": ["console"]},
     loggers={"litestar": {"level": "INFO", "handlers": ["console"], "propagate": False}},
@@ -119,6 +119,10 @@ def request_log(app: ASGIApp, traffic: RecentTraffic | None = None) -> ASGIApp:
     return middleware
 
 
+def _sms_webhook(config: WebConfig) -> SmsWebhook:
+    return default_sms_webhook(auth_token=config.twilio_auth_token, verify=config.twilio_verify)
+
+
 def create_app(
     services: Services,
     *,
@@ -152,8 +156,7 @@ def create_app(
             "health_probe": health_probe,
             "broadcaster": broadcaster,
             "quickbooks": quickbooks,
-            "sms_webhook": sms_webhook
-            or twilio_webhook(auth_token=config.twilio_auth_token, verify=config.twilio_verify),
+            "sms_webhook": sms_webhook or _sms_webhook(config),
         }
     )
 
@@ -173,7 +176,7 @@ def create_app(
             admin_router(),
             events,
             health,
-            twilio_sms,
+            webhooks.twilio_sms,
             portal_router(config),
             *(extra_handlers or []),
         ],

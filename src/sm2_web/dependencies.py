@@ -2,7 +2,7 @@
 
 A handler, or a dependency such as ``admin_actor``, names what it uses: ``services``,
 ``config``, ``clock``, ``limiter``, ``events_feed``, ``health_probe``, ``broadcaster``,
-``quickbooks``. Litestar checks an injected value against the parameter's type, and a port is a
+``quickbooks``, ``sms_webhook``. Litestar checks an injected value against the parameter's type, and a port is a
 Protocol it cannot check, so port-typed parameters use these aliases, which skip that check:
 the value is the very object ``create_app`` was given.
 """
@@ -16,7 +16,15 @@ from litestar.di import Provide
 from litestar.params import SkipValidation
 
 from sm2_core.errors import NotConfigured
-from sm2_core.ports import Clock, EventFeed, HealthProbe, QuickBooksConnection, RateLimiter
+from sm2_core.ports import (
+    QUICKBOOKS_NOT_CONFIGURED,
+    Clock,
+    EventFeed,
+    HealthProbe,
+    QuickBooksConnection,
+    RateLimiter,
+    SmsWebhook,
+)
 
 AppClock: TypeAlias = SkipValidation[Clock]
 Limiter: TypeAlias = SkipValidation[RateLimiter]
@@ -24,6 +32,7 @@ Feed: TypeAlias = SkipValidation[EventFeed]
 Health: TypeAlias = SkipValidation[HealthProbe]
 QuickBooks: TypeAlias = SkipValidation[QuickBooksConnection | None]
 """None when the app was built without it; its endpoints then answer 503."""
+Webhook: TypeAlias = SkipValidation[SmsWebhook]
 
 
 def _constant(value: Any) -> Callable[[], Any]:
@@ -44,5 +53,5 @@ def provide_all(values: Mapping[str, Any]) -> dict[str, Provide]:
 def required_quickbooks(quickbooks: QuickBooks) -> QuickBooksConnection:
     """The app's QuickBooks connection; NotConfigured (503) when it was built without one."""
     if quickbooks is None:
-        raise NotConfigured("QuickBooks is not configured")
+        raise NotConfigured(QUICKBOOKS_NOT_CONFIGURED)
     return quickbooks

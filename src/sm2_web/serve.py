@@ -18,7 +18,7 @@ from sm2_adapters.settings import Settings
 from sm2_adapters.system import System, build_system
 from sm2_web.app import create_app
 from sm2_web.config import WebConfig
-from sm2_web.routes.quickbooks import QUICKBOOKS_HANDLERS
+from sm2_web.routes import quickbooks as quickbooks_routes
 from sm2_web.traffic import RecentTraffic
 
 log = logging.getLogger("sm2.serve")
@@ -69,7 +69,7 @@ def app_for_system(
         health_probe=system.health,
         quickbooks=system.quickbooks,
         lifespans=[running],
-        extra_handlers=QUICKBOOKS_HANDLERS,
+        extra_handlers=quickbooks_routes.QUICKBOOKS_HANDLERS,
         traffic=traffic,
     )
 

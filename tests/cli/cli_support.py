@@ -20,7 +20,6 @@ from sm2_core.domain.job import Completion, Job, Part
 from sm2_core.domain.records import Actor, ReceivedSms
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
-REPO_ROOT = TESTS_DIR.parent
 #: The labeled SMS sample from the dealerships, one JSON object a line.
 CORPUS = TESTS_DIR / "data" / "sms_corpus.jsonl"
 JOB_CODE = re.compile(r"\bSM2-\d{4}-\d{3}\b")
@@ -43,7 +42,9 @@ class Sm2:
         self.system = system
 
     def __call__(self, *args: str, input: str | None = None) -> Result:
-        return CliRunner().invoke(cli, list(args), obj=MemoryOpener(self.system), input=input)
+        # As a shell passes them: plain strings (a ReferenceKind becomes its value).
+        argv = [str(arg) for arg in args]
+        return CliRunner().invoke(cli, argv, obj=MemoryOpener(self.system), input=input)
 
 
 def texts_in(system: MemorySystem, *messages: tuple[str, str]) -> None:
@@ -51,9 +52,14 @@ def texts_in(system: MemorySystem, *messages: tuple[str, str]) -> None:
 
     async def receive() -> None:
         for number, (sender, body) in enumerate(messages, start=1):
-            await system.services.receipt.receive_sms(ReceivedSms(
-                sid=f"SMcli{number:04d}", from_number=sender, to_number="+14185550000", body=body
-            ))
+            await system.services.receipt.receive_sms(
+                ReceivedSms(
+                    sid=f"SMcli{number:04d}",
+                    from_number=sender,
+                    to_number="+14185550000",
+                    body=body,
+                )
+            )
         await system.run_tasks()
 
     asyncio.run(receive())

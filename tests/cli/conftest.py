@@ -6,10 +6,10 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from cli_support import SHARED_DATA, Sm2
+from cli_support import Sm2
 
 from sm2_adapters.memory import MemorySystem, build_memory_system
-from sm2_adapters.seed import seed_demo
+from sm2_adapters.seed import SEED_ORDER, demo_csv, seed_demo
 
 
 @pytest.fixture
@@ -32,8 +32,10 @@ def sm2(system: MemorySystem) -> Sm2:
 
 
 @pytest.fixture
-def shared_data() -> Path:
-    """The operator's CSV files next to the repository (../shared/data); required."""
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"the shared data folder is missing: {SHARED_DATA}")
-    return SHARED_DATA
+def seed_data(tmp_path: Path) -> Path:
+    """A folder of CSV files as an operator keeps them: the package's demo data, one per kind."""
+    folder = tmp_path / "seed_data"
+    folder.mkdir()
+    for kind in SEED_ORDER:
+        (folder / f"{kind}.csv").write_text(demo_csv(kind), "utf-8")
+    return folder

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -21,18 +20,6 @@ DEALER_HEADER = COLUMNS["dealerships"]
 def data_rows(path: Path) -> int:
     with path.open(encoding="utf-8") as handle:
         return sum(1 for _ in csv.DictReader(handle))
-
-
-def source_file(kind: str, shared_data: Path, tmp_path: Path) -> Path:
-    """The shared data file of ``kind``; rules come with the package (no shared rules file)."""
-    if (shared_data / f"{kind}.csv").is_file():
-        return shared_data / f"{kind}.csv"
-    target = tmp_path / f"{kind}.csv"
-    target.write_text(
-        resources.files("sm2_adapters.seed_data").joinpath(f"{kind}.csv").read_text("utf-8"),
-        "utf-8",
-    )
-    return target
 
 
 class TestSeed:
@@ -62,19 +49,19 @@ class TestSeed:
 
 class TestImport:
     def test_each_kind_imports_from_its_file(
-        self, empty_system: MemorySystem, shared_data: Path, tmp_path: Path
+        self, empty_system: MemorySystem, seed_data: Path
     ) -> None:
         """Every kind, dependencies first, creates one record per data row; again: unchanged."""
         sm2 = Sm2(empty_system)
         for kind in SEED_ORDER:
-            path = source_file(kind, shared_data, tmp_path)
+            path = seed_data / f"{kind}.csv"
             result = sm2("import", kind, str(path))
             assert_ok(result)
             rows = data_rows(path)
             assert f"{kind}: {rows} created, 0 updated, 0 unchanged" == result.stdout.strip()
             assert rows == len(sm2("export", kind).stdout.splitlines()) - 1
         for kind in SEED_ORDER:
-            again = sm2("import", kind, str(source_file(kind, shared_data, tmp_path)))
+            again = sm2("import", kind, str(seed_data / f"{kind}.csv"))
             assert "0 created, 0 updated" in again.stdout
 
     def test_bad_rows_are_listed_by_line_and_nothing_is_written(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +14,6 @@ from click.testing import CliRunner
 
 from sm2_adapters.postgres.embedded import stop_embedded_server
 from sm2_cli.main import cli
-
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
 @pytest.fixture
@@ -36,12 +36,12 @@ def sm2(data_dir: Path, *args: str) -> str:
 
 
 class TestEmbedded:
-    def test_import_export_round_trip(self, data_dir: Path) -> None:
-        """The shared CSVs go in and come out the same, on a server the command started."""
+    def test_import_export_round_trip(self, data_dir: Path, seed_data: Path) -> None:
+        """An operator's CSVs go in and come out the same, on a server the command started."""
         for kind in ("zones", "services", "dealerships", "technicians"):
-            sm2(data_dir, "import", kind, str(SHARED / f"{kind}.csv"))
+            sm2(data_dir, "import", kind, str(seed_data / f"{kind}.csv"))
         exported = sm2(data_dir, "export", "dealerships").splitlines()
-        original = (SHARED / "dealerships.csv").read_text("utf-8").splitlines()
+        original = (seed_data / "dealerships.csv").read_text("utf-8").splitlines()
         assert original[0] == exported[0]
         assert sorted(original[1:]) == sorted(exported[1:])
         assert (data_dir / "pg").is_dir()
@@ -50,3 +50,27 @@ class TestEmbedded:
         """The embedded database is migrated by the first command that opens it."""
         sm2(data_dir, "seed", "--demo")
         assert "up to date" in sm2(data_dir, "db", "status")
+
+    def test_exit_is_quiet_when_a_log_stream_is_closed(self, data_dir: Path) -> None:
+        """The server stops at exit without a word, even when the process's log handler holds a
+        stream closed by then (as one made under a test runner's capture or a CliRunner does)."""
+        script = QUIET_EXIT_SCRIPT.format(data_dir=str(data_dir))
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+        )
+        assert 0 == done.returncode, done.stderr
+        assert "" == done.stderr
+        assert not (data_dir / "pg" / "postmaster.pid").exists()
+
+
+QUIET_EXIT_SCRIPT = """
+import io, logging
+from pathlib import Path
+from sm2_adapters.postgres.embedded import ensure_embedded_server
+
+stream = io.StringIO()
+logging.basicConfig(stream=stream, level=logging.INFO)
+ensure_embedded_server(Path({data_dir!r}))
+ensure_embedded_server(Path({data_dir!r}))
+stream.close()
+"""

@@ -143,13 +143,14 @@ class TestShow:
         assert "create" in result.stdout
 
     def test_json_has_audit_timeline(self, sm2: Sm2, board: MemorySystem) -> None:
-        """``--json``: the contract fields plus ``audit_timeline`` in order of events."""
+        """``--json``: the contract fields plus ``audit_timeline`` in order of events, each entry
+        shaped as the API's."""
         assert_ok(sm2("jobs", "verify", AUDI_JOB))
         assert_ok(sm2("jobs", "assign", AUDI_JOB, MARC_KEYS))
         data = json.loads(sm2("jobs", "show", AUDI_JOB, "--json").stdout)
         assert set() == JOB_FIELDS - set(data)
         assert ["create", "verify", "assign"] == [e["action"] for e in data["audit_timeline"]]
-        assert {"action", "actor", "at", "old_values", "new_values"} == set(
+        assert {"id", "action", "actor", "at", "old_values", "new_values"} == set(
             data["audit_timeline"][-1]
         )
         assert "cli" == data["audit_timeline"][-1]["actor"]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import AUDI, JOB_CODE, assert_ok, assert_refused
+from cli_support import AUDI, CORPUS, JOB_CODE, assert_ok, assert_refused
 from click.testing import CliRunner, Result
 
 from sm2_cli.main import cli
@@ -83,9 +82,9 @@ class TestParseJsonl:
         results = [json.loads(line) for line in result.stdout.splitlines()]
         assert [[AUDI_REQUEST], []] == [r["requests"] for r in results]
 
-    def test_corpus_gives_the_same_results_as_one_by_one(self, shared_data: Path) -> None:
-        """The shared SMS corpus: one line per message, each equal to parsing it alone."""
-        lines = (shared_data / "sms_corpus.jsonl").read_text("utf-8").splitlines()
+    def test_corpus_gives_the_same_results_as_one_by_one(self) -> None:
+        """The labeled SMS corpus: one line per message, each equal to parsing it alone."""
+        lines = CORPUS.read_text("utf-8").splitlines()
         records = [json.loads(line) for line in lines if line.strip()]
         result = parse("--jsonl", input="\n".join(lines) + "\n")
         assert_ok(result)

@@ -8,7 +8,7 @@ import attrs
 import factories as f
 import pytest
 
-from sm2_core.domain.records import MessageStatus
+from sm2_core.domain.records import MessageStatus, OutboundStatus
 from sm2_core.errors import AlreadyExists, NotFound
 from sm2_core.ports import UnitOfWorkFactory
 
@@ -189,7 +189,7 @@ class TestOutbox:
         job = f.job(world.dealership.id)
         sms = f.sms(
             job_id=job.id,
-            status="FAILED",
+            status=OutboundStatus.FAILED,
             provider_sid="SM123",
             error="429 Too Many",
             created_at=f.at(0.5),
@@ -212,9 +212,9 @@ class TestOutbox:
     @pytest.mark.parametrize(
         ("status", "provider_sid", "error"),
         [
-            ("SENT", "SM9f2", None),
-            ("NOT_CONFIGURED", None, "no Twilio token"),
-            ("FAILED", None, "unreachable"),
+            (OutboundStatus.SENT, "SM9f2", None),
+            (OutboundStatus.NOT_CONFIGURED, None, "no Twilio token"),
+            (OutboundStatus.FAILED, None, "unreachable"),
         ],
     )
     async def test_update_records_the_outcome(self, uow_factory, status, provider_sid, error):

@@ -207,6 +207,12 @@ class MemoryMessageRepository:
         self._t = tables
 
     async def add(self, message: InboundMessage) -> tuple[InboundMessage, bool]:
+        # PostgreSQL's text type cannot hold NUL: the fake refuses what the database refuses.
+        if any(
+            "\x00" in text
+            for text in (message.sid, message.from_number, message.to_number, message.body)
+        ):
+            raise InvalidInput("a text field contains a NUL character")
         existing = next((m for m in self._t.messages.values() if m.sid == message.sid), None)
         if existing is not None:
             return existing, False

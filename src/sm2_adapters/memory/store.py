@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 from uuid import UUID
 
 import attrs

@@ -210,15 +210,17 @@ class PostgresInboundStore:
         async with self._pool.connection() as conn, translated("message"):
             cur = await conn.execute(statement, params)
             inserted = {row[0] for row in await cur.fetchall()}
-            repeated = [w for w in batch if w.message.id not in inserted]
-            stored = await self._stored(conn, {w.message.sid for w in repeated})
+            repeated = {w.message.sid for w in first.values() if w.message.id not in inserted}
+            stored = await self._stored(conn, repeated)
         for waiting in batch:
-            if waiting.message.id in inserted:
-                # Stored as given: no need to read back and decode what was just written.
-                waiting.settle((waiting.message, True))
-            else:
+            original = first[waiting.message.sid]
+            if original.message.id not in inserted:
                 # A repeated delivery: the first one's text, nothing queued again.
                 waiting.settle((stored[waiting.message.sid], False))
+            else:
+                # Stored as given (no need to read back what was just written); only the first
+                # delivery of its sid in this batch is the one that created it.
+                waiting.settle((original.message, waiting is original))
 
     @staticmethod
     async def _stored(conn: AsyncConnection[Any], sids: set[str]) -> dict[str, InboundMessage]:

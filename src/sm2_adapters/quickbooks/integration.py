@@ -20,14 +20,14 @@ from sm2_adapters.quickbooks.oauth import IntuitOAuth
 from sm2_adapters.quickbooks.tokens import Connection, ConnectionStatus, TokenStore
 from sm2_adapters.unconfigured import AccountingNotConfigured
 from sm2_core.errors import IntegrationError, InvalidInput, NotConfigured, PermissionDenied
-from sm2_core.ports import AccountingGateway, Clock
+from sm2_core.ports import QUICKBOOKS_NOT_CONFIGURED, AccountingGateway, Clock
 
 log = logging.getLogger(__name__)
 
 #: How long an admin has to finish Intuit's consent screen.
 STATE_TTL = timedelta(minutes=10)
 _REALM = re.compile(r"[0-9A-Za-z]{1,40}")
-UNCONFIGURED = "QuickBooks is not configured: set QBO_CLIENT_ID and QBO_CLIENT_SECRET"
+UNCONFIGURED = QUICKBOOKS_NOT_CONFIGURED
 
 
 def _realm(realm_id: str) -> str:

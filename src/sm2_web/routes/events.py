@@ -44,6 +44,8 @@ class Broadcaster:
         self._task = asyncio.create_task(self._run(position))
 
     async def stop(self) -> None:
+        # Open streams end now, rather than holding the server's shutdown until they time out.
+        self.drop_all()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -12,9 +12,9 @@ from typing import Any
 from litestar import Request, Response, post
 
 from sm2_core.domain.records import RefusalReason, WebhookRefusal
-from sm2_core.ports import SmsWebhook
 from sm2_core.services import Services
 from sm2_web.config import WebConfig
+from sm2_web.dependencies import Webhook
 from sm2_web.problems import problem, problem_responses
 
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -49,7 +49,7 @@ def _refused(refusal: WebhookRefusal) -> Response[Any]:
     responses=problem_responses(403, 413, 422, 503),
 )
 async def twilio_sms(
-    request: Request[Any, Any, Any], services: Services, config: WebConfig, sms_webhook: SmsWebhook
+    request: Request[Any, Any, Any], services: Services, config: WebConfig, sms_webhook: Webhook
 ) -> Response[Any]:
     received = sms_webhook.read(
         await request.body(),

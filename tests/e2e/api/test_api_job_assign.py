@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -10,6 +11,7 @@ import pytest
 from api_harness import AUDI, JULIE, MARC, NATHALIE, Api, assert_problem, param_names
 
 from sm2_core.domain.job import Vehicle
+from sm2_core.serialize import job_detail_primitives
 
 CONTRACT_FIELDS = {
     "id", "job_code", "dealership_id", "tech_id", "service_id", "service_code", "vehicle_data",
@@ -17,6 +19,21 @@ CONTRACT_FIELDS = {
     "qb_invoice_id", "review_reasons", "version", "created_at", "updated_at",
 }  # fmt: skip
 AUDI_Q5 = Vehicle(year=2023, make="Audi", model="Q5")
+
+
+def _same_times(value: Any) -> Any:
+    """``value`` with ISO 8601 times as datetimes: the API writes UTC as ``Z``, Python
+    ``+00:00``, the same instant."""
+    if isinstance(value, dict):
+        return {k: _same_times(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_same_times(v) for v in value]
+    if isinstance(value, str) and len(value) >= 20 and value[4] == "-" and "T" in value:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
 
 
 async def patch(api: Api, job_id: UUID, body: dict[str, Any], if_match: str | None = None) -> Any:
@@ -34,6 +51,14 @@ class TestDetail:
         assert ["create", "assign"] == [e["action"] for e in detail["audit_timeline"]]
         assert {"SCHEDULED"} == {detail["audit_timeline"][1]["new_values"]["status"]}
         assert detail["job_code"].startswith(f"SM2-{detail['created_at'][:4]}-")
+
+    async def test_same_shape_as_the_cli(self, api: Api) -> None:
+        """The API shows a job with exactly the fields ``sm2 jobs show --json`` prints (one
+        converter, ``sm2_core.serialize``), and the same values."""
+        job = await api.scheduled()
+        detail = await api.services.dispatch.detail(job.id)
+        cli = job_detail_primitives(detail.job, detail.timeline)
+        assert _same_times(cli) == _same_times(await api.get_job(job.id))
 
     async def test_job_codes_count_up_per_year(self, api: Api) -> None:
         """SM2-YYYY-001, then SM2-YYYY-002."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sm2_core.domain.enums import PolicyRule, Role
+from sm2_core.domain.enums import PolicyRule, ReferenceKind, Role
 from sm2_core.domain.job import Part
 from sm2_web.portal import errors, formats, i18n, inbox, jobs, reference, reference_forms, settings
 from sm2_web.portal.access import safe_next
@@ -87,10 +87,17 @@ class TestLanguageChoice:
         assert [] == sorted(used - set(FRENCH))
 
 
-class TestRuleTitles:
+class TestEveryNameHasItsText:
     def test_every_rule_has_a_title(self) -> None:
         """A refusal names its rule on the page: no rule of the core goes untitled."""
         assert [] == [rule for rule in PolicyRule if rule not in errors.RULE_TITLES]
+
+    def test_every_reference_kind_has_a_page(self) -> None:
+        """Each kind of reference data has its title and its form's fields."""
+        assert (set(ReferenceKind), set(ReferenceKind)) == (
+            set(reference.TITLES),
+            set(reference_forms.FIELDS),
+        )
 
 
 class TestPartsAsTyped:

@@ -130,8 +130,7 @@ class TestStoreAndQueue:
         """The same sid again returns the first text, unchanged, and writes nothing."""
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
         first, _ = await store.store_and_queue(_message("SMstore2"))
-        again, created = await store.store_and_queue(
-            _message("SMstore2", body="something else"))
+        again, created = await store.store_and_queue(_message("SMstore2", body="something else"))
         assert (False, first) == (created, again)
         messages, jobs = _rows(db)
         assert (1, 1) == (len(messages), len(jobs))
@@ -180,9 +179,7 @@ class TestGroupCommit:
         queued in arrival order (the worker takes tasks by id: first come, first parsed)."""
         store = PostgresInboundStore(pool, queue=TASK_QUEUE)
         messages = [_message(f"SMgroup{n}") for n in range(10)]
-        results = await asyncio.gather(
-            *(store.store_and_queue(m) for m in messages)
-        )
+        results = await asyncio.gather(*(store.store_and_queue(m) for m in messages))
         assert [(m, True) for m in messages] == results
         assert 1 == len(set(_transactions(db).values()))
         with psycopg.connect(db) as conn:
@@ -196,9 +193,7 @@ class TestGroupCommit:
     ) -> None:
         """Five texts with batches of two: three commits, all stored."""
         store = PostgresInboundStore(pool, queue=TASK_QUEUE, max_batch=2)
-        await asyncio.gather(
-            *(store.store_and_queue(_message(f"SMbound{n}")) for n in range(5))
-        )
+        await asyncio.gather(*(store.store_and_queue(_message(f"SMbound{n}")) for n in range(5)))
         assert 3 == len(set(_transactions(db).values()))
         assert (5, 5) == tuple(len(rows) for rows in _rows(db))
 
@@ -262,10 +257,7 @@ class TestGroupCommit:
             store = PostgresInboundStore(pool, queue=TASK_QUEUE)
             async with pool.connection():
                 results = await asyncio.gather(
-                    *(
-                        store.store_and_queue(_message(f"SMx{n}"))
-                        for n in range(4)
-                    ),
+                    *(store.store_and_queue(_message(f"SMx{n}")) for n in range(4)),
                     return_exceptions=True,
                 )
             assert all(isinstance(r, PoolTimeout) for r in results)
@@ -331,9 +323,7 @@ class TestGroupCommit:
         on both: forty texts, forty tasks, each created exactly once."""
         stores = [PostgresInboundStore(pool, queue=TASK_QUEUE, writers=2) for _ in range(2)]
         calls = [
-            store.store_and_queue(_message(f"SMrace{n}"))
-            for n in range(40)
-            for store in stores
+            store.store_and_queue(_message(f"SMrace{n}")) for n in range(40) for store in stores
         ]
         results = await asyncio.gather(*calls)
         created = [stored.sid for stored, new in results if new]

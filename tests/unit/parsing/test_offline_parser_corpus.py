@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from sm2_adapters.parsing import OfflineParser
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-# In CI a copy of shared/ sits beside the clone, as it does beside the working tree.
-CORPUS = REPO_ROOT.parent / "shared/data/sms_corpus.jsonl"
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "sms_corpus.jsonl"
 FIELDS = ("year", "make", "model", "vin", "stock_no", "service_code")
 
 
@@ -38,7 +38,7 @@ class TestCorpus:
         parser = OfflineParser()
         right = compared = 0
         for message in _messages():
-            got = [r.as_dict() for r in parser.parse_text(message["body"]).requests]
+            got = [attrs.asdict(r) for r in parser.parse_text(message["body"]).requests]
             r, c = _score(got, message["expected"])
             right, compared = right + r, compared + c
         assert compared > 0
