@@ -32,7 +32,8 @@ class Sm2Group(click.Group):
             return super().invoke(ctx)
         except Sm2Error as exc:
             click.echo(f"Error: {exc.message}", err=True)
-            for field, reason in getattr(exc, "fields", {}).items():
+            fields = exc.fields if isinstance(exc, InvalidInput) else {}
+            for field, reason in fields.items():
                 click.echo(f"  {field}: {reason}", err=True)
             ctx.exit(1)
 

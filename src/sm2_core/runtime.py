@@ -40,8 +40,11 @@ class Runtime(Protocol):
 
     async def close(self) -> None: ...
 
-    async def run_worker(self, *, concurrency: int = 4) -> None:
-        """Process queued tasks as they come, ``concurrency`` at once, until cancelled."""
+    async def run_worker(self, *, concurrency: int = 4, listen: bool = True) -> None:
+        """Process queued tasks as they come, ``concurrency`` at once, until cancelled.
+
+        ``listen=False`` polls for new tasks instead of being told of each one (a worker
+        inside a web process, where being told of every received text costs more)."""
         ...
 
     async def run_tasks(self) -> int:

@@ -15,7 +15,8 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 
 from sm2_adapters.settings import Settings
-from sm2_adapters.system import System, build_system
+from sm2_adapters.system import build_system
+from sm2_core.runtime import Runtime
 from sm2_web.app import create_app
 from sm2_web.config import WebConfig
 from sm2_web.routes import quickbooks as quickbooks_routes
@@ -41,16 +42,22 @@ def web_config(settings: Settings) -> WebConfig:
     )
 
 
-def app_for_system(
-    system: System, *, run_worker: bool, traffic: RecentTraffic | None = None
+def app_for_runtime(
+    runtime: Runtime,
+    *,
+    config: WebConfig,
+    run_worker: bool,
+    traffic: RecentTraffic | None = None,
 ) -> Litestar:
-    """The app over ``system``; ``traffic`` hears of each request (the tracker the system's
-    worker waits on, when it was built with one)."""
+    """The app over a running SM2 (PostgreSQL or in memory); ``traffic`` hears of each request
+    (the tracker the runtime's worker waits on, when it was built with one)."""
 
     @asynccontextmanager
     async def running(_: Litestar) -> AsyncIterator[None]:
-        await system.open()
-        worker = asyncio.create_task(system.run_worker(listen=False)) if run_worker else None
+        await runtime.open()
+        # Polls instead of hearing every new task: a worker inside a web process would
+        # otherwise handle one notification per received text.
+        worker = asyncio.create_task(runtime.run_worker(listen=False)) if run_worker else None
         try:
             yield
         finally:
@@ -58,16 +65,16 @@ def app_for_system(
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
-            await system.close()
+            await runtime.close()
 
     return create_app(
-        system.services,
-        config=web_config(system.settings),
-        clock=system.clock,
-        limiter=system.limiter,
-        events_feed=system.events,
-        health_probe=system.health,
-        quickbooks=system.quickbooks,
+        runtime.services,
+        config=config,
+        clock=runtime.clock,
+        limiter=runtime.limiter,
+        events_feed=runtime.events,
+        health_probe=runtime.health,
+        quickbooks=runtime.quickbooks,
         lifespans=[running],
         extra_handlers=quickbooks_routes.QUICKBOOKS_HANDLERS,
         traffic=traffic,
@@ -78,8 +85,10 @@ def app_from_env() -> Litestar:
     settings = Settings.from_env()
     run_worker = os.environ.get(RUN_WORKER_ENV, "1") != "0"
     if not run_worker:
-        return app_for_system(build_system(settings), run_worker=False)
+        return app_for_runtime(
+            build_system(settings), config=web_config(settings), run_worker=False
+        )
     # Parsing yields to the webhook and the portals, never the other way round.
     traffic = RecentTraffic()
     system = build_system(settings, before_task=traffic.lull)
-    return app_for_system(system, run_worker=True, traffic=traffic)
+    return app_for_runtime(system, config=web_config(settings), run_worker=True, traffic=traffic)

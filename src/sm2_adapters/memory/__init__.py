@@ -69,8 +69,8 @@ class MemorySystem:
         """Run every queued task (and those they queue), as a worker would."""
         return await self.tasks.run_all(self.services.run_task)
 
-    async def run_worker(self, *, concurrency: int = 4) -> None:
-        """Run tasks as they are queued, one at a time, until cancelled."""
+    async def run_worker(self, *, concurrency: int = 4, listen: bool = True) -> None:
+        """Run tasks as they are queued, one at a time, until cancelled (always polling)."""
         while True:
             await self.run_tasks()
             await asyncio.sleep(_WORKER_POLL_SECONDS)

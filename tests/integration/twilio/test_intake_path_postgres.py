@@ -18,8 +18,7 @@ from sm2_adapters.seed import seed_demo
 from sm2_adapters.settings import Settings
 from sm2_adapters.system import System, build_system
 from sm2_core.ports import JobFilter
-from sm2_web import WebConfig, create_app
-from sm2_web.serve import web_config
+from sm2_web.serve import app_for_runtime, web_config
 
 PUBLIC = "https://dispatch.example.com"
 AUDI = "+14185550101"
@@ -49,15 +48,8 @@ async def system(pg_url: str, tmp_path: Path, fake_twilio: FakeTwilio) -> AsyncI
 
 
 def _client(system: System) -> httpx.AsyncClient:
-    config: WebConfig = web_config(system.settings)
-    app = create_app(
-        system.services,
-        config=config,
-        clock=system.clock,
-        limiter=system.limiter,
-        events_feed=system.events,
-        health_probe=system.health,
-    )
+    # The routes alone: the test opened the system, and httpx runs no lifespan.
+    app = app_for_runtime(system, config=web_config(system.settings), run_worker=False)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://internal")
 
 
