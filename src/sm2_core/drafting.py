@@ -6,14 +6,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from sm2_core.derivation import derive, vin_warnings
 from sm2_core.domain.entities import Dealership, RankingRule, Service
 from sm2_core.domain.enums import Language, Urgency
 from sm2_core.domain.job import Job, Vehicle
 from sm2_core.domain.vin import Vin
 from sm2_core.errors import InvalidInput
 from sm2_core.parsing import ParsedRequest
-from sm2_core.policies import PolicyConfig, apply_audi_rule, review_reasons
-from sm2_core.ranking import JobDraft, rank
+from sm2_core.policies import PolicyConfig
 
 
 def vehicle_from_request(request: ParsedRequest) -> Vehicle:
@@ -30,19 +30,6 @@ def vehicle_from_request(request: ParsedRequest) -> Vehicle:
     return Vehicle(
         year=year, make=make, model=request.model, vin=request.vin, stock_no=request.stock_no
     )
-
-
-def vin_warnings(vehicle: Vehicle) -> tuple[str, ...]:
-    """Doubts about the VIN a human must look at: a bad check digit, a brand it contradicts."""
-    if not vehicle.vin:
-        return ()
-    try:
-        vin = Vin.parse(vehicle.vin)
-    except InvalidInput:
-        return (f"VIN {vehicle.vin} is not valid (check digit or characters)",)
-    if vehicle.make and vin.make and vin.make.casefold() != vehicle.make.casefold():
-        return (f"VIN says {vin.make} but the text says {vehicle.make}",)
-    return ()
 
 
 def draft_job(
@@ -62,20 +49,19 @@ def draft_job(
     request_text: str = "",
 ) -> Job:
     """A new PENDING job, ranked by the admin's rules and the Audi rule, with its review reasons."""
-    draft = JobDraft(
-        dealership_id=dealership.id,
-        service_code=service.code if service else None,
-        make=vehicle.make,
-        base_urgency=base_urgency,
-    )
-    ranking = apply_audi_rule(rank(draft, rules), vehicle)
-    reasons = review_reasons(
-        vehicle=vehicle,
+    # Doubts about the VIN are judged again on every edit (a corrected VIN clears them), so only
+    # the parser's other doubts are facts to keep.
+    facts_warnings = tuple(w for w in warnings if w not in vin_warnings(vehicle))
+    derived = derive(
         dealership=dealership,
         service=service,
+        vehicle=vehicle,
+        base_urgency=base_urgency,
+        urgency_override=None,
         confidence=confidence,
+        parse_warnings=facts_warnings,
+        rules=rules,
         config=config,
-        parse_warnings=(*warnings, *vin_warnings(vehicle)),
     )
     return Job(
         id=job_id or uuid4(),
@@ -86,11 +72,13 @@ def draft_job(
         updated_at=now,
         service_id=service.id if service else None,
         service_code=service.code if service else None,
-        urgency=ranking.urgency,
-        ranking_score=ranking.score,
-        applied_rules=ranking.applied,
+        urgency=derived.urgency,
+        ranking_score=derived.ranking_score,
+        applied_rules=derived.applied_rules,
         parsing_confidence=confidence,
-        review_reasons=reasons,
+        base_urgency=base_urgency,
+        parse_warnings=facts_warnings,
+        review_reasons=derived.review_reasons,
         zone_id=dealership.zone_id,
         source_message_id=source_message_id,
         request_text=request_text,

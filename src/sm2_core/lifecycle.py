@@ -14,19 +14,20 @@ from uuid import uuid4
 import attrs
 from attrs import AttrsInstance
 
-from sm2_core.domain.entities import Dealership, Service, Technician, Zone
-from sm2_core.domain.enums import InvoiceState, JobStatus, Role, Urgency
+from sm2_core.derivation import apply as apply_derived
+from sm2_core.derivation import derive_job
+from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, Zone
+from sm2_core.domain.enums import InvoiceState, JobStatus, PolicyRule, Role, Urgency
 from sm2_core.domain.job import Completion, Job, Vehicle
 from sm2_core.domain.records import Actor, AuditEntry, DomainEvent
-from sm2_core.drafting import vin_warnings
-from sm2_core.errors import InvalidInput, InvalidTransition, PermissionDenied
+from sm2_core.errors import InvalidInput, InvalidTransition, PermissionDenied, PolicyViolation
 from sm2_core.policies import (
+    AUDI_REASON,
     PolicyConfig,
     ensure_can_assign,
     ensure_invoice_allowed,
     ensure_no_zone_conflict,
-    is_audi,
-    review_reasons,
+    ensure_verified,
 )
 from sm2_core.serialize import plain
 
@@ -123,42 +124,43 @@ def edit(
     *,
     vehicle: Vehicle,
     service: Service | None,
-    urgency: Urgency,
+    urgency_override: Urgency | None,
     dealership: Dealership,
+    rules: Iterable[RankingRule],
     config: PolicyConfig,
     actor: Actor,
     now: datetime,
 ) -> Change:
-    """An admin corrects the vehicle, service or urgency; the rules apply to the result.
+    """An admin corrects the vehicle, the service or the urgency; the job is derived again from
+    its facts (``sm2_core.derivation``): re-ranked, and held for a review reason the edit brings
+    even if it had been verified.
 
-    The Audi rule still holds (an Audi stays at least HIGH, whatever urgency is typed), and a
-    reason to review that the edit brings (an Audi, a service requiring approval, a doubtful VIN)
-    holds the job again even if it had been verified.
+    A job in progress that the edit holds goes back to SCHEDULED: its technician stops until an
+    admin verifies it. A COMPLETED job cannot be held any more: such an edit is refused.
     """
     _ensure_admin(actor, "edit")
     if job.status.is_terminal:
         raise InvalidTransition(f"Cannot edit job {job.job_code}: it is {job.status.value}")
-    if is_audi(vehicle):
-        urgency = Urgency.highest(urgency, Urgency.HIGH)
-    reasons = review_reasons(
-        vehicle=vehicle,
-        dealership=dealership,
-        service=service,
-        confidence=None,
-        config=config,
-        parse_warnings=vin_warnings(vehicle),
-    )
-    added = tuple(r for r in reasons if r not in job.review_reasons)
-    new = attrs.evolve(
+    facts = attrs.evolve(
         job,
         vehicle=vehicle,
-        urgency=urgency,
-        review_reasons=(*job.review_reasons, *added),
         service_id=service.id if service else None,
         service_code=service.code if service else None,
+        urgency_override=urgency_override,
     )
-    if added:
-        new = attrs.evolve(new, verified_by=None, verified_at=None)
+    derived = derive_job(facts, dealership=dealership, service=service, rules=rules, config=config)
+    new = apply_derived(facts, derived)
+    if new.awaiting_verification and job.status is JobStatus.COMPLETED:
+        rule = (
+            PolicyRule.AUDI if AUDI_REASON in derived.review_reasons else PolicyRule.MANUAL_REVIEW
+        )
+        raise PolicyViolation(
+            rule,
+            f"Job {job.job_code} is COMPLETED: this change would need a new verification "
+            f"({new.review_reasons[-1]})",
+        )
+    if new.awaiting_verification and job.status is JobStatus.IN_PROGRESS:
+        new = attrs.evolve(new, status=JobStatus.SCHEDULED)
     return record(job, new, action="edit", actor=actor, now=now)
 
 
@@ -204,6 +206,8 @@ def accept(
     if actor.technician_id is None or actor.technician_id != job.tech_id:
         raise PermissionDenied("Only the assigned technician may accept this job")
     _move(job, JobStatus.IN_PROGRESS, "accept")
+    # Held after assignment (an edit made it an Audi, say): no work until an admin verifies.
+    ensure_verified(job)
     ensure_no_zone_conflict(zone, in_progress_zones, config)
     new = attrs.evolve(job, status=JobStatus.IN_PROGRESS)
     return record(job, new, action="accept", actor=actor, now=now)
@@ -214,6 +218,7 @@ def complete(job: Job, completion: Completion, *, actor: Actor, now: datetime) -
     if actor.technician_id is None or actor.technician_id != job.tech_id:
         raise PermissionDenied("Only the assigned technician may complete this job")
     _move(job, JobStatus.COMPLETED, "complete")
+    ensure_verified(job)
     if completion.labour_minutes < 0:
         raise InvalidInput("labour minutes cannot be negative", fields={"labour_minutes": "< 0"})
     if any(p.quantity <= 0 or not p.name.strip() for p in completion.parts):

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import attrs
 
 from sm2_core.domain.entities import Dealership, Service, Technician, Zone
-from sm2_core.domain.enums import InvoiceState, JobStatus, PolicyRule, Urgency
+from sm2_core.domain.enums import InvoiceState, JobStatus, PolicyRule, TechnicianStatus, Urgency
 from sm2_core.domain.job import Job, Vehicle
 from sm2_core.domain.vin import normalize_vin_text
 from sm2_core.domain.wmi import make_for_wmi
@@ -151,6 +151,29 @@ def ensure_no_zone_conflict(
                 f"Already working in {other.name}, {distance:.1f} km from {zone.name}: "
                 f"two jobs in progress may not be more than {limit:g} km apart ({PolicyRule.ZONE_CONFLICT})",
             )
+
+
+# --- technician status ------------------------------------------------------------------------
+
+
+def status_for_work(status: TechnicianStatus, *, working: bool) -> TechnicianStatus:
+    """BUSY while the technician holds a job IN_PROGRESS, AVAILABLE once none is left; OFFLINE
+    and ON_LEAVE are an admin's word and never overwritten by the work."""
+    if status not in (TechnicianStatus.AVAILABLE, TechnicianStatus.BUSY):
+        return status
+    return TechnicianStatus.BUSY if working else TechnicianStatus.AVAILABLE
+
+
+def zone_conflict(
+    zone: Zone | None, in_progress_zones: Iterable[Zone | None], config: PolicyConfig
+) -> str | None:
+    """Why work at ``zone`` would break the 20 km rule for a technician working in
+    ``in_progress_zones``; None when it would not."""
+    try:
+        ensure_no_zone_conflict(zone, in_progress_zones, config)
+    except PolicyViolation as exc:
+        return exc.message
+    return None
 
 
 # --- the safety lock -------------------------------------------------------------------------

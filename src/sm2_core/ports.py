@@ -117,6 +117,11 @@ class DealershipRepository(Repository[Dealership], Protocol):
 class TechnicianRepository(Repository[Technician], Protocol):
     async def by_phone(self, phone: str) -> Technician | None: ...
 
+    async def lock(self, tech_id: UUID) -> Technician:
+        """The technician, locked until the unit of work ends: what is decided on their work
+        (the 20 km rule, their status) is decided by one change at a time. Raises NotFound."""
+        ...
+
 
 class ServiceRepository(Repository[Service], Protocol):
     async def by_code(self, code: str) -> Service | None: ...

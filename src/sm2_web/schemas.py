@@ -12,7 +12,7 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
-from sm2_core.domain.job import Job, Vehicle
+from sm2_core.domain.job import Job
 from sm2_core.domain.records import AuditEntry, InboundMessage
 from sm2_core.serialize import job_detail_primitives, job_primitives, plain
 from sm2_core.services.reference import ReferenceEntity
@@ -22,18 +22,21 @@ Text = Annotated[str, Meta(max_length=2000)]
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
 
 
-class VehicleData(Struct, kw_only=True):
-    year: Year | None = None
-    make: Annotated[str, Meta(max_length=60)] | None = None
-    model: Annotated[str, Meta(max_length=60)] | None = None
-    vin: Annotated[str, Meta(max_length=40)] | None = None
-    stock_no: Annotated[str, Meta(max_length=40)] | None = None
+class VehicleData(Struct, kw_only=True, forbid_unknown_fields=True):
+    """Vehicle fields to change: those present change, ``null`` clears one, the rest stay."""
 
-    def to_domain(self) -> Vehicle:
-        vin = self.vin.strip().upper() if self.vin else None
-        return Vehicle(
-            year=self.year, make=self.make, model=self.model, vin=vin, stock_no=self.stock_no
-        )
+    year: Year | UnsetType | None = UNSET
+    make: Annotated[str, Meta(max_length=60)] | UnsetType | None = UNSET
+    model: Annotated[str, Meta(max_length=60)] | UnsetType | None = UNSET
+    vin: Annotated[str, Meta(max_length=40)] | UnsetType | None = UNSET
+    stock_no: Annotated[str, Meta(max_length=40)] | UnsetType | None = UNSET
+
+    def changes(self) -> dict[str, object]:
+        return {
+            name: value
+            for name in self.__struct_fields__
+            if (value := getattr(self, name)) is not UNSET
+        }
 
 
 class VehicleOut(Struct, kw_only=True):
@@ -75,6 +78,11 @@ class JobOut(Struct, kw_only=True, forbid_unknown_fields=True):
     status: str
     invoice_state: str
     parsing_confidence: float | None
+    base_urgency: str
+    """How urgent the text said it was; rules and policies escalate ``urgency`` from it."""
+    urgency_override: str | None
+    """An admin's explicit urgency, which replaces ``base_urgency``."""
+    parse_warnings: list[str]
     qb_invoice_id: str | None
     invoice_error: str | None
     review_reasons: list[str]
@@ -95,6 +103,16 @@ class JobOut(Struct, kw_only=True, forbid_unknown_fields=True):
 
 def job_out(job: Job) -> JobOut:
     return msgspec.convert(job_primitives(job), JobOut)
+
+
+class JobUpdateOut(JobOut, kw_only=True):
+    warnings: list[str]
+    """What the dispatcher should know about the job as it now stands (e.g. its technician
+    could not start it without breaking the 20 km rule); empty when nothing."""
+
+
+def job_update_out(job: Job, warnings: Iterable[str]) -> JobUpdateOut:
+    return msgspec.convert({**job_primitives(job), "warnings": list(warnings)}, JobUpdateOut)
 
 
 class JobPage(Struct):
@@ -151,6 +169,8 @@ class SuggestionOut(Struct):
     zone_id: UUID | None
     distance_km: float | None
     load: int
+    conflict: str | None = None
+    """Why this technician could not start the job now (the 20 km rule); null when they can."""
 
 
 class LoginIn(Struct, forbid_unknown_fields=True):

@@ -67,6 +67,10 @@ class MemoryRepository(Generic[T]):
         except KeyError:
             raise NotFound(self._table[:-1], item_id) from None
 
+    async def lock(self, item_id: UUID) -> T:
+        """A unit of work here holds the whole store: the row is already its own."""
+        return await self.get(item_id)
+
     async def update(self, item: T) -> None:
         await self.get(item.id)
         self._check_unique(item)

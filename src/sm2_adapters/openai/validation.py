@@ -13,9 +13,10 @@ from collections.abc import Collection
 import attrs
 
 from sm2_adapters.openai.output import LlmAnswer, LlmRequest
+from sm2_core.derivation import vin_warnings
 from sm2_core.domain.vin import Vin, normalize_vin_text
 from sm2_core.domain.wmi import WMI_MAKES
-from sm2_core.drafting import vehicle_from_request, vin_warnings
+from sm2_core.drafting import vehicle_from_request
 from sm2_core.errors import InvalidInput
 from sm2_core.parsing import ParsedRequest, ParseResult
 

@@ -62,6 +62,14 @@ class TableRepository(Generic[T]):
             raise NotFound(self._kind, item_id)
         return found
 
+    async def lock(self, item_id: UUID) -> T:
+        """The row, locked until the unit of work ends: changes that decide on it take turns."""
+        query = sql.SQL("SELECT * FROM {} WHERE id = %(id)s FOR UPDATE").format(self._table)
+        found = await self._one(query, {"id": item_id})
+        if found is None:
+            raise NotFound(self._kind, item_id)
+        return found
+
     async def update(self, item: T) -> None:
         assignments = sql.SQL(", ").join(
             sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c))

@@ -53,12 +53,19 @@ class Job:
     service_id: UUID | None = None
     service_code: str | None = None
     urgency: Urgency = Urgency.MEDIUM
+    """Derived (``sm2_core.derivation``): the base urgency, escalated by rules and policies."""
     ranking_score: int = 0
     applied_rules: tuple[str, ...] = ()
     """Descriptions of the ranking rules and policies that shaped urgency and score."""
     status: JobStatus = JobStatus.PENDING
     invoice_state: InvoiceState = InvoiceState.NOT_STARTED
     parsing_confidence: float | None = None
+    base_urgency: Urgency = Urgency.MEDIUM
+    """How urgent the text said it was (MEDIUM for a job typed in by hand)."""
+    urgency_override: Urgency | None = None
+    """An admin's explicit urgency: replaces ``base_urgency``; rules still escalate from it."""
+    parse_warnings: tuple[str, ...] = ()
+    """The parser's doubts about the text, kept so an edit can judge the job again."""
     review_reasons: tuple[str, ...] = ()
     """Why an admin must verify the job before it can be assigned; empty when none."""
     verified_by: str | None = None

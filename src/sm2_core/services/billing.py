@@ -9,7 +9,13 @@ import attrs
 from sm2_core.domain.enums import InvoiceState, PolicyRule
 from sm2_core.domain.job import Job
 from sm2_core.domain.records import Actor
-from sm2_core.errors import IntegrationError, InvalidTransition, NotConfigured, PolicyViolation
+from sm2_core.errors import (
+    IntegrationError,
+    InvalidTransition,
+    NotConfigured,
+    PolicyViolation,
+    StaleVersion,
+)
 from sm2_core.lifecycle import approve, invoice_failed, invoice_synced
 from sm2_core.policies import ensure_invoice_allowed
 from sm2_core.ports import (
@@ -21,7 +27,7 @@ from sm2_core.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from sm2_core.services.common import load_job, save_change
+from sm2_core.services.common import check_version, save_change
 from sm2_core.tasks import SyncInvoice
 
 _BILLING = Actor.system("billing")
@@ -39,14 +45,26 @@ class BillingService:
     ) -> Job:
         """Approve a COMPLETED job and queue its invoice; approving it again while the invoice
         is on its way changes nothing (a double click makes one invoice)."""
+        try:
+            job, approved = await self._approve(job_id, actor, expected_version)
+        except StaleVersion:
+            # Two clicks at once: the other one approved it first. Seen afresh, this click is
+            # the harmless repeat (or, had the job really changed, a refusal of its own).
+            job, approved = await self._approve(job_id, actor, expected_version)
+        if approved:
+            await self.tasks.defer(SyncInvoice(job_id=job.id))
+        return job
+
+    async def _approve(
+        self, job_id: UUID, actor: Actor, expected_version: int | None
+    ) -> tuple[Job, bool]:
         async with self.uow() as uow:
-            job = await load_job(uow, job_id, expected_version)
+            job = await uow.jobs.get(job_id)
             change = approve(job, actor=actor, now=self.clock.now())
             if change is None:
-                return job
-            job = await save_change(uow, change)
-        await self.tasks.defer(SyncInvoice(job_id=job.id))
-        return job
+                return job, False  # a repeat, whatever version the click carried
+            check_version(job, expected_version)
+            return await save_change(uow, change), True
 
     async def retry(self, job_id: UUID, *, actor: Actor) -> Job:
         """Queue a FAILED invoice again (``sm2 invoices retry``); anything else is refused, so

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from uuid import UUID
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID, uuid4
 
 import attrs
 
+from sm2_core.domain.entities import Zone
+from sm2_core.domain.enums import JobStatus
 from sm2_core.domain.job import Job
+from sm2_core.domain.records import Actor, AuditEntry, DomainEvent
 from sm2_core.errors import StaleVersion
 from sm2_core.lifecycle import Change
+from sm2_core.policies import status_for_work
 from sm2_core.ports import UnitOfWork
 
 
@@ -39,3 +45,50 @@ async def load_job(uow: UnitOfWork, job_id: UUID, expected_version: int | None =
     job = await uow.jobs.get(job_id)
     check_version(job, expected_version)
     return job
+
+
+async def settle_technician(
+    uow: UnitOfWork, tech_id: UUID | None, *, actor: Actor, now: datetime
+) -> None:
+    """The technician's status follows their work (``policies.status_for_work``); a change is
+    audited and announced like any other. Call it after the job change, in the same unit."""
+    if tech_id is None:
+        return
+    tech = await uow.technicians.lock(tech_id)
+    working = bool(await uow.jobs.for_technician(tech_id, [JobStatus.IN_PROGRESS]))
+    status = status_for_work(tech.status, working=working)
+    if status is tech.status:
+        return
+    await uow.technicians.update(attrs.evolve(tech, status=status))
+    await uow.audit.add(
+        AuditEntry(
+            id=uuid4(),
+            subject="technician",
+            subject_id=tech.id,
+            action="status",
+            actor=actor.name,
+            at=now,
+            old_values={"status": tech.status.value},
+            new_values={"status": status.value},
+        )
+    )
+    uow.events.add(
+        DomainEvent(
+            name="technician.updated",
+            subject_id=tech.id,
+            occurred_at=now,
+            data={"technician_id": str(tech.id), "status": status.value},
+        )
+    )
+
+
+async def in_progress_zones(
+    uow: UnitOfWork, tech_id: UUID, *, other_than: UUID | None = None
+) -> Sequence[Zone | None]:
+    """The zones of the technician's jobs IN_PROGRESS (but ``other_than``)."""
+    jobs = await uow.jobs.for_technician(tech_id, [JobStatus.IN_PROGRESS])
+    return [
+        await uow.zones.get(job.zone_id) if job.zone_id else None
+        for job in jobs
+        if job.id != other_than
+    ]

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from uuid import UUID
 
 import attrs
 
+from sm2_core.derivation import merge_vehicle
 from sm2_core.domain.entities import Technician, Zone
 from sm2_core.domain.enums import JobStatus, Urgency
-from sm2_core.domain.job import Job, Vehicle
+from sm2_core.domain.job import Job
 from sm2_core.domain.records import Actor, AuditEntry
 from sm2_core.errors import InvalidInput, NotFound, PermissionDenied, PolicyViolation
 from sm2_core.lifecycle import assign, cancel, edit, unassign, verify
-from sm2_core.policies import PolicyConfig, ensure_can_assign, haversine_km
+from sm2_core.policies import PolicyConfig, ensure_can_assign, haversine_km, zone_conflict
 from sm2_core.ports import Clock, JobFilter, Page, UnitOfWork, UnitOfWorkFactory
-from sm2_core.services.common import load_job, save_change
+from sm2_core.services.common import (
+    in_progress_zones,
+    load_job,
+    save_change,
+    settle_technician,
+)
 
 #: Marks "leave the technician as it is" in :meth:`DispatchService.update`.
 UNCHANGED: object = object()
@@ -36,6 +43,8 @@ class Suggestion:
     """From the technician's home zone to the job's zone; None when either is unknown."""
     load: int
     """Jobs the technician already holds (SCHEDULED or IN_PROGRESS)."""
+    conflict: str | None = None
+    """Why the technician could not start this job now (the 20 km rule); None when they can."""
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -104,8 +113,11 @@ class DispatchService:
         self, job_id: UUID, reason: str, *, actor: Actor, expected_version: int | None = None
     ) -> Job:
         async with self.uow() as uow:
-            job = await load_job(uow, job_id, expected_version)
-            return await save_change(uow, cancel(job, reason, actor=actor, now=self.clock.now()))
+            job = await _load_holding_technician(uow, job_id, expected_version)
+            now = self.clock.now()
+            saved = await save_change(uow, cancel(job, reason, actor=actor, now=now))
+            await settle_technician(uow, job.tech_id, actor=actor, now=now)
+            return saved
 
     async def update(
         self,
@@ -114,17 +126,22 @@ class DispatchService:
         actor: Actor,
         expected_version: int,
         tech_id: UUID | object | None = UNCHANGED,
-        vehicle: Vehicle | None = None,
+        vehicle: Mapping[str, object] | None = None,
         service_code: str | None = None,
         urgency: Urgency | None = None,
     ) -> Job:
-        """The PATCH of a job: edits first, then (un)assignment, all in one transaction."""
+        """The PATCH of a job: edits first, then (un)assignment, all in one transaction.
+
+        ``vehicle`` holds the vehicle fields to change (None clears one); ``urgency`` is the
+        admin's explicit urgency, which rules and the Audi rule still escalate from."""
         if not actor.is_admin:
             raise PermissionDenied("Only an admin may edit a job")
         async with self.uow() as uow:
-            job = await load_job(uow, job_id, expected_version)
+            job = await _load_holding_technician(uow, job_id, expected_version)
+            held_by = job.tech_id
             if vehicle is not None or service_code is not None or urgency is not None:
                 job = await self._edit(uow, job, actor, vehicle, service_code, urgency)
+                await settle_technician(uow, held_by, actor=actor, now=self.clock.now())
             if tech_id is None and job.tech_id is not None:
                 job = await save_change(uow, unassign(job, actor=actor, now=self.clock.now()))
             elif isinstance(tech_id, UUID) and tech_id != job.tech_id:
@@ -138,7 +155,7 @@ class DispatchService:
         uow: UnitOfWork,
         job: Job,
         actor: Actor,
-        vehicle: Vehicle | None,
+        vehicle: Mapping[str, object] | None,
         service_code: str | None,
         urgency: Urgency | None,
     ) -> Job:
@@ -149,10 +166,11 @@ class DispatchService:
                 raise NotFound("service", service_code)
         change = edit(
             job,
-            vehicle=vehicle or job.vehicle,
-            service=service or None,
-            urgency=urgency or job.urgency,
+            vehicle=merge_vehicle(job.vehicle, dict(vehicle or {})),
+            service=service,
+            urgency_override=urgency or job.urgency_override,
             dealership=await uow.dealerships.get(job.dealership_id),
+            rules=await uow.rules.all(),
             config=self.config,
             actor=actor,
             now=self.clock.now(),
@@ -160,10 +178,13 @@ class DispatchService:
         return await save_change(uow, change)
 
     async def suggestions(self, job_id: UUID, *, limit: int = 10) -> list[Suggestion]:
-        """Technicians fit for the job: certified, at work; nearest zone first, then least load."""
+        """Technicians fit for the job: certified and at work. Those who could start it now
+        come first (no work in progress farther than the 20 km rule allows), then nearest
+        zone, then least load; the others say why they would conflict."""
         async with self.uow() as uow:
             job = await uow.jobs.get(job_id)
             zones = {z.id: z for z in await uow.zones.all(include_inactive=True)}
+            zone = zones.get(job.zone_id) if job.zone_id else None
             found = []
             for tech in await uow.technicians.all():
                 if not _fit(job, tech):
@@ -171,17 +192,41 @@ class DispatchService:
                 held = await uow.jobs.for_technician(
                     tech.id, [JobStatus.SCHEDULED, JobStatus.IN_PROGRESS]
                 )
+                working = [
+                    zones.get(j.zone_id) if j.zone_id else None
+                    for j in held
+                    if j.status is JobStatus.IN_PROGRESS and j.id != job.id
+                ]
                 found.append(
                     Suggestion(
                         tech,
                         _distance(zones, tech.zone_id, job.zone_id),
                         len([j for j in held if j.id != job.id]),
+                        zone_conflict(zone, working, self.config),
                     )
                 )
         found.sort(
-            key=lambda s: (s.distance_km is None, s.distance_km or 0.0, s.load, s.technician.name)
+            key=lambda s: (
+                s.conflict is not None,
+                s.distance_km is None,
+                s.distance_km or 0.0,
+                s.load,
+                s.technician.name,
+            )
         )
         return found[:limit]
+
+    async def warnings(self, job: Job) -> tuple[str, ...]:
+        """What the dispatcher should know about the job as it stands: its technician could not
+        start it now without breaking the 20 km rule (assigning is allowed: the rule is about
+        work at the same time, and the other job may end first)."""
+        if job.tech_id is None or job.status is not JobStatus.SCHEDULED:
+            return ()
+        async with self.uow() as uow:
+            zone = await uow.zones.get(job.zone_id) if job.zone_id else None
+            working = await in_progress_zones(uow, job.tech_id, other_than=job.id)
+        conflict = zone_conflict(zone, working, self.config)
+        return (conflict,) if conflict else ()
 
 
 def _fit(job: Job, tech: Technician) -> bool:
@@ -196,3 +241,16 @@ def _distance(zones: dict[UUID, Zone], a: UUID | None, b: UUID | None) -> float 
     if a is None or b is None or a not in zones or b not in zones:
         return None
     return round(haversine_km(zones[a], zones[b]), 1)
+
+
+async def _load_holding_technician(
+    uow: UnitOfWork, job_id: UUID, expected_version: int | None
+) -> Job:
+    """The job, its technician's row locked first: every change that may move a technician's
+    work locks the technician before the job, as accepting does, so they never deadlock."""
+    job = await load_job(uow, job_id, expected_version)
+    if job.tech_id is None:
+        return job
+    await uow.technicians.lock(job.tech_id)
+    # Read again under the lock: the job may have changed while we waited.
+    return await load_job(uow, job_id, expected_version)

@@ -14,7 +14,7 @@ from sm2_core.errors import NotFound, PermissionDenied
 from sm2_core.lifecycle import accept, complete
 from sm2_core.policies import PolicyConfig, haversine_km
 from sm2_core.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from sm2_core.services.common import save_change
+from sm2_core.services.common import in_progress_zones, save_change, settle_technician
 
 ACTIVE = (JobStatus.SCHEDULED, JobStatus.IN_PROGRESS)
 
@@ -52,27 +52,33 @@ class FieldService:
             return await _own_job(uow, job_id, actor)
 
     async def accept(self, job_id: UUID, *, actor: Actor) -> Job:
+        """SCHEDULED → IN_PROGRESS. The technician's row is locked first, so two accepts from
+        two devices take turns and the 20 km rule sees the other's work."""
+        tech_id = _technician_of(actor)
         async with self.uow() as uow:
+            await uow.technicians.lock(tech_id)
             job = await _own_job(uow, job_id, actor)
-            others = await uow.jobs.for_technician(_technician_of(actor), [JobStatus.IN_PROGRESS])
-            zone = await _zone(uow, job.zone_id)
-            in_progress = [await _zone(uow, j.zone_id) for j in others if j.id != job.id]
             change = accept(
                 job,
                 actor=actor,
                 now=self.clock.now(),
-                zone=zone,
-                in_progress_zones=in_progress,
+                zone=await _zone(uow, job.zone_id),
+                in_progress_zones=await in_progress_zones(uow, tech_id, other_than=job.id),
                 config=self.config,
             )
-            return await save_change(uow, change)
+            saved = await save_change(uow, change)
+            await settle_technician(uow, tech_id, actor=actor, now=change.audit.at)
+            return saved
 
     async def complete(self, job_id: UUID, completion: Completion, *, actor: Actor) -> Job:
+        tech_id = _technician_of(actor)
         async with self.uow() as uow:
+            await uow.technicians.lock(tech_id)
             job = await _own_job(uow, job_id, actor)
-            return await save_change(
-                uow, complete(job, completion, actor=actor, now=self.clock.now())
-            )
+            change = complete(job, completion, actor=actor, now=self.clock.now())
+            saved = await save_change(uow, change)
+            await settle_technician(uow, tech_id, actor=actor, now=change.audit.at)
+            return saved
 
 
 def _technician_of(actor: Actor) -> UUID:

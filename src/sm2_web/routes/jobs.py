@@ -25,9 +25,11 @@ from sm2_web.schemas import (
     JobOut,
     JobPage,
     JobPatch,
+    JobUpdateOut,
     SuggestionOut,
     job_detail_out,
     job_out,
+    job_update_out,
 )
 
 
@@ -115,18 +117,18 @@ class JobController(Controller):
         job_id: UUID,
         data: JobPatch,
         if_match: Annotated[str | None, Parameter(header="If-Match")] = None,
-    ) -> JobOut:
+    ) -> JobUpdateOut:
         version = _if_match(if_match, None if data.version is UNSET else data.version)
         job = await services.dispatch.update(
             job_id,
             actor=actor,
             expected_version=version,
             tech_id=UNCHANGED if data.tech_id is UNSET else data.tech_id,
-            vehicle=None if data.vehicle_data is UNSET else data.vehicle_data.to_domain(),
+            vehicle=None if data.vehicle_data is UNSET else data.vehicle_data.changes(),
             service_code=None if data.service_code is UNSET else data.service_code.upper(),
             urgency=None if data.urgency is UNSET else Urgency(data.urgency),
         )
-        return job_out(job)
+        return job_update_out(job, await services.dispatch.warnings(job))
 
     @post(
         "/{job_id:uuid}/verify",
@@ -169,6 +171,7 @@ class JobController(Controller):
                 s.technician.zone_id,
                 s.distance_km,
                 s.load,
+                s.conflict,
             )
             for s in found
         ]
