@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 import attrs
 
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
-from sm2_core.domain.enums import ReferenceKind, Role
+from sm2_core.domain.enums import JobStatus, ReferenceKind, Role
 from sm2_core.domain.phone import normalize_phone
 from sm2_core.domain.records import Actor, AuditEntry
 from sm2_core.errors import (
@@ -23,6 +23,7 @@ from sm2_core.errors import (
     PermissionDenied,
 )
 from sm2_core.lifecycle import diff
+from sm2_core.policies import status_for_work
 from sm2_core.ports import (
     Clock,
     DealershipRepository,
@@ -204,9 +205,14 @@ class AdminService:
         async with self.uow() as uow:
             repo = spec.repo(uow)
             old: ReferenceEntity = await repo.get(item_id)
+            if isinstance(old, Technician):
+                # Locked, as the work's own status changes lock it: neither overwrites the other.
+                old = await uow.technicians.lock(item_id)
             fields = {**attrs.asdict(old, recurse=False), **changes}
             fields.pop("id")
             new = build(spec, fields, item_id=item_id)
+            if isinstance(new, Technician):
+                new = await _status_by_work(uow, new)
             await check_references(uow, new)
             before, after = diff(old, new)
             if after:
@@ -339,3 +345,10 @@ def _valid_password(password: str) -> str:
             fields={"password": "too short"},
         )
     return password
+
+
+async def _status_by_work(uow: UnitOfWork, technician: Technician) -> Technician:
+    """An admin sets OFFLINE or ON_LEAVE as they please; AVAILABLE and BUSY are the work's to
+    say (``policies.status_for_work``)."""
+    working = bool(await uow.jobs.for_technician(technician.id, [JobStatus.IN_PROGRESS]))
+    return attrs.evolve(technician, status=status_for_work(technician.status, working=working))

@@ -68,6 +68,9 @@ async def job_page(
     job = detail.job
     assignable = job.status in _ASSIGNABLE and job.service_code is not None
     suggestions = await services.dispatch.suggestions(job_id) if assignable else []
+    # What the dispatcher should know about the job as it stands (its technician works too far
+    # away to start it now, say): shown after the assignment that caused it, and until it ends.
+    warnings = await services.dispatch.warnings(job)
     lookups = await Lookups.load(services)
     return render(
         request,
@@ -82,6 +85,7 @@ async def job_page(
             "service": lookups.service(job),
             "vin": views.vin_facts(job.vehicle.vin),
             "suggestions": suggestions,
+            "warnings": warnings,
             "assignable": assignable,
             "cancellable": not job.status.is_terminal,
             "approvable": _approvable(job),

@@ -180,12 +180,20 @@ class TestUpdateAndDeactivate:
         """Only the changed fields are recorded, old and new."""
         julie = demo.techs["Julie"]
         await demo.svc.admin.update(
-            "technicians", julie.id, {"status": TechnicianStatus.BUSY}, actor=ADMIN
+            "technicians", julie.id, {"status": TechnicianStatus.OFFLINE}, actor=ADMIN
         )
         entry = (await demo.svc.admin.history("technicians", julie.id))[-1]
-        assert ("update", {"status": "AVAILABLE"}, {"status": "BUSY"}) == (
+        assert ("update", {"status": "AVAILABLE"}, {"status": "OFFLINE"}) == (
             entry.action, entry.old_values, entry.new_values,
         )  # fmt: skip
+
+    async def test_busy_and_available_are_the_work_s_to_say(self, demo: Demo) -> None:
+        """An admin typing BUSY for an idle technician changes nothing: the work decides."""
+        julie = demo.techs["Julie"]
+        saved = await demo.svc.admin.update(
+            "technicians", julie.id, {"status": TechnicianStatus.BUSY}, actor=ADMIN
+        )
+        assert TechnicianStatus.AVAILABLE == saved.status
 
     async def test_update_changing_nothing_is_not_audited(self, demo: Demo) -> None:
         """Saving a row unchanged adds no noise to its history."""
