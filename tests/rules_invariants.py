@@ -233,7 +233,9 @@ def audit_replays_the_job(state: State) -> list[str]:
             replayed.update(entry.new_values)
         expected, actual = _comparable(plain(job)), _comparable(replayed)
         if expected != actual:
-            fields = sorted(k for k in expected.keys() | actual.keys() if expected.get(k) != actual.get(k))
+            fields = sorted(
+                k for k in expected.keys() | actual.keys() if expected.get(k) != actual.get(k)
+            )
             found.append(
                 f"{job.job_code}'s audit replays to {[(k, actual.get(k)) for k in fields]}, "
                 f"the job has {[(k, expected.get(k)) for k in fields]}"

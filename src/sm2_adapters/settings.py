@@ -77,6 +77,11 @@ class Settings:
     qbo_environment: str = "sandbox"
     qbo_api_url: str | None = None
     qbo_discovery_url: str | None = None
+    worker_give_up_seconds: float = 600.0
+    """How long a task worker waits for a lost database before its process exits (non-zero,
+    for a supervisor to restart it)."""
+    waiting_alert_seconds: float = 120.0
+    """Health is ``degraded`` when a received text has waited longer than this for parsing."""
 
     @classmethod
     def from_env(
@@ -115,6 +120,8 @@ class Settings:
             qbo_environment=environment,
             qbo_api_url=get("SM2_QBO_API_URL"),
             qbo_discovery_url=get("SM2_QBO_DISCOVERY_URL"),
+            worker_give_up_seconds=_int(merged, "SM2_WORKER_GIVE_UP_SECONDS", 600),
+            waiting_alert_seconds=_int(merged, "SM2_WAITING_ALERT_SECONDS", 120),
         )
 
     def dev_secret(self, name: str) -> str:

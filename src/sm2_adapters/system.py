@@ -29,6 +29,7 @@ from sm2_adapters.postgres.health import PostgresHealth
 from sm2_adapters.postgres.inbound import PostgresInboundStore
 from sm2_adapters.postgres.migrate import MigrationStatus
 from sm2_adapters.postgres.migrate import status as migration_status
+from sm2_adapters.postgres.outage import keep_working
 from sm2_adapters.postgres.queue import TASK_QUEUE
 from sm2_adapters.postgres.ratelimit import PostgresRateLimiter
 from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
@@ -91,17 +92,27 @@ class System:
 
         ``listen=False`` polls the queue twice a second instead of hearing every new task: a
         worker inside a web process would otherwise handle one notification per received text.
+        A lost database is waited for (``postgres.outage``).
         """
-        await self.task_app.run_worker_async(
-            listen_notify=listen,
-            fetch_job_polling_interval=0.5,
-            queues=[TASK_QUEUE],
-            concurrency=concurrency,
-            wait=wait,
-            # Done is done: the table stays the size of the backlog (failures are kept).
-            delete_jobs="successful",
-            install_signal_handlers=False,
-        )
+
+        async def work() -> None:
+            await self.task_app.run_worker_async(
+                listen_notify=listen,
+                fetch_job_polling_interval=0.5,
+                queues=[TASK_QUEUE],
+                concurrency=concurrency,
+                wait=wait,
+                # Done is done: the table stays the size of the backlog (failures are kept).
+                delete_jobs="successful",
+                install_signal_handlers=False,
+            )
+
+        if not wait:
+            await work()
+            return
+        # A database restart must not end the worker: it waits for the database and resumes,
+        # or raises DatabaseUnavailable so that its process exits and is restarted.
+        await keep_working(work, self.pool, give_up_after=self.settings.worker_give_up_seconds)
 
 
 def _parser(settings: Settings, limiter: RateLimiter) -> CombinedParser:

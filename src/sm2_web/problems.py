@@ -52,13 +52,22 @@ def status_of(exc: Sm2Error) -> int:
     return next((status for kind, status, _ in _STATUS if isinstance(exc, kind)), 400)
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> Response[dict[str, Any]]:
-    headers = {"WWW-Authenticate": 'Bearer realm="sm2"'} if status == 401 else None
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response[dict[str, Any]]:
+    sent = {**(headers or {})}
+    if status == 401:
+        sent["WWW-Authenticate"] = 'Bearer realm="sm2"'
     return Response(
         {"type": "about:blank", "status": status, "title": title, "detail": detail, **extra},
         status_code=status,
         media_type=PROBLEM,
-        headers=headers,
+        headers=sent or None,
     )
 
 
@@ -100,7 +109,7 @@ def _body_error(request: Request[Any, Any, Any]) -> dict[str, str] | None:
         msgspec.json.decode(body, type=field.annotation)
     except msgspec.ValidationError as exc:
         return {"name": _field_at_fault({"message": str(exc)}), "reason": str(exc)}
-    except (msgspec.DecodeError, TypeError):
+    except (msgspec.DecodeError, TypeError, RecursionError):
         return None
     return None
 
@@ -130,7 +139,10 @@ def _validation(request: Request[Any, Any, Any], exc: Exception) -> Response[dic
 
 def _http(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     assert isinstance(exc, HTTPException)
-    return problem(exc.status_code, _title(exc.status_code), str(exc.detail))
+    # Its headers go along: a 405 names the methods it allows (``Allow``).
+    return problem(
+        exc.status_code, _title(exc.status_code), str(exc.detail), headers=exc.headers
+    )
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:

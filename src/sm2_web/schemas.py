@@ -255,8 +255,16 @@ class ServiceOut(Struct):
 
 
 Code = Annotated[str, Meta(pattern="^[A-Za-z][A-Za-z0-9_]{1,39}$")]
-# msgspec cannot bound a Decimal; the domain refuses negative prices.
-Price = Decimal
+Price = Annotated[
+    str,
+    Meta(
+        pattern=r"^[0-9]{1,10}(\.[0-9]{1,2})?$",
+        description="An amount in dollars as a string: digits, at most two decimals",
+        examples=["149.99"],
+    ),
+]
+"""A string, never a JSON number (a float would round the cents): what the catalog accepts,
+not negative, at most two decimals, within the column."""
 
 
 class ServiceIn(Struct, forbid_unknown_fields=True, kw_only=True):

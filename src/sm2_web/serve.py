@@ -58,6 +58,8 @@ def app_for_runtime(
         # Polls instead of hearing every new task: a worker inside a web process would
         # otherwise handle one notification per received text.
         worker = asyncio.create_task(runtime.run_worker(listen=False)) if run_worker else None
+        if worker is not None:
+            worker.add_done_callback(_exit_when_the_worker_fails)
         try:
             yield
         finally:
@@ -79,6 +81,24 @@ def app_for_runtime(
         extra_handlers=quickbooks_routes.QUICKBOOKS_HANDLERS,
         traffic=traffic,
     )
+
+
+#: The exit status of a web process whose task worker could not recover.
+WORKER_FAILED_EXIT = 3
+
+
+def _exit_when_the_worker_fails(worker: asyncio.Task[None]) -> None:
+    """A web process whose worker died would keep answering while no text became a job: it
+    exits instead, non-zero, for its supervisor (systemd, uvicorn's process manager, the
+    container runtime) to start a fresh one."""
+    if worker.cancelled() or worker.exception() is None:
+        return
+    log.critical(
+        "the task worker stopped (%s); exiting for the supervisor to restart this process",
+        worker.exception(),
+    )
+    logging.shutdown()
+    os._exit(WORKER_FAILED_EXIT)
 
 
 def app_from_env() -> Litestar:

@@ -39,6 +39,9 @@ def make_pool(
         max_size=max_size,
         open=False,
         configure=_configure,
+        # Each connection is checked as it leaves the pool: after a database restart the dead
+        # ones are replaced there, and no request pays for them with an error.
+        check=AsyncConnectionPool.check_connection,
         name="sm2",
         timeout=10.0,
     )

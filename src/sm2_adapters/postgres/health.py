@@ -63,13 +63,26 @@ class PostgresHealth:
                 (WORKER_STALE_SECONDS,),
             )
             row = await cur.fetchone()
+            # The oldest text still waiting to be parsed: what a dealership would feel.
+            cur = await conn.execute(
+                "SELECT extract(epoch FROM now() - min(received_at))::float8"
+                " FROM inbound_messages WHERE status = 'RECEIVED'"
+            )
+            oldest = await cur.fetchone()
         workers = int(row[0]) if row else 0
+        waiting = oldest[0] if oldest and oldest[0] is not None else None
+        alert = self._settings.waiting_alert_seconds
         pending = [m.filename for m in load_migrations() if m.version not in applied]
         depth = await queue_depth(self._app)
         return (
             {"ok": True},
             {"current": not pending, "pending": pending},
-            {"ok": workers > 0, "alive": workers, "queue": depth},
+            {
+                "ok": workers > 0 and (waiting is None or waiting <= alert),
+                "alive": workers,
+                "queue": depth,
+                "oldest_waiting_seconds": None if waiting is None else round(waiting, 1),
+            },
         )
 
     def _integrations(self) -> dict[str, Any]:

@@ -101,6 +101,8 @@ FRENCH: dict[str, str] = {
         "Aucun technicien certifié et disponible pour ce service."
     ),
     "Set a service before assigning.": "Choisissez un service avant d'affecter.",
+    "Cannot start it now:": "Ne peut pas le commencer maintenant :",
+    "Heads-up for this assignment": "À noter pour cette affectation",
     "Technician's report": "Rapport du technicien",
     "Completed": "Terminé",
     "Labour": "Main-d'œuvre",
@@ -260,6 +262,9 @@ FRENCH: dict[str, str] = {
     # technician portal
     "My jobs": "Mes travaux",
     "Accept": "Accepter",
+    "On hold — waiting for the dispatcher's verification": (
+        "En suspens — en attente de la vérification du répartiteur"
+    ),
     "Complete this job": "Terminer ce travail",
     "Work done (notes)": "Travail effectué (notes)",
     "One per line, quantity first: 2 brake pads": "Une par ligne, quantité d'abord : 2 plaquettes",

@@ -4,20 +4,54 @@ No ``from __future__ import annotations`` here: the handlers are built per kind,
 reads their real annotations to validate bodies and write the OpenAPI document.
 """
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from operator import attrgetter
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, Router, get, patch, post
 from litestar.di import Provide
+from litestar.params import Parameter
 
 from sm2_core.domain.enums import Language, ReferenceKind, Role, TechnicianStatus, Urgency
 from sm2_core.domain.records import Actor
+from sm2_core.paging import MAX_LIMIT, page_of
+from sm2_core.ports import Page
 from sm2_core.services import Services
 from sm2_web import schemas as s
 from sm2_web.auth import admin_actor
 from sm2_web.problems import document_errors
+
+
+T = TypeVar("T")
+
+#: Each list's sort column, as its repository orders it (then by id).
+SORTED_BY = {
+    ReferenceKind.ZONES: "name",
+    ReferenceKind.SERVICES: "code",
+    ReferenceKind.DEALERSHIPS: "name",
+    ReferenceKind.TECHNICIANS: "name",
+    ReferenceKind.RULES: "description",
+}
+Limit = Annotated[
+    int, Parameter(ge=1, le=MAX_LIMIT, description=f"Rows per page, 1 to {MAX_LIMIT}")
+]
+Cursor = Annotated[
+    str | None,
+    Parameter(description="next_cursor of the previous page; absent for the first page"),
+]
+
+
+def _page(items: Sequence[T], field: str, limit: int, cursor: str | None) -> Page[T]:
+    return page_of(
+        items,
+        key=lambda item: str(getattr(item, field)),
+        ident=attrgetter("id"),
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 def _zone(d: dict[str, Any]) -> dict[str, Any]:
@@ -25,7 +59,12 @@ def _zone(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _service(d: dict[str, Any]) -> dict[str, Any]:
-    return {**d, "code": d["code"].upper()} if "code" in d else d
+    out = dict(d)
+    if "code" in out:
+        out["code"] = out["code"].upper()
+    if "base_price" in out:
+        out["base_price"] = Decimal(out["base_price"])
+    return out
 
 
 def _dealership(d: dict[str, Any]) -> dict[str, Any]:
@@ -68,10 +107,16 @@ def _resource(
     singular = kind.subject.capitalize()
 
     async def list_items(
-        self: Any, services: Services, actor: Actor, include_inactive: bool = False
+        self: Any,
+        services: Services,
+        actor: Actor,
+        include_inactive: bool = False,
+        limit: Limit = 50,
+        cursor: Cursor = None,
     ) -> Any:
         items = await services.admin.all(kind, include_inactive=include_inactive)
-        return page(items=[s.entity_out(i) for i in items])
+        found = _page(items, SORTED_BY[kind], limit, cursor)
+        return page(items=[s.entity_out(i) for i in found.items], next_cursor=found.next_cursor)
 
     async def create_item(self: Any, services: Services, actor: Actor, data: Any) -> Any:
         return s.entity_out(await services.admin.create(kind, fields(s.present(data)), actor=actor))
@@ -135,10 +180,18 @@ class UserController(Controller):
 
     @get("/", operation_id="listUsers")
     async def list_users(
-        self, services: Services, actor: Actor, include_inactive: bool = False
+        self,
+        services: Services,
+        actor: Actor,
+        include_inactive: bool = False,
+        limit: Limit = 50,
+        cursor: Cursor = None,
     ) -> s.UserPage:
         users = await services.admin.users(include_inactive=include_inactive)
-        return s.UserPage(items=[s.entity_out(u) for u in users])
+        found = _page(users, "username", limit, cursor)
+        return s.UserPage(
+            items=[s.entity_out(u) for u in found.items], next_cursor=found.next_cursor
+        )
 
     @post("/", operation_id="createUser")
     async def create_user(self, services: Services, actor: Actor, data: s.UserIn) -> s.UserOut:

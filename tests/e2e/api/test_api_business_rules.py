@@ -127,6 +127,19 @@ class TestHoldsReachTheField:
         )
         assert_problem(await complete(api, job.id), 409)
         assert "SCHEDULED" == (await api.get_job(job.id))["status"]
+        assert "AVAILABLE" == (await technician(api))["status"]
+
+    async def test_a_completed_job_cannot_be_held(self, api: Api) -> None:
+        """Made an Audi after completion: refused with a 409, the job unchanged."""
+        job = await api.completed()
+        before = await api.get_job(job.id)
+        assert_problem(await patch(api, job.id, {"vehicle_data": {"make": "Audi"}}), 409)
+        after = await api.get_job(job.id)
+        assert (before["version"], before["vehicle_data"], False) == (
+            after["version"],
+            after["vehicle_data"],
+            after["awaiting_verification"],
+        )
 
 
 class TestEditsReRank:
@@ -190,6 +203,10 @@ class TestEditsReRank:
             critical.json()["urgency"],
             critical.json()["urgency_override"],
         )
+        edits = [e for e in (await api.get_job(job.id))["audit_timeline"] if e["action"] == "edit"]
+        assert [("LOW", None), ("CRITICAL", "CRITICAL")] == [
+            (e["new_values"]["urgency_override"], e["new_values"].get("urgency")) for e in edits
+        ]
 
 
 class TestTwentyKilometresAtAssignment:
