@@ -118,6 +118,18 @@ def worker(concurrency: int) -> None:
         click.echo("worker stopped", err=True)
 
 
+def _stop_cleanly_on_sigterm() -> None:
+    """SIGTERM (systemd, container runtimes) ends the process like Ctrl-C does: uvicorn shuts
+    down, then raises the signal again, and this handler turns it into a normal exit, so exit
+    hooks run — the embedded PostgreSQL this process started is stopped, as on Ctrl-C."""
+    import signal
+
+    def exit_normally(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, exit_normally)
+
+
 def _register() -> None:
     from sm2_cli.data import db, export, import_, seed, users
     from sm2_cli.jobs import inbox, invoices, jobs
@@ -175,6 +187,7 @@ def serve(host: str, port: int, workers: int, run_worker: bool) -> None:
     # Migrate once here, so the web processes start on a current schema.
     upgrade_database(settings)
     os.environ[RUN_WORKER_ENV] = "1" if run_worker else "0"
+    _stop_cleanly_on_sigterm()
     click.echo(f"SM2 Dispatch on http://{host}:{port} ({workers} process(es))", err=True)
     uvicorn.run(
         "sm2_web.serve:app_from_env",

@@ -353,6 +353,12 @@ class EventFeed(Protocol):
         """The newest event's id; 0 when there is none."""
         ...
 
+    async def resumable(self, last_id: int) -> bool:
+        """Whether a reader that saw event ``last_id`` can resume after it: that event is still
+        kept (0, a reader that saw nothing, always can). False for an id beyond the newest
+        event, or older than the oldest kept."""
+        ...
+
     def wakeups(self) -> AsyncIterator[None]:
         """Yields whenever new events may have arrived; never ends."""
         ...

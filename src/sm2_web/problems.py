@@ -182,6 +182,7 @@ class ProblemOut(msgspec.Struct, kw_only=True):
 
 
 _DESCRIPTIONS = {
+    400: "Malformed request: the body is no JSON (or nested too deeply), a header is unreadable",
     401: "Missing, invalid or expired access token",
     403: "Forbidden",
     404: "Not found (or not yours)",
@@ -189,6 +190,7 @@ _DESCRIPTIONS = {
     413: "Body too large",
     422: "Invalid input; invalid_params names the fields at fault",
     429: "Too many attempts",
+    502: "The integration (Intuit, Twilio) failed",
     503: "Not configured or unavailable",
 }
 
@@ -206,7 +208,7 @@ def problem_responses(*codes: int) -> dict[int, ResponseSpec]:
     }
 
 
-API_ERRORS = problem_responses(401, 404, 409, 422)
+API_ERRORS = problem_responses(400, 401, 404, 409, 422)
 
 
 def document_errors(controller: type[Controller]) -> type[Controller]:

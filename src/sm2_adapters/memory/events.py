@@ -45,6 +45,9 @@ class MemoryEventBus:
     async def last_id(self) -> int:
         return len(self.published)
 
+    async def resumable(self, last_id: int) -> bool:
+        return 0 <= last_id <= len(self.published)
+
     async def wakeups(self) -> AsyncIterator[None]:
         waiter = asyncio.Event()
         self._waiters.add(waiter)

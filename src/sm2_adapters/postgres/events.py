@@ -64,6 +64,18 @@ class PostgresEventFeed:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
+    async def resumable(self, last_id: int) -> bool:
+        """Event ``last_id`` is still in the table (ids are never reused): ``_READ`` can place
+        it. An id it cannot find would read as the start of the log."""
+        if last_id == 0:
+            return True
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM events WHERE id = %s)", (last_id,)
+            )
+            row = await cur.fetchone()
+        return bool(row and row[0])
+
     async def wakeups(self, *, poll_seconds: float = 1.0) -> AsyncIterator[None]:
         """Yields whenever events may have arrived: on NOTIFY, or every ``poll_seconds`` (events
         held back behind a long transaction show up on a later poll)."""

@@ -1,7 +1,9 @@
 """Server-Sent Events for admins: live job, message and invoice events, resumable.
 
 One reader per process follows the event log and fans out to every connected dashboard; a
-reconnecting browser sends Last-Event-ID and first gets what it missed.
+reconnecting browser sends Last-Event-ID and first gets what it missed. When that cannot be done
+— an id beyond the newest event, one no longer kept, or more missed than a replay sends — it
+gets a ``reset`` event instead: reload the page, then follow the live events.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from sm2_web.problems import problem_responses
 
 QUEUE_SIZE = 1000
 RETRY_SECONDS = 1.0
+REPLAY_LIMIT = 10_000
+"""At most this many missed events are replayed; a client that missed more is told to reset."""
+MAX_EVENT_ID = 2**63 - 1
 log = logging.getLogger(__name__)
 
 
@@ -108,15 +113,46 @@ def _message(stored: StoredEvent) -> ServerSentEventMessage:
     return ServerSentEventMessage(data=json.dumps(payload), event=event.name, id=str(stored.id))
 
 
+def _reset(requested: str, position: int) -> ServerSentEventMessage:
+    """What a client that cannot resume gets: reload, then follow from ``position`` (the id, so
+    a browser that only reconnects resumes from there rather than being reset again)."""
+    payload = {
+        "name": "reset",
+        "reason": "Last-Event-ID cannot be resumed: reload to see the current state",
+        "last_event_id": requested,
+    }
+    return ServerSentEventMessage(data=json.dumps(payload), event="reset", id=str(position))
+
+
+def _event_id(text: str) -> int | None:
+    """An event id as this stream sends them (ASCII digits within bigint), else None."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 19):
+        return None
+    value = int(text)
+    return value if value <= MAX_EVENT_ID else None
+
+
+async def _backlog(feed: EventFeed, last_id: int) -> list[StoredEvent] | None:
+    """The events after ``last_id``; None when they cannot all be replayed."""
+    if not await feed.resumable(last_id):
+        return None
+    missed = await feed.read_after(last_id, limit=REPLAY_LIMIT)
+    return None if len(missed) >= REPLAY_LIMIT else missed
+
+
 async def _stream(
-    feed: EventFeed, broadcaster: Broadcaster, heartbeat_seconds: float, last_id: int | None
+    feed: EventFeed, broadcaster: Broadcaster, heartbeat_seconds: float, resume: str | None
 ) -> AsyncGenerator[ServerSentEventMessage, None]:
     queue = broadcaster.subscribe()
     replayed: set[int] = set()
     try:
         yield ServerSentEventMessage(comment="connected", retry=3000)
-        if last_id is not None:
-            for stored in await feed.read_after(last_id, limit=10_000):
+        if resume is not None:
+            event_id = _event_id(resume)
+            backlog = None if event_id is None else await _backlog(feed, event_id)
+            if backlog is None:
+                yield _reset(resume, await feed.last_id())
+            for stored in backlog or ():
                 replayed.add(stored.id)
                 yield _message(stored)
         while True:
@@ -140,9 +176,10 @@ async def _stream(
     tags=["events"],
     security=[{"bearer": []}],
     dependencies={"actor": Provide(admin_actor)},
-    summary="Server-Sent Events: job.created, job.updated, message.unmatched, invoice.*",
+    summary="Server-Sent Events: job.created, job.updated, message.unmatched, invoice.*; "
+    "reset when Last-Event-ID cannot be resumed",
     media_type="text/event-stream",
-    responses=problem_responses(401, 422),
+    responses=problem_responses(400, 401, 422),
 )
 async def events(
     actor: Actor,
@@ -150,11 +187,12 @@ async def events(
     events_feed: Feed,
     config: WebConfig,
     last_event_id: Annotated[str | None, Parameter(header="Last-Event-ID")] = None,
-    since: Annotated[int | None, Parameter(query="last_event_id", ge=0)] = None,
+    since: Annotated[int | None, Parameter(query="last_event_id", ge=0, le=MAX_EVENT_ID)] = None,
 ) -> ServerSentEvent:
-    resume = since
-    if last_event_id is not None and last_event_id.strip().isdigit():
-        resume = int(last_event_id.strip())
+    """A ``Last-Event-ID`` (or ``last_event_id``) that cannot be resumed gets a ``reset`` event:
+    the client reloads what it shows, then follows the live events."""
+    header = (last_event_id or "").strip()
+    resume = header or (None if since is None else str(since))
     return ServerSentEvent(
         _stream(events_feed, broadcaster, config.heartbeat_seconds, resume),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},

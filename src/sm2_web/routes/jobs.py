@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, get, patch, post
 from litestar.di import Provide
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import Parameter
 from msgspec import UNSET
 
@@ -45,6 +47,42 @@ def _enum(kind: type[Any], value: str | None, name: str) -> Any:
         ) from None
 
 
+def _one_of(kind: type[Enum]) -> Any:
+    """A filter whose value is one of ``kind``'s (upper case, as documented; any case taken)."""
+    return Parameter(
+        description=f"One of the {kind.__name__} values (any case)",
+        schema_extra={"oneOf": None, "type": OpenAPIType.STRING, "enum": [m.value for m in kind]},
+    )
+
+
+_INSTANT = Parameter(
+    description="An ISO 8601 date (its start, in UTC) or date-time (UTC when it has no offset)",
+    schema_extra={
+        "oneOf": None,
+        "anyOf": [
+            Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE),
+            Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME),
+        ],
+    },
+)
+
+
+def _instant(value: str | None, name: str) -> datetime | None:
+    """``2026-01-01`` is that day's start in UTC; a date-time keeps its offset (UTC without
+    one); anything else (``-1``, ``1e3``, ``null``) is a 422 naming the parameter."""
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"{name} must be an ISO 8601 date or date-time, e.g. 2026-01-01 or "
+            "2026-01-01T08:00:00-05:00",
+            fields={name: "not an ISO 8601 date or date-time"},
+        ) from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
 def _if_match(header: str | None, body_version: int | None) -> int:
     """The version the client edited: ``If-Match: 3`` (or ``"3"``, ``W/"3"``) or ``version``."""
     if header is not None:
@@ -74,15 +112,15 @@ class JobController(Controller):
         self,
         services: Services,
         actor: Actor,
-        status: str | None = None,
+        status: Annotated[str | None, _one_of(JobStatus)] = None,
         dealership: UUID | None = None,
-        urgency: str | None = None,
+        urgency: Annotated[str | None, _one_of(Urgency)] = None,
         technician: UUID | None = None,
         vin: str | None = None,
         q: str | None = None,
-        invoice_state: str | None = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
+        invoice_state: Annotated[str | None, _one_of(InvoiceState)] = None,
+        created_after: Annotated[str | None, _INSTANT] = None,
+        created_before: Annotated[str | None, _INSTANT] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         cursor: str | None = None,
     ) -> JobPage:
@@ -94,8 +132,8 @@ class JobController(Controller):
             vin=vin.strip() if vin else None,
             text=q.strip() if q else None,
             invoice_state=_enum(InvoiceState, invoice_state, "invoice_state"),
-            created_after=created_after,
-            created_before=created_before,
+            created_after=_instant(created_after, "created_after"),
+            created_before=_instant(created_before, "created_before"),
         )
         page = await services.dispatch.list_jobs(query, limit=limit, cursor=cursor)
         return JobPage(items=[job_out(j) for j in page.items], next_cursor=page.next_cursor)

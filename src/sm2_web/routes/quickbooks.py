@@ -19,8 +19,12 @@ from sm2_core.domain.records import Actor
 from sm2_core.ports import QuickBooksConnection
 from sm2_web.auth import admin_actor
 from sm2_web.dependencies import required_quickbooks
+from sm2_web.problems import problem_responses
 
 BASE = "/api/integrations/quickbooks"
+#: What the admin endpoints may answer besides success: no or a bad token (401), no Intuit app
+#: configured (503), Intuit failing (502).
+_ADMIN_ERRORS = problem_responses(400, 401, 502, 503)
 _NO_STORE = {"Cache-Control": "no-store"}
 
 _CONNECTION = Provide(required_quickbooks, sync_to_thread=False)
@@ -34,7 +38,12 @@ class QuickBooksController(Controller):
     dependencies = {"actor": Provide(admin_actor), "connection": _CONNECTION}
     security = [{"bearer": []}]
 
-    @get("/", operation_id="quickbooksStatus", summary="The QuickBooks connection (no tokens)")
+    @get(
+        "/",
+        operation_id="quickbooksStatus",
+        summary="The QuickBooks connection (no tokens)",
+        responses=_ADMIN_ERRORS,
+    )
     async def status(self, actor: Admin, connection: Connection) -> dict[str, Any]:
         return await connection.status()
 
@@ -43,6 +52,7 @@ class QuickBooksController(Controller):
         operation_id="quickbooksConnect",
         summary="302 to Intuit's consent page with a one-time state",
         status_code=302,
+        responses=_ADMIN_ERRORS,
     )
     async def connect(self, actor: Admin, connection: Connection) -> Response[dict[str, str]]:
         url = await connection.authorization_url()
@@ -57,6 +67,7 @@ class QuickBooksController(Controller):
         operation_id="quickbooksDisconnect",
         summary="Revoke the tokens at Intuit and forget them",
         status_code=200,
+        responses=_ADMIN_ERRORS,
     )
     async def disconnect(self, actor: Admin, connection: Connection) -> dict[str, Any]:
         return await connection.disconnect()
@@ -69,6 +80,7 @@ class QuickBooksController(Controller):
     summary="Intuit's redirect after consent; authenticated by the one-time state",
     dependencies={"connection": _CONNECTION},
     media_type=MediaType.HTML,
+    responses=problem_responses(400, 403, 422, 502, 503),
 )
 async def quickbooks_callback(
     connection: Connection,

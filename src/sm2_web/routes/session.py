@@ -20,7 +20,7 @@ from sm2_web.schemas import LoginIn, TokenOut
     tags=["auth"],
     status_code=200,
     summary="Exchange a username and password for an access token",
-    responses=problem_responses(401, 422, 429),
+    responses=problem_responses(400, 401, 422, 429),
 )
 async def login(
     data: LoginIn, services: Services, config: WebConfig, clock: AppClock, limiter: Limiter

@@ -118,6 +118,15 @@
     };
     JOB_EVENTS.forEach(function (name) { source.addEventListener(name, onJobEvent); });
     source.addEventListener("message.unmatched", function () { signal("sm2:inbox"); });
+    // The server could not replay what we missed (too old, or unknown): show the current
+    // state by reloading, unless that would throw away what someone is typing.
+    source.addEventListener("reset", function () {
+      if (editing(body)) {
+        offerReload();
+      } else {
+        window.location.reload();
+      }
+    });
   }
 
   function editing(elt) {
