@@ -9,6 +9,7 @@ import logging
 import os
 import secrets
 from collections.abc import Mapping
+from ipaddress import ip_network
 from pathlib import Path
 
 import attrs
@@ -32,6 +33,20 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise InvalidInput(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _networks(raw: str | None) -> tuple[str, ...]:
+    """SM2_TRUSTED_PROXIES: comma-separated addresses or networks, each checked here."""
+    found = []
+    for item in (raw or "").split(","):
+        if item.strip():
+            try:
+                found.append(str(ip_network(item.strip(), strict=False)))
+            except ValueError:
+                raise InvalidInput(
+                    f"SM2_TRUSTED_PROXIES: {item.strip()!r} is not an address or a network"
+                ) from None
+    return tuple(found)
 
 
 def _default_data_dir() -> Path:
@@ -62,6 +77,8 @@ class Settings:
     jwt_secret: str | None = attrs.field(default=None, repr=False)
     secret_key: str | None = attrs.field(default=None, repr=False)
     cors_origins: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
+    """Networks (``10.0.0.0/8``, ``192.0.2.7/32``) whose X-Forwarded-For is believed."""
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = attrs.field(default=None, repr=False)
     twilio_from_number: str | None = None
@@ -105,6 +122,7 @@ class Settings:
             cors_origins=tuple(
                 o.strip() for o in (get("SM2_CORS_ORIGINS") or "").split(",") if o.strip()
             ),
+            trusted_proxies=_networks(get("SM2_TRUSTED_PROXIES")),
             twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
             twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
             twilio_from_number=get("TWILIO_FROM_NUMBER"),

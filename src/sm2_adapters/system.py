@@ -8,6 +8,7 @@ Building is synchronous (start or attach to the embedded server, migrate, create
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -32,6 +33,7 @@ from sm2_adapters.postgres.migrate import status as migration_status
 from sm2_adapters.postgres.outage import keep_working
 from sm2_adapters.postgres.queue import TASK_QUEUE
 from sm2_adapters.postgres.ratelimit import PostgresRateLimiter
+from sm2_adapters.postgres.spool import Spool, SpoolingInboundStore
 from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from sm2_adapters.quickbooks import QuickBooksIntegration, quickbooks_from_settings
 from sm2_adapters.security import Argon2Hasher
@@ -64,13 +66,20 @@ class System:
     parser: CombinedParser
     quickbooks: QuickBooksIntegration
     tasks_ref: ServicesRef
-    inbound: PostgresInboundStore
+    inbound: SpoolingInboundStore
+    _replaying: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
         await self.pool.open(wait=True)
         await self.task_app.open_async(pool=self.pool)
+        # Texts spooled while the database was away (by this process or one before it).
+        self._replaying = asyncio.create_task(self.inbound.replay_forever())
 
     async def close(self) -> None:
+        if self._replaying is not None:
+            self._replaying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._replaying
         await self.inbound.aclose()
         await self.parser.aclose()
         await self.task_app.close_async()
@@ -152,7 +161,8 @@ def build_system(
     parser = _parser(settings, limiter)
     # One integration object: the gateway, the routes and the CLI share its token lock.
     quickbooks = quickbooks_from_settings(settings, pool, clock=clock)
-    inbound = PostgresInboundStore(pool, queue=TASK_QUEUE)
+    spool = Spool(settings.data_dir / "spool")
+    inbound = SpoolingInboundStore(PostgresInboundStore(pool, queue=TASK_QUEUE), spool)
     ref.services = build_services(
         uow=uow,
         clock=clock,
@@ -174,7 +184,7 @@ def build_system(
         limiter=limiter,
         parser=parser,
         events=PostgresEventFeed(pool, url),
-        health=PostgresHealth(pool, app, settings, quickbooks),
+        health=PostgresHealth(pool, app, settings, quickbooks, spool=spool),
         quickbooks=quickbooks,
         tasks_ref=ref,
         inbound=inbound,

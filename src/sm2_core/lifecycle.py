@@ -17,12 +17,11 @@ from attrs import AttrsInstance
 from sm2_core.derivation import apply as apply_derived
 from sm2_core.derivation import derive_job
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, Zone
-from sm2_core.domain.enums import InvoiceState, JobStatus, PolicyRule, Role, Urgency
+from sm2_core.domain.enums import InvoiceState, JobStatus, Role, Urgency
 from sm2_core.domain.job import Completion, Job, Vehicle
 from sm2_core.domain.records import Actor, AuditEntry, DomainEvent
-from sm2_core.errors import InvalidInput, InvalidTransition, PermissionDenied, PolicyViolation
+from sm2_core.errors import InvalidInput, InvalidTransition, PermissionDenied
 from sm2_core.policies import (
-    AUDI_REASON,
     PolicyConfig,
     ensure_can_assign,
     ensure_invoice_allowed,
@@ -136,7 +135,7 @@ def edit(
     even if it had been verified.
 
     A job in progress that the edit holds goes back to SCHEDULED: its technician stops until an
-    admin verifies it. A COMPLETED job cannot be held any more: such an edit is refused.
+    admin verifies it. A COMPLETED or CANCELLED job is no longer edited.
     """
     _ensure_admin(actor, "edit")
     if job.status.is_terminal:
@@ -150,16 +149,8 @@ def edit(
     )
     derived = derive_job(facts, dealership=dealership, service=service, rules=rules, config=config)
     new = apply_derived(facts, derived)
-    if new.awaiting_verification and job.status is JobStatus.COMPLETED:
-        rule = (
-            PolicyRule.AUDI if AUDI_REASON in derived.review_reasons else PolicyRule.MANUAL_REVIEW
-        )
-        raise PolicyViolation(
-            rule,
-            f"Job {job.job_code} is COMPLETED: this change would need a new verification "
-            f"({new.review_reasons[-1]})",
-        )
     if new.awaiting_verification and job.status is JobStatus.IN_PROGRESS:
+        # Not a transition anyone asks for: the hold itself takes the work back.
         new = attrs.evolve(new, status=JobStatus.SCHEDULED)
     return record(job, new, action="edit", actor=actor, now=now)
 

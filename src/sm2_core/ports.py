@@ -138,6 +138,11 @@ class RuleRepository(Repository[RankingRule], Protocol):
 class UserRepository(Repository[User], Protocol):
     async def by_username(self, username: str) -> User | None: ...
 
+    async def lock(self, user_id: UUID) -> User:
+        """The login, locked until the unit of work ends, so that changes to it (a password,
+        its sessions, the last-admin check) take turns. Raises NotFound."""
+        ...
+
 
 class AuditRepository(Protocol):
     async def add(self, entry: AuditEntry) -> None: ...

@@ -32,13 +32,16 @@ from sm2_web.auth import TooManyLogins
 from sm2_web.bodies import ApiRequest, strict_body
 from sm2_web.config import WebConfig
 from sm2_web.dependencies import provide_all
+from sm2_web.docs import SwaggerPage
+from sm2_web.methods import stamp_allow
+from sm2_web.openapi import StrictStructSchemaPlugin
 from sm2_web.portal import portal_router
 from sm2_web.problems import HANDLERS
 from sm2_web.routes import webhooks
 from sm2_web.routes.admin import admin_router
 from sm2_web.routes.events import Broadcaster, events
 from sm2_web.routes.jobs import JobController
-from sm2_web.routes.session import login, too_many
+from sm2_web.routes.session import login, logout, too_many
 from sm2_web.routes.system import health
 from sm2_web.routes.technician import TechnicianController
 from sm2_web.traffic import RecentTraffic
@@ -84,6 +87,16 @@ async def stamp_response(message: Message, scope: Scope) -> None:
         headers.append((b"x-request-id", _request_id(scope).encode()))
         headers.extend(item for item in _SECURITY_HEADERS.items() if item[0] not in present)
         message["headers"] = headers
+
+
+#: Browsers that reached us over https keep to https for a year (sent only when the public URL is
+#: https: a plain-http set-up must stay reachable).
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
+async def stamp_hsts(message: Message, scope: Scope) -> None:
+    if message["type"] == "http.response.start":
+        message["headers"] = [*message.get("headers", ()), _HSTS]
 
 
 def request_log(app: ASGIApp, traffic: RecentTraffic | None = None) -> ASGIApp:
@@ -172,6 +185,7 @@ def create_app(
     return Litestar(
         route_handlers=[
             login,
+            logout,
             JobController,
             TechnicianController,
             admin_router(),
@@ -184,9 +198,14 @@ def create_app(
         dependencies=dependencies,
         exception_handlers={**HANDLERS, TooManyLogins: too_many},
         request_class=ApiRequest,
+        plugins=[StrictStructSchemaPlugin()],
         before_request=strict_body,
         middleware=[DefineMiddleware(request_log, traffic=traffic)],
-        before_send=[stamp_response],
+        before_send=[
+            stamp_response,
+            stamp_allow,
+            *([stamp_hsts] if config.public_url.lower().startswith("https://") else []),
+        ],
         cors_config=CORSConfig(
             allow_origins=list(config.cors_origins),
             allow_credentials=False,
@@ -202,6 +221,8 @@ def create_app(
             version="1.0.0",
             path="/schema",
             description="Dealership texts in, ranked jobs, dispatched technicians, invoices out.",
+            # Served from the app, without inline script: the CSP allows nothing else.
+            render_plugins=[SwaggerPage()],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),

@@ -3,6 +3,9 @@
 An admin token (``aud=sm2-admin``) opens only admin endpoints and a technician token
 (``aud=sm2-tech``) only technician endpoints. The user is re-read on every request, so a
 deactivated login stops working at once, and the role comes from the database, not the token.
+Each token carries its login's session generation (``gen``): logging out, a password change or
+a deactivation raises it, which ends every token issued before. A token never lives longer than
+``WebConfig.token_ttl``, whatever its own claims say.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sm2_core.domain.records import Actor
 from sm2_core.errors import AuthenticationFailed
 from sm2_core.ports import Clock, RateLimiter
 from sm2_core.services import Services
+from sm2_web.clients import throttle_key
 from sm2_web.config import WebConfig
 from sm2_web.dependencies import AppClock
 
@@ -28,6 +32,8 @@ ALGORITHM = "HS256"
 #: Tolerated clock difference between the processes that issue and check tokens.
 CLOCK_LEEWAY_SECONDS = 30
 AUDIENCE = {Role.ADMIN: "sm2-admin", Role.TECH: "sm2-tech"}
+#: The claim that carries the login's session generation.
+GENERATION = "gen"
 SESSION_COOKIES = {Role.ADMIN: "sm2_admin", Role.TECH: "sm2_tech"}
 
 
@@ -41,6 +47,7 @@ def issue_token(user: User, *, config: WebConfig, clock: Clock) -> tuple[str, da
         "iat": int(now.timestamp()),
         "exp": int(expires.timestamp()),
         "jti": uuid.uuid4().hex,
+        GENERATION: user.session_generation,
     }
     return jwt.encode(claims, config.jwt_secret, algorithm=ALGORITHM), expires
 
@@ -58,7 +65,7 @@ def decode_token(token: str, role: Role, *, config: WebConfig, clock: Clock) -> 
             algorithms=[ALGORITHM],
             audience=AUDIENCE[role],
             options={
-                "require": ["sub", "role", "aud", "exp", "iat", "jti"],
+                "require": ["sub", "role", "aud", "exp", "iat", "jti", GENERATION],
                 "verify_exp": False,
                 "verify_iat": False,
             },
@@ -70,6 +77,11 @@ def decode_token(token: str, role: Role, *, config: WebConfig, clock: Clock) -> 
     if expires <= now:
         raise AuthenticationFailed("The access token has expired")
     if issued > now + CLOCK_LEEWAY_SECONDS:
+        raise AuthenticationFailed("Invalid access token")
+    if expires - issued > config.token_ttl.total_seconds():
+        # Signed by us, yet not as we sign: a leaked key must not mint tokens for ever.
+        raise AuthenticationFailed("Invalid access token")
+    if type(claims.get(GENERATION)) is not int:
         raise AuthenticationFailed("Invalid access token")
     if claims.get("role") != role.value:
         raise AuthenticationFailed("Invalid access token")
@@ -112,6 +124,8 @@ async def actor_for(
         raise AuthenticationFailed("Invalid access token") from exc
     if not user.is_active or user.role is not role:
         raise AuthenticationFailed("Invalid access token")
+    if claims[GENERATION] != user.session_generation:
+        raise AuthenticationFailed("The session has ended: sign in again")
     return Actor(
         name=user.username, role=user.role, user_id=user.id, technician_id=user.technician_id
     )
@@ -135,8 +149,25 @@ async def tech_actor(
     return await actor_for(request, Role.TECH, services=services, config=config, clock=clock)
 
 
+async def session_actor(
+    request: ASGIConnection[Any, Any, Any, Any],
+    services: Services,
+    config: WebConfig,
+    clock: AppClock,
+) -> Actor:
+    """The caller of either portal, by the audience its token names (then checked in full)."""
+    token = bearer_token(request, Role.ADMIN)
+    try:
+        audience = jwt.decode(token, options={"verify_signature": False}).get("aud")
+    except jwt.InvalidTokenError:
+        raise AuthenticationFailed("Invalid access token") from None
+    role = Role.TECH if audience == AUDIENCE[Role.TECH] else Role.ADMIN
+    return await actor_for(request, role, services=services, config=config, clock=clock)
+
+
 class TooManyLogins(AuthenticationFailed):
-    """Too many failed logins for one username: refused for a while, whoever asks."""
+    """Too many failed logins from one address, or for one username from one address: refused
+    for a while, even with the right password."""
 
 
 async def throttled_login(
@@ -144,21 +175,32 @@ async def throttled_login(
     password: str,
     role: Role | None = None,
     *,
+    address: str,
     services: Services,
     config: WebConfig,
     limiter: RateLimiter,
 ) -> User:
-    """The user for these credentials, counting failures per username; with ``role``, a login
-    of the other portal is refused like a bad password (nobody learns who exists where)."""
-    key = f"login:{username.strip().lower()}"
+    """The user for these credentials; with ``role``, a login of the other portal is refused
+    like a bad password (nobody learns who exists where).
+
+    Failures are counted per client ``address`` and per (username, address), never per username
+    alone: whoever guesses at a username from one place cannot lock its owner out elsewhere.
+    """
+    place = throttle_key(address)
+    limits = {
+        f"login:from:{place}": config.login_address_attempts,
+        f"login:user:{username.strip().lower()}:from:{place}": config.login_attempts,
+    }
     window = int(config.login_window.total_seconds())
-    if await limiter.used(key, window_seconds=window) >= config.login_attempts:
-        raise TooManyLogins("Too many failed logins for this username; try again later")
+    for key, limit in limits.items():
+        if await limiter.used(key, window_seconds=window) >= limit:
+            raise TooManyLogins("Too many failed logins; try again later")
     try:
         user = await services.admin.authenticate(username, password)
         if role is not None and user.role is not role:
             raise AuthenticationFailed("Invalid username or password")
     except AuthenticationFailed:
-        await limiter.allow(key, limit=config.login_attempts + 1, window_seconds=window)
+        for key, limit in limits.items():
+            await limiter.allow(key, limit=limit + 1, window_seconds=window)
         raise
     return user

@@ -42,6 +42,17 @@ def _struct_body(request: Request[Any, Any, Any]) -> type[msgspec.Struct] | None
     return annotation if issubclass(annotation, msgspec.Struct) else None
 
 
+def integral_numbers(value: Any) -> Any:
+    """``250.0`` as ``250``: JSON has one number type, and JSON Schema calls 250.0 an integer."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [integral_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: integral_numbers(v) for k, v in value.items()}
+    return value
+
+
 async def strict_body(request: Request[Any, Any, Any]) -> None:
     """A ``before_request`` hook: the body must be its Struct without coercion (``0`` is no
     boolean, a number no string); otherwise 422 with the field, as the lax decoding would."""
@@ -50,7 +61,9 @@ async def strict_body(request: Request[Any, Any, Any]) -> None:
         return
     data = await request.json()
     try:
-        msgspec.convert(data, struct, strict=True)
+        msgspec.convert(integral_numbers(data), struct, strict=True)
+    except RecursionError:
+        raise ClientException("JSON is nested too deeply") from None
     except msgspec.ValidationError as exc:
         raise ValidationException(
             f"Validation failed for {request.method} {request.url.path}",

@@ -28,6 +28,7 @@ from sm2_core.errors import (
     StaleVersion,
 )
 from sm2_web.auth import TooManyLogins
+from sm2_web.bodies import integral_numbers
 
 log = logging.getLogger("sm2.web")
 PROBLEM = "application/problem+json"
@@ -106,7 +107,9 @@ def _body_error(request: Request[Any, Any, Any]) -> dict[str, str] | None:
     if field is None or not isinstance(body, bytes):
         return None
     try:
-        msgspec.json.decode(body, type=field.annotation)
+        # As ``strict_body`` reads it: strictly, an integral number being an integer.
+        decoded = integral_numbers(msgspec.json.decode(body))
+        msgspec.convert(decoded, field.annotation, strict=True)
     except msgspec.ValidationError as exc:
         return {"name": _field_at_fault({"message": str(exc)}), "reason": str(exc)}
     except (msgspec.DecodeError, TypeError, RecursionError):
@@ -196,7 +199,8 @@ _DESCRIPTIONS = {
 
 
 def problem_responses(*codes: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problem documents an endpoint may answer."""
+    """OpenAPI entries for the problem documents an endpoint may answer, 400 always: any
+    request can be malformed (and Litestar's own entry for it is no problem document)."""
     return {
         code: ResponseSpec(
             data_container=ProblemOut,
@@ -204,11 +208,11 @@ def problem_responses(*codes: int) -> dict[int, ResponseSpec]:
             media_type=PROBLEM,
             generate_examples=False,
         )
-        for code in codes
+        for code in sorted({400, *codes})
     }
 
 
-API_ERRORS = problem_responses(400, 401, 404, 409, 422)
+API_ERRORS = problem_responses(401, 404, 409, 422)
 
 
 def document_errors(controller: type[Controller]) -> type[Controller]:

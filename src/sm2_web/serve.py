@@ -36,6 +36,7 @@ def web_config(settings: Settings) -> WebConfig:
         jwt_secret=settings.effective_jwt_secret,
         public_url=settings.public_url,
         cors_origins=settings.cors_origins,
+        trusted_proxies=settings.trusted_proxies,
         twilio_auth_token=settings.twilio_auth_token,
         twilio_verify=settings.twilio_verify,
         secure_cookies=settings.public_url.startswith("https://"),

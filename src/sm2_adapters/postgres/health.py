@@ -11,6 +11,7 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from sm2_adapters.postgres.migrate import load_migrations
+from sm2_adapters.postgres.spool import Spool
 from sm2_adapters.quickbooks import QuickBooksIntegration
 from sm2_adapters.settings import Settings
 from sm2_adapters.tasks import queue_depth
@@ -28,7 +29,10 @@ class PostgresHealth:
         app: App,
         settings: Settings,
         quickbooks: QuickBooksIntegration | None = None,
+        *,
+        spool: Spool | None = None,
     ) -> None:
+        self._spool = spool
         self._quickbooks = quickbooks
         self._pool = pool
         self._app = app
@@ -44,14 +48,21 @@ class PostgresHealth:
         except (psycopg.Error, TimeoutError, OSError) as exc:
             return {
                 "database": {"ok": False, "error": type(exc).__name__},
+                "spool": await self._spooled(),
                 "integrations": integrations,
             }
         return {
             "database": database,
             "migrations": migrations,
             "worker": worker,
+            "spool": await self._spooled(),
             "integrations": integrations,
         }
+
+    async def _spooled(self) -> dict[str, Any]:
+        """Texts received while the database was away, not yet stored in it."""
+        depth = await asyncio.to_thread(self._spool.depth) if self._spool else 0
+        return {"ok": depth == 0, "depth": depth}
 
     async def _database(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
         async with self._pool.connection() as conn:

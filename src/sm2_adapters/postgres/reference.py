@@ -184,6 +184,14 @@ def repositories(conn: AsyncConnection[Any]) -> dict[str, TableRepository[Any]]:
             entity=User,
             kind="user",
             order="username",
-            columns=("id", "username", "role", "password_hash", "technician_id", "is_active"),
+            columns=(
+                "id",
+                "username",
+                "role",
+                "password_hash",
+                "technician_id",
+                "is_active",
+                "session_generation",
+            ),
         ),
     }

@@ -113,6 +113,9 @@ class User:
     password_hash: str = attrs.field(repr=False)
     technician_id: UUID | None = None
     is_active: bool = True
+    session_generation: int = 0
+    """Carried by every access token issued to the login; raising it ends all of them (logout,
+    a password change, deactivation)."""
 
     def __attrs_post_init__(self) -> None:
         if self.role is Role.TECH and self.technician_id is None:

@@ -99,6 +99,10 @@ class PolicyRule(enum.StrEnum):
     ZONE_CONFLICT = "20 km rule"
     SAFETY_LOCK = "Safety lock"
     BILLING = "Billing"
+    OWN_LOGIN = "Own login rule"
+    """An admin cannot deactivate the login they are signed in with."""
+    LAST_ADMIN = "Last admin rule"
+    """The last active admin login stays active: someone must be able to sign in."""
 
 
 class ReferenceKind(enum.StrEnum):

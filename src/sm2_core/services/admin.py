@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 import attrs
 
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
-from sm2_core.domain.enums import JobStatus, ReferenceKind, Role
+from sm2_core.domain.enums import JobStatus, PolicyRule, ReferenceKind, Role
 from sm2_core.domain.phone import normalize_phone
 from sm2_core.domain.records import Actor, AuditEntry
 from sm2_core.errors import (
@@ -21,6 +21,7 @@ from sm2_core.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    PolicyViolation,
 )
 from sm2_core.lifecycle import diff
 from sm2_core.policies import status_for_work
@@ -47,6 +48,22 @@ from sm2_core.services.reference import (
 )
 
 MIN_PASSWORD_LENGTH = 10
+#: What the decoy hash is made of: never checked for a match, only for the time it takes.
+_DECOY_PASSWORD = "sm2 decoy: no login has this password"
+
+
+@attrs.define(eq=False)
+class _DecoyHash:
+    """A hash made once, on first use, with the service's own hasher: checking a password for a
+    login that does not exist (or is switched off) against it costs what a real check costs, so
+    the time of an answer does not tell which usernames exist."""
+
+    value: str | None = None
+
+    def get(self, hasher: PasswordHasher) -> str:
+        if self.value is None:
+            self.value = hasher.hash(_DECOY_PASSWORD)
+        return self.value
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -60,6 +77,7 @@ class AdminService:
     uow: UnitOfWorkFactory
     clock: Clock
     hasher: PasswordHasher
+    _decoy: _DecoyHash = attrs.field(factory=_DecoyHash, init=False, repr=False, eq=False)
 
     @overload
     async def all(self, kind: ZoneKind, *, include_inactive: bool = ...) -> list[Zone]: ...
@@ -296,32 +314,82 @@ class AdminService:
         password: str | None = None,
         is_active: bool | None = None,
     ) -> User:
+        """Reset the password and/or switch the login on or off; either ends its sessions.
+
+        An admin cannot switch off their own login, nor the last active admin (PolicyViolation).
+        """
         _admin_only(actor)
+        # Hashed before the row is locked: hashing takes a while by design.
+        password_hash = None if password is None else self.hasher.hash(_valid_password(password))
         async with self.uow() as uow:
-            old = await uow.users.get(user_id)
+            old = await _lock_for_change(uow, user_id, switching_off=is_active is False)
+            if is_active is False and old.is_active:
+                await _check_can_switch_off(uow, old, actor)
             new = old
-            if password is not None:
-                new = attrs.evolve(new, password_hash=self.hasher.hash(_valid_password(password)))
+            if password_hash is not None:
+                new = attrs.evolve(new, password_hash=password_hash)
             if is_active is not None:
                 new = attrs.evolve(new, is_active=is_active)
-            await uow.users.update(new)
             changed = {"password": "changed"} if password is not None else {}
             if is_active is not None:
                 changed["is_active"] = str(is_active)
+            if password is not None or new.is_active != old.is_active:
+                new = attrs.evolve(new, session_generation=old.session_generation + 1)
+                changed["sessions"] = "ended"
+            await uow.users.update(new)
             await uow.audit.add(self.audit_entry("user", user_id, "update", actor, {}, changed))
             return new
 
+    async def end_sessions(self, user_id: UUID, *, actor: Actor) -> User:
+        """Every access token issued to this login stops working: the user signing out (any
+        role, their own login), or an admin ending someone's sessions."""
+        if actor.user_id != user_id:
+            _admin_only(actor)
+        async with self.uow() as uow:
+            old = await uow.users.lock(user_id)
+            new = attrs.evolve(old, session_generation=old.session_generation + 1)
+            await uow.users.update(new)
+            action = "logout" if actor.user_id == user_id else "end_sessions"
+            await uow.audit.add(
+                self.audit_entry("user", user_id, action, actor, {}, {"sessions": "ended"})
+            )
+            return new
+
     async def authenticate(self, username: str, password: str) -> User:
-        """The user for these credentials; the same error whatever was wrong."""
+        """The user for these credentials; the same error, after the same work, whatever was
+        wrong."""
         async with self.uow() as uow:
             user = await uow.users.by_username(username.strip().lower())
-        if (
-            user is None
-            or not user.is_active
-            or not self.hasher.verify(user.password_hash, password)
-        ):
+        if user is None or not user.is_active:
+            self.hasher.verify(self._decoy.get(self.hasher), password)
+            raise AuthenticationFailed("Invalid username or password")
+        if not self.hasher.verify(user.password_hash, password):
             raise AuthenticationFailed("Invalid username or password")
         return user
+
+
+async def _lock_for_change(uow: UnitOfWork, user_id: UUID, *, switching_off: bool) -> User:
+    """The login, locked. Switching off an admin locks every active admin first, in id order,
+    so two admins switched off at once cannot each leave the other as the last one."""
+    if not switching_off or (await uow.users.get(user_id)).role is not Role.ADMIN:
+        return await uow.users.lock(user_id)
+    admins = {u.id for u in await uow.users.all() if u.role is Role.ADMIN}
+    locked = {i: await uow.users.lock(i) for i in sorted(admins | {user_id})}
+    return locked[user_id]
+
+
+async def _check_can_switch_off(uow: UnitOfWork, user: User, actor: Actor) -> None:
+    if actor.user_id == user.id:
+        raise PolicyViolation(
+            PolicyRule.OWN_LOGIN, "You cannot deactivate the login you are signed in with"
+        )
+    if user.role is Role.ADMIN:
+        others = [u for u in await uow.users.all() if u.role is Role.ADMIN and u.id != user.id]
+        if not others:
+            raise PolicyViolation(
+                PolicyRule.LAST_ADMIN,
+                f"{user.username} is the last active admin: create or reactivate another first",
+            )
 
 
 def _admin_only(actor: Actor) -> None:

@@ -22,7 +22,7 @@ from sm2_core.services import Services
 from sm2_web.auth import SESSION_COOKIES, actor_for, issue_token
 from sm2_web.config import WebConfig
 from sm2_web.dependencies import AppClock
-from sm2_web.portal.csrf import csrf_cookie, new_token
+from sm2_web.portal.csrf import spent_csrf_cookie
 
 LOGIN_PATHS = {Role.ADMIN: "/login", Role.TECH: "/tech/login"}
 HOME_PATHS = {Role.ADMIN: "/", Role.TECH: "/tech"}
@@ -79,8 +79,8 @@ def login_url(role: Role, next_path: str) -> str:
 
 
 def session_response(user: User, target: str, *, config: WebConfig, clock: Clock) -> Response[None]:
-    """303 to the page asked for, with the session cookie and a fresh CSRF token (so a token
-    seen before login is worth nothing after it)."""
+    """303 to the page asked for, with the session cookie; the CSRF cookie is dropped, and the
+    next page gets a token bound to the new session (one seen before login is worth nothing)."""
     token, _ = issue_token(user, config=config, clock=clock)
     session = Cookie(
         key=SESSION_COOKIES[user.role],
@@ -95,7 +95,7 @@ def session_response(user: User, target: str, *, config: WebConfig, clock: Clock
         None,
         status_code=303,
         headers={"Location": target},
-        cookies=[session, csrf_cookie(new_token(config), config)],
+        cookies=[session, spent_csrf_cookie(config)],
     )
 
 
@@ -113,5 +113,5 @@ def logout_response(role: Role, config: WebConfig) -> Response[None]:
         None,
         status_code=303,
         headers={"Location": LOGIN_PATHS[role]},
-        cookies=[gone, csrf_cookie(new_token(config), config)],
+        cookies=[gone, spent_csrf_cookie(config)],
     )

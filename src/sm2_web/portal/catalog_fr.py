@@ -214,6 +214,30 @@ FRENCH: dict[str, str] = {
     "Saved.": "Enregistré.",
     "Deactivated.": "Désactivé.",
     "Reactivated.": "Réactivé.",
+    # logins
+    "Users": "Utilisateurs",
+    "All logins": "Tous les accès",
+    "Deactivating a login or resetting its password signs it out everywhere.": (
+        "Désactiver un accès ou réinitialiser son mot de passe le déconnecte partout."
+    ),
+    "Role": "Rôle",
+    "you": "vous",
+    "Dispatcher (admin)": "Répartiteur (administrateur)",
+    "Reset the password": "Réinitialiser le mot de passe",
+    "of {name}": "de {name}",
+    "New password for {name}": "Nouveau mot de passe pour {name}",
+    "New login": "Nouvel accès",
+    "At least 10 characters.": "Au moins 10 caractères.",
+    "For a technician's login: the technician it signs in as.": (
+        "Pour l'accès d'un technicien : le technicien qu'il représente."
+    ),
+    "Create the login": "Créer l'accès",
+    "Login created.": "Accès créé.",
+    "Login deactivated: its sessions are ended.": "Accès désactivé : ses sessions sont terminées.",
+    "Login reactivated.": "Accès réactivé.",
+    "Password reset: the login's sessions are ended.": (
+        "Mot de passe réinitialisé : les sessions de l'accès sont terminées."
+    ),
     "Latitude": "Latitude",
     "Longitude": "Longitude",
     "e.g. 46.8139": "p. ex. 46.8139",
@@ -299,6 +323,12 @@ FRENCH: dict[str, str] = {
     "Refused: the technician is not available": "Refusé : le technicien n'est pas disponible",
     "Refused by the 20 km rule": "Refusé par la règle des 20 km",
     "Refused by the invoicing safety lock": "Refusé par le verrou de facturation",
+    "Refused: you cannot deactivate your own login": (
+        "Refusé : vous ne pouvez pas désactiver votre propre accès"
+    ),
+    "Refused: the last active admin stays active": (
+        "Refusé : le dernier administrateur actif reste actif"
+    ),
     "This form has expired": "Ce formulaire a expiré",
     "Reload the page and try again.": "Rechargez la page et réessayez.",
     "Something went wrong on our side": "Un problème est survenu de notre côté",

@@ -1,10 +1,15 @@
-"""CSRF protection for the portals' forms: a signed double-submit token.
+"""CSRF protection for the portals' forms: a double-submit token bound to the session.
 
 The token lives in an HttpOnly, SameSite=Strict cookie and must come back with every unsafe
 request, in the form field ``_csrf`` or, for htmx, the ``X-CSRF-Token`` header the page sets.
-It is signed with a key derived from the JWT secret, so a cookie planted by a neighbouring site
-is refused. This is router middleware rather than the app's ``CSRFConfig`` because the JSON API
-and the Twilio webhook must stay outside it, and because the cookie's Secure flag comes from
+It is an HMAC, with a key derived from the JWT secret, of a nonce and of the sessions the browser
+holds (its portal cookies), so a token issued to another visitor, or before a login or a logout,
+is worth nothing with this session, and a cookie planted by a neighbouring site is refused.
+Unsafe requests must also come from our own origin: ``Origin`` (or, when a browser sends none,
+``Referer``) must be SM2_PUBLIC_URL's.
+
+This is router middleware rather than the app's ``CSRFConfig`` because the JSON API and the
+Twilio webhook must stay outside it, and because the cookie's Secure flag comes from
 ``WebConfig`` at run time (docs/adr/0002-portal-stack.md).
 """
 
@@ -13,8 +18,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -23,6 +29,7 @@ from litestar.enums import ScopeType
 from litestar.exceptions import PermissionDeniedException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from sm2_web.auth import SESSION_COOKIES
 from sm2_web.config import WebConfig
 
 CSRF_COOKIE = "sm2_csrf"
@@ -41,31 +48,62 @@ def _key(config: WebConfig) -> bytes:
     return hmac.new(config.jwt_secret.encode(), b"sm2-portal-csrf", hashlib.sha256).digest()
 
 
-def _sign(nonce: str, key: bytes) -> str:
-    return hmac.new(key, nonce.encode(), hashlib.sha256).hexdigest()
+def session_binding(cookies: Mapping[str, str]) -> str:
+    """What a token is bound to: the sessions this browser holds, both portals' (a page of one
+    portal posts to the shared ``/lang`` too); empty for a visitor who is signed in nowhere."""
+    return "\n".join(cookies.get(name, "") for name in sorted(SESSION_COOKIES.values()))
 
 
-def new_token(config: WebConfig) -> str:
+def _sign(nonce: str, binding: str, key: bytes) -> str:
+    return hmac.new(key, f"{nonce}\n{binding}".encode(), hashlib.sha256).hexdigest()
+
+
+def new_token(config: WebConfig, binding: str) -> str:
     nonce = secrets.token_hex(16)
-    return f"{nonce}.{_sign(nonce, _key(config))}"
+    return f"{nonce}.{_sign(nonce, binding, _key(config))}"
 
 
-def _valid(token: str | None, config: WebConfig) -> bool:
+def _valid(token: str | None, config: WebConfig, binding: str) -> bool:
     if not token or token.count(".") != 1:
         return False
     nonce, signature = token.split(".")
-    return hmac.compare_digest(signature, _sign(nonce, _key(config)))
+    return hmac.compare_digest(signature, _sign(nonce, binding, _key(config)))
 
 
-def csrf_cookie(token: str, config: WebConfig) -> Cookie:
+def csrf_cookie(token: str, config: WebConfig, *, max_age: int | None = None) -> Cookie:
     return Cookie(
         key=CSRF_COOKIE,
         value=token,
         path="/",
+        max_age=max_age,
         httponly=True,
         secure=config.secure_cookies,
         samesite="strict",
     )
+
+
+def spent_csrf_cookie(config: WebConfig) -> Cookie:
+    """Sent when the session changes (login, logout): the next page gets a token bound to the
+    new one."""
+    return csrf_cookie("", config, max_age=0)
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.hostname:
+        return None
+    return parts.scheme.lower(), parts.hostname.lower(), port
+
+
+def same_origin(request: Request[Any, Any, Any], config: WebConfig) -> bool:
+    """Whether an unsafe request comes from our own pages. A browser always says where from on
+    a cross-site post; a request naming no origin at all (no browser) still needs the token."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    return source is None or _origin(source) == _origin(config.public_url)
 
 
 def csrf_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -99,14 +137,21 @@ def csrf_protection(on_refused: Refusal, config: WebConfig) -> Callable[[ASGIApp
                 await app(scope, receive, send)
                 return
             request: Request[Any, Any, Any] = Request(scope, receive)
+            binding = session_binding(request.cookies)
             cookie = request.cookies.get(CSRF_COOKIE)
-            known = _valid(cookie, config)
-            token = cookie if known and cookie else new_token(config)
+            known = _valid(cookie, config, binding)
+            token = cookie if known and cookie else new_token(config, binding)
             scope.setdefault("state", {})[_STATE_KEY] = token
             if request.method not in _SAFE_METHODS:
-                sent = await _submitted(request)
-                if not known or not any(hmac.compare_digest(s, token) for s in sent):
-                    refusal = on_refused(request, CsrfRefused("CSRF token missing or wrong"))
+                refused: CsrfRefused | None = None
+                if not same_origin(request, config):
+                    refused = CsrfRefused("Cross-origin request")
+                else:
+                    sent = await _submitted(request)
+                    if not known or not any(hmac.compare_digest(s, token) for s in sent):
+                        refused = CsrfRefused("CSRF token missing or wrong")
+                if refused is not None:
+                    refusal = on_refused(request, refused)
                     await refusal.to_asgi_response(app=None, request=request)(scope, receive, send)
                     return
 

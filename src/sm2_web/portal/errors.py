@@ -46,6 +46,8 @@ RULE_TITLES: dict[PolicyRule, str] = {
     PolicyRule.ZONE_CONFLICT: "Refused by the 20 km rule",
     PolicyRule.SAFETY_LOCK: "Refused by the invoicing safety lock",
     PolicyRule.BILLING: "Refused by a business rule",
+    PolicyRule.OWN_LOGIN: "Refused: you cannot deactivate your own login",
+    PolicyRule.LAST_ADMIN: "Refused: the last active admin stays active",
 }
 _TITLES: dict[type[Sm2Error], str] = {
     InvalidInput: "Please correct the form",

@@ -11,7 +11,8 @@ from sm2_core.domain.enums import Role
 from sm2_core.errors import AuthenticationFailed
 from sm2_core.ports import Clock, RateLimiter
 from sm2_core.services import Services
-from sm2_web.auth import TooManyLogins, throttled_login
+from sm2_web.auth import TooManyLogins, actor_for, throttled_login
+from sm2_web.clients import client_address
 from sm2_web.config import WebConfig
 from sm2_web.dependencies import AppClock, Limiter
 from sm2_web.portal import views
@@ -58,7 +59,13 @@ async def _login(
     wanted = views.text(form, "next")
     try:
         user = await throttled_login(
-            username, password, role, services=services, config=config, limiter=limiter
+            username,
+            password,
+            role,
+            address=client_address(request, config.trusted_proxies),
+            services=services,
+            config=config,
+            limiter=limiter,
         )
     except TooManyLogins:
         return _login_page(request, role, error=_TOO_MANY, status=429, wanted=wanted)
@@ -86,9 +93,30 @@ async def admin_login(
     )
 
 
+async def _logout(
+    request: Request[Any, Any, Any],
+    role: Role,
+    *,
+    services: Services,
+    config: WebConfig,
+    clock: Clock,
+) -> Response[None]:
+    """End the session for good (the cookie's token, and any copy of it, answers 401 after),
+    then forget the cookie. Without a valid session there is nothing to end."""
+    try:
+        actor = await actor_for(request, role, services=services, config=config, clock=clock)
+    except AuthenticationFailed:
+        actor = None
+    if actor is not None and actor.user_id is not None:
+        await services.admin.end_sessions(actor.user_id, actor=actor)
+    return logout_response(role, config)
+
+
 @post("/logout", name="portal:logout")
-async def admin_logout(config: WebConfig) -> Response[None]:
-    return logout_response(Role.ADMIN, config)
+async def admin_logout(
+    request: Request[Any, Any, Any], services: Services, config: WebConfig, clock: AppClock
+) -> Response[None]:
+    return await _logout(request, Role.ADMIN, services=services, config=config, clock=clock)
 
 
 @get("/tech/login", name="portal:tech-login")
@@ -110,8 +138,10 @@ async def tech_login(
 
 
 @post("/tech/logout", name="portal:tech-logout")
-async def tech_logout(config: WebConfig) -> Response[None]:
-    return logout_response(Role.TECH, config)
+async def tech_logout(
+    request: Request[Any, Any, Any], services: Services, config: WebConfig, clock: AppClock
+) -> Response[None]:
+    return await _logout(request, Role.TECH, services=services, config=config, clock=clock)
 
 
 @post("/lang", name="portal:lang")

@@ -23,6 +23,7 @@ from sm2_web.portal.reference import REFERENCE_HANDLERS
 from sm2_web.portal.render import STATIC_DIR, STATIC_PATH
 from sm2_web.portal.settings import SETTINGS_HANDLERS
 from sm2_web.portal.tech import TECH_HANDLERS
+from sm2_web.portal.users import USER_HANDLERS
 
 #: Static URLs carry a hash of the file (``?v=``), so they may be cached for a year.
 _YEAR = 365 * 24 * 3600
@@ -38,6 +39,7 @@ def portal_router(config: WebConfig) -> Router:
             *INBOX_HANDLERS,
             *REFERENCE_HANDLERS,
             *SETTINGS_HANDLERS,
+            *USER_HANDLERS,
         ],
         dependencies={"actor": Provide(admin_page_actor)},
     )

@@ -40,7 +40,7 @@ Limit = Annotated[
 ]
 Cursor = Annotated[
     str | None,
-    Parameter(description="next_cursor of the previous page; absent for the first page"),
+    Parameter(description="next_cursor of the previous page; absent (or empty) for the first"),
 ]
 
 
@@ -50,7 +50,7 @@ def _page(items: Sequence[T], field: str, limit: int, cursor: str | None) -> Pag
         key=lambda item: str(getattr(item, field)),
         ident=attrgetter("id"),
         limit=limit,
-        cursor=cursor,
+        cursor=cursor or None,
     )
 
 

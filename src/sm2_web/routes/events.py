@@ -179,7 +179,7 @@ async def _stream(
     summary="Server-Sent Events: job.created, job.updated, message.unmatched, invoice.*; "
     "reset when Last-Event-ID cannot be resumed",
     media_type="text/event-stream",
-    responses=problem_responses(400, 401, 422),
+    responses=problem_responses(401, 422),
 )
 async def events(
     actor: Actor,

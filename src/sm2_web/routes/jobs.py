@@ -135,7 +135,8 @@ class JobController(Controller):
             created_after=_instant(created_after, "created_after"),
             created_before=_instant(created_before, "created_before"),
         )
-        page = await services.dispatch.list_jobs(query, limit=limit, cursor=cursor)
+        # An empty cursor (``?cursor=``) is the first page, as no cursor is.
+        page = await services.dispatch.list_jobs(query, limit=limit, cursor=cursor or None)
         return JobPage(items=[job_out(j) for j in page.items], next_cursor=page.next_cursor)
 
     @get("/{job_id:uuid}", operation_id="getJob", summary="A job with its audit timeline")
@@ -154,7 +155,14 @@ class JobController(Controller):
         actor: Actor,
         job_id: UUID,
         data: JobPatch,
-        if_match: Annotated[str | None, Parameter(header="If-Match")] = None,
+        if_match: Annotated[
+            str | None,
+            Parameter(
+                header="If-Match",
+                pattern=r'^(W/)?"?[0-9]{1,9}"?$',
+                description='The version edited: 3, "3" or W/"3"',
+            ),
+        ] = None,
     ) -> JobUpdateOut:
         version = _if_match(if_match, None if data.version is UNSET else data.version)
         job = await services.dispatch.update(

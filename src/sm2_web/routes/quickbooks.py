@@ -24,7 +24,7 @@ from sm2_web.problems import problem_responses
 BASE = "/api/integrations/quickbooks"
 #: What the admin endpoints may answer besides success: no or a bad token (401), no Intuit app
 #: configured (503), Intuit failing (502).
-_ADMIN_ERRORS = problem_responses(400, 401, 502, 503)
+_ADMIN_ERRORS = problem_responses(401, 502, 503)
 _NO_STORE = {"Cache-Control": "no-store"}
 
 _CONNECTION = Provide(required_quickbooks, sync_to_thread=False)
@@ -80,7 +80,7 @@ class QuickBooksController(Controller):
     summary="Intuit's redirect after consent; authenticated by the one-time state",
     dependencies={"connection": _CONNECTION},
     media_type=MediaType.HTML,
-    responses=problem_responses(400, 403, 422, 502, 503),
+    responses=problem_responses(403, 422, 502, 503),
 )
 async def quickbooks_callback(
     connection: Connection,

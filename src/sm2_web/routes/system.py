@@ -26,5 +26,5 @@ async def health(health_probe: Health) -> Response[dict[str, Any]]:
         return Response({"status": "unavailable", **report}, status_code=503)
     # Still 200 when degraded: a load balancer should keep sending texts here (receipt works);
     # a person or a monitor reads the status.
-    working = bool(report.get("worker", {}).get("ok", True))
+    working = all(bool(report.get(part, {}).get("ok", True)) for part in ("worker", "spool"))
     return Response({"status": "ok" if working else "degraded", **report}, status_code=200)

@@ -46,7 +46,7 @@ def _refused(refusal: WebhookRefusal) -> Response[Any]:
     status_code=200,
     summary="Inbound SMS from Twilio (form-encoded, X-Twilio-Signature)",
     media_type="text/xml",
-    responses=problem_responses(400, 403, 413, 422, 503),
+    responses=problem_responses(403, 413, 422, 503),
 )
 async def twilio_sms(
     request: Request[Any, Any, Any], services: Services, config: WebConfig, sms_webhook: Webhook

@@ -69,7 +69,7 @@ KINDS = [
             "zone_id": str(api.zones["Beauport"]),
             "skills": ["OIL_CHANGE", "pdi"],
         },
-        {"status": "BUSY", "skills": ["DETAILING"]},
+        {"status": "ON_LEAVE", "skills": ["DETAILING"]},
         {"name": "Marc twin", "phone": "+14185550201"},
         ({"name": "Sleepy", "phone": "+14185550298", "status": "SLEEPING"}, "status"),
         6,

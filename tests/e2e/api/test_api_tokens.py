@@ -31,6 +31,7 @@ def claims(api: Api, **override: Any) -> dict[str, Any]:
         "iat": now,
         "exp": now + 600,
         "jti": uuid4().hex,
+        "gen": 0,
     }
     values.update(override)
     return {k: v for k, v in values.items() if v is not None}
@@ -86,11 +87,11 @@ class TestForgedTokens:
         body = assert_problem(await admin_get(mem_api, bearer(token)), 401)
         assert "expired" in body["detail"]
 
-    @pytest.mark.parametrize("missing", ["sub", "exp", "aud", "role", "iat", "jti"])
+    @pytest.mark.parametrize("missing", ["sub", "exp", "aud", "role", "iat", "jti", "gen"])
     async def test_a_token_without_a_required_claim_is_refused(
         self, mem_api: Api, missing: str
     ) -> None:
-        """sub, role, aud, exp, iat and jti are all required."""
+        """sub, role, aud, exp, iat, jti and gen (the session generation) are all required."""
         token = jwt.encode(claims(mem_api, **{missing: None}), SECRET, algorithm="HS256")
         assert_problem(await admin_get(mem_api, bearer(token)), 401)
 

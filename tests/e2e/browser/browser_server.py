@@ -37,7 +37,6 @@ from sm2_web.routes.events import Broadcaster
 T = TypeVar("T")
 
 TWILIO_TOKEN = "twilio-test-token"
-PUBLIC_URL = "https://dispatch.sm2.test"
 ADMIN, ADMIN_PASSWORD = "dispatch", "dispatch-password"
 TECH_PASSWORD = "technician-password"
 #: Technician logins: username → the seeded technician's phone.
@@ -74,16 +73,17 @@ class PortalServer:
     def __init__(self, *, secure_cookies: bool = False) -> None:
         self.parser = ScriptedParser()
         self.system: MemorySystem = build_memory_system(parser=self.parser, clock=SystemClock())  # type: ignore[arg-type]
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
         self.config = WebConfig(
             jwt_secret="browser-tests-" + "s" * 32,
-            public_url=PUBLIC_URL,
+            # The pages' forms must come from the public URL's origin: the server's own here.
+            public_url=self.url,
             twilio_auth_token=TWILIO_TOKEN,
             heartbeat_seconds=1.0,
             secure_cookies=secure_cookies,
         )
-        self.port = _free_port()
         self.broadcaster = Broadcaster(self.system.bus)
-        self.url = f"http://127.0.0.1:{self.port}"
         self.loop: asyncio.AbstractEventLoop | None = None
         self.app = self._app()
         self.tech_ids: dict[str, uuid.UUID] = {}
@@ -168,7 +168,7 @@ class PortalServer:
             "NumMedia": "0",
         }
         signature = RequestValidator(TWILIO_TOKEN).compute_signature(
-            PUBLIC_URL + "/webhooks/twilio/sms", params
+            self.config.public_url + "/webhooks/twilio/sms", params
         )
         response = httpx.post(
             f"{self.url}/webhooks/twilio/sms",

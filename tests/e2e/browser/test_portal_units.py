@@ -11,7 +11,17 @@ import pytest
 
 from sm2_core.domain.enums import PolicyRule, ReferenceKind, Role
 from sm2_core.domain.job import Part
-from sm2_web.portal import errors, formats, i18n, inbox, jobs, reference, reference_forms, settings
+from sm2_web.portal import (
+    errors,
+    formats,
+    i18n,
+    inbox,
+    jobs,
+    reference,
+    reference_forms,
+    settings,
+    users,
+)
 from sm2_web.portal.access import safe_next
 from sm2_web.portal.catalog_fr import FRENCH
 from sm2_web.portal.i18n import negotiate
@@ -76,8 +86,9 @@ class TestLanguageChoice:
     def test_every_message_has_a_french_translation(self) -> None:
         """Each English message the templates and handlers use is in the French catalog."""
         used = set(_template_messages())
-        for done in (jobs.DONE, inbox.DONE, reference.DONE, settings.DONE, TECH_DONE):
+        for done in (jobs.DONE, inbox.DONE, reference.DONE, settings.DONE, TECH_DONE, users.DONE):
             used.update(done.values())
+        used.update(users.ROLES.values())
         used.update(reference.TITLES.values())
         used.update(errors.RULE_TITLES.values(), errors._TITLES.values())
         used.update(i18n.enum_labels().values())

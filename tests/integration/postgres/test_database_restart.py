@@ -100,6 +100,35 @@ class TestWorkerAcrossARestart:
                 await worker
 
 
+class TestTextsDuringAnOutage:
+    async def test_texts_received_while_the_database_is_down_become_jobs_once_it_is_back(
+        self, system: System, data_dir: Path
+    ) -> None:
+        """Each is answered (spooled on disk), then stored and parsed once the database is back;
+        health says degraded with the spool's depth meanwhile."""
+        assert await asyncio.to_thread(stop_embedded_server, data_dir)
+        during = [f"SMduring{n}" for n in range(3)]
+        for sid in during:
+            async with asyncio.timeout(10):  # the receipt bound is 2 s: well within Twilio's 15
+                await _text(system, sid)
+        report = await system.health.check()
+        assert (False, 3) == (report["database"]["ok"], report["spool"]["depth"])
+        await asyncio.to_thread(ensure_embedded_server, data_dir, stop_at_exit=False)
+        worker = asyncio.create_task(system.run_worker(listen=False, concurrency=2))
+        try:
+            for _ in range(300):  # the replay loop and the worker each poll every few seconds
+                done = await _jobs_of(system, during)
+                spooled = (await system.health.check())["spool"]["depth"]
+                if (len(done), spooled) == (3, 0):
+                    break
+                await asyncio.sleep(0.2)
+            assert (dict.fromkeys(during, 1), 0) == (done, spooled)
+        finally:
+            worker.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await worker
+
+
 class TestKeepWorking:
     async def test_work_that_loses_the_database_runs_again_once_it_is_back(
         self, system: System, caplog: pytest.LogCaptureFixture

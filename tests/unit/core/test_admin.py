@@ -5,17 +5,21 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import uuid4
 
+import attrs
 import pytest
 from core_helpers import ADMIN, Demo
 
 from sm2_adapters.memory import MemorySystem
-from sm2_core.domain.enums import Role, TechnicianStatus, Urgency
+from sm2_adapters.memory.fakes import FastPasswordHasher
+from sm2_core.domain.enums import PolicyRule, Role, TechnicianStatus, Urgency
+from sm2_core.domain.records import Actor
 from sm2_core.errors import (
     AlreadyExists,
     AuthenticationFailed,
     InvalidInput,
     NotFound,
     PermissionDenied,
+    PolicyViolation,
 )
 
 ZONE = {"name": "Lévis", "latitude": 46.7382, "longitude": -71.2465}
@@ -251,6 +255,9 @@ class TestUsers:
         user = await demo.svc.admin.create_user(
             username="boss", role=Role.ADMIN, password="correct horse", actor=ADMIN
         )
+        await demo.svc.admin.create_user(  # the last active admin could not be switched off
+            username="other-boss", role=Role.ADMIN, password="correct horse", actor=ADMIN
+        )
         await demo.svc.admin.update_user(user.id, actor=ADMIN, is_active=False)
         with pytest.raises(AuthenticationFailed):
             await demo.svc.admin.authenticate("boss", "correct horse")
@@ -280,3 +287,112 @@ class TestUsers:
             await demo.svc.admin.create_user(
                 username="ghost", role=Role.TECH, password="correct horse", actor=ADMIN
             )
+
+
+class CountingHasher:
+    """The memory hasher, counting what it is asked to do (and against which hash)."""
+
+    def __init__(self) -> None:
+        self.inner = FastPasswordHasher()
+        self.made: list[str] = []
+        self.checked: list[str] = []
+
+    def hash(self, password: str) -> str:
+        made = self.inner.hash(password)
+        self.made.append(made)
+        return made
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.checked.append(password_hash)
+        return self.inner.verify(password_hash, password)
+
+
+class TestNoEnumerationByTiming:
+    async def test_unknown_and_inactive_logins_cost_one_check_like_a_known_one(
+        self, system: MemorySystem
+    ) -> None:
+        """Each failure checks one hash; the decoy is made once, by the same hasher."""
+        hasher = CountingHasher()
+        admin = attrs.evolve(system.services.admin, hasher=hasher)
+        await admin.create_user(
+            username="boss", role=Role.ADMIN, password="correct horse", actor=ADMIN
+        )
+        off = await admin.create_user(
+            username="gone", role=Role.ADMIN, password="correct horse", actor=ADMIN
+        )
+        await admin.update_user(off.id, actor=ADMIN, is_active=False)
+        made_before = len(hasher.made)
+        for username in ("boss", "nobody", "gone", "nobody-else"):
+            hasher.checked.clear()
+            with pytest.raises(AuthenticationFailed):
+                await admin.authenticate(username, "wrong password")
+            assert 1 == len(hasher.checked), username
+        assert 1 == len(hasher.made) - made_before  # one decoy, made on first use, kept
+
+
+class TestSessionGeneration:
+    async def test_logout_password_and_deactivation_each_end_the_sessions(self, demo: Demo) -> None:
+        """The generation goes up with each; a no-op update leaves it."""
+        admin = demo.svc.admin
+        user = await admin.create_user(
+            username="julie", role=Role.ADMIN, password="correct horse", actor=ADMIN
+        )
+        me = Actor(name="julie", role=Role.ADMIN, user_id=user.id)
+        generations = [user.session_generation]
+        generations.append((await admin.end_sessions(user.id, actor=me)).session_generation)
+        changed = await admin.update_user(user.id, actor=ADMIN, password="another horse")
+        generations.append(changed.session_generation)
+        await admin.create_user(username="boss", role=Role.ADMIN, password="x" * 10, actor=ADMIN)
+        generations.append(
+            (await admin.update_user(user.id, actor=ADMIN, is_active=False)).session_generation
+        )
+        generations.append(
+            (await admin.update_user(user.id, actor=ADMIN, is_active=False)).session_generation
+        )
+        assert [0, 1, 2, 3, 3] == generations
+
+    async def test_only_the_user_or_an_admin_ends_sessions(self, demo: Demo) -> None:
+        admin = demo.svc.admin
+        user = await admin.create_user(
+            username="julie", role=Role.ADMIN, password="correct horse", actor=ADMIN
+        )
+        someone = Actor(name="tech", role=Role.TECH, user_id=uuid4())
+        with pytest.raises(PermissionDenied):
+            await admin.end_sessions(user.id, actor=someone)
+
+
+class TestAdminsKeepAccess:
+    async def test_an_admin_cannot_deactivate_their_own_login(self, demo: Demo) -> None:
+        admin = demo.svc.admin
+        me = await admin.create_user(
+            username="alice", role=Role.ADMIN, password="x" * 10, actor=ADMIN
+        )
+        await admin.create_user(username="bob", role=Role.ADMIN, password="x" * 10, actor=ADMIN)
+        actor = Actor(name="alice", role=Role.ADMIN, user_id=me.id)
+        with pytest.raises(PolicyViolation) as refused:
+            await admin.update_user(me.id, actor=actor, is_active=False)
+        assert PolicyRule.OWN_LOGIN is refused.value.rule
+        assert (await admin.get_user(me.id)).is_active
+
+    async def test_the_last_active_admin_cannot_be_deactivated(self, demo: Demo) -> None:
+        """Technicians' logins do not count; an inactive admin does not either."""
+        admin = demo.svc.admin
+        last = await admin.create_user(
+            username="last", role=Role.ADMIN, password="x" * 10, actor=ADMIN
+        )
+        old = await admin.create_user(
+            username="old", role=Role.ADMIN, password="x" * 10, actor=ADMIN
+        )
+        await admin.update_user(old.id, actor=ADMIN, is_active=False)
+        with pytest.raises(PolicyViolation) as refused:
+            await admin.update_user(last.id, actor=ADMIN, is_active=False)
+        assert PolicyRule.LAST_ADMIN is refused.value.rule
+        await admin.update_user(old.id, actor=ADMIN, is_active=True)
+        assert not (await admin.update_user(last.id, actor=ADMIN, is_active=False)).is_active
+
+    async def test_a_password_reset_of_the_last_admin_is_fine(self, demo: Demo) -> None:
+        admin = demo.svc.admin
+        last = await admin.create_user(
+            username="last", role=Role.ADMIN, password="x" * 10, actor=ADMIN
+        )
+        assert (await admin.update_user(last.id, actor=ADMIN, password="y" * 10)).is_active

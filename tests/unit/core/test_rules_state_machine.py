@@ -18,8 +18,8 @@ from core_helpers import ADMIN, DONE, make_vin, tech_actor
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-from rules_invariants import Facts, memory_state, violations
 
+from rules_invariants import Facts, memory_state, violations
 from sm2_adapters.memory import build_memory_system
 from sm2_adapters.seed import seed_demo
 from sm2_core.domain.entities import Technician
@@ -34,6 +34,7 @@ from sm2_core.errors import (
     PolicyViolation,
     StaleVersion,
 )
+from sm2_core.services import Services
 
 T = TypeVar("T")
 #: The domain's refusals: expected, and they must leave everything as it was.
@@ -139,7 +140,7 @@ class RulesMachine(RuleBasedStateMachine):
         return self.loop.run_until_complete(coroutine)
 
     @property
-    def svc(self) -> Any:
+    def svc(self) -> Services:
         return self.system.services
 
     @property
@@ -147,20 +148,23 @@ class RulesMachine(RuleBasedStateMachine):
         return [self.system.store.tables.jobs[i] for i in self.job_ids]
 
     def attempt(self, coroutine: Coroutine[Any, Any, object]) -> bool:
-        """Run a use case; a refusal must leave every job and technician as it was."""
-        tables = self.system.store.tables
-        before = (dict(tables.jobs), dict(tables.technicians), len(tables.audit))
+        """Run a use case; a refusal must leave every record as it was."""
+        before = self.records()
         step = ".".join(coroutine.__qualname__.split(".")[-2:])
         try:
             self.run(coroutine)
         except REFUSALS as refusal:
             event(f"{step}: {getattr(refusal, 'rule', type(refusal).__name__)}")
-            assert before == (dict(tables.jobs), dict(tables.technicians), len(tables.audit))
+            assert before == self.records()
             return False
         finally:
             self.note_derivations()
         event(f"{step}: done")
         return True
+
+    def records(self) -> tuple[object, ...]:
+        t = self.system.store.tables
+        return (dict(t.jobs), dict(t.technicians), dict(t.rules), len(t.audit))
 
     def note_derivations(self) -> None:
         """Remember the reference data now for each job derived again since the last step."""
@@ -436,7 +440,7 @@ class RulesMachine(RuleBasedStateMachine):
 
 
 RulesMachine.TestCase.settings = settings(
-    max_examples=100,
+    max_examples=200,
     stateful_step_count=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
