@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from sm2_core.policies import PolicyConfig
 from sm2_core.ports import (
     AccountingGateway,
+    CarrierInbox,
     Clock,
     InboundStore,
     MessageParser,
@@ -51,13 +52,21 @@ def build_services(
     hasher: PasswordHasher,
     config: PolicyConfig | None = None,
     inbound: InboundStore | None = None,
+    inbox: CarrierInbox | None = None,
 ) -> Services:
-    """``inbound`` defaults to a ``StoreAndQueue`` on ``uow``."""
+    """``inbound`` defaults to a ``StoreAndQueue`` on ``uow``; ``inbox`` (the carrier's record
+    that reconciliation reads) to one that says Twilio is not configured."""
+    from sm2_adapters.unconfigured import CarrierInboxNotConfigured
+
     config = config or PolicyConfig()
     admin = AdminService(uow=uow, clock=clock, hasher=hasher)
     return Services(
         receipt=ReceiptService(
-            uow=uow, clock=clock, tasks=tasks, inbound=inbound or StoreAndQueue(uow)
+            uow=uow,
+            clock=clock,
+            tasks=tasks,
+            inbound=inbound or StoreAndQueue(uow),
+            inbox=inbox or CarrierInboxNotConfigured(),
         ),
         intake=IntakeService(uow=uow, parser=parser, clock=clock, config=config),
         outbox=OutboxService(uow=uow, sms=sms),

@@ -45,8 +45,8 @@ from sm2_adapters.tasks import (
     install_schema,
     queue_depth,
 )
-from sm2_adapters.twilio import twilio_sender_from_settings
-from sm2_core.ports import AccountingGateway, RateLimiter, SmsSender
+from sm2_adapters.twilio import twilio_inbox_from_settings, twilio_sender_from_settings
+from sm2_core.ports import AccountingGateway, CarrierInbox, RateLimiter, SmsSender
 from sm2_core.runtime import Runtime
 from sm2_core.services import Services
 
@@ -145,9 +145,10 @@ def build_system(
     sms: SmsSender | None = None,
     accounting: AccountingGateway | None = None,
     before_task: Callable[[], Awaitable[None]] | None = None,
+    inbox: CarrierInbox | None = None,
 ) -> System:
-    """``sms`` and ``accounting`` replace the configured integrations (the demo's fakes);
-    ``before_task`` is awaited before each task this process's worker runs."""
+    """``sms``, ``accounting`` and ``inbox`` replace the configured integrations (the demo's
+    fakes); ``before_task`` is awaited before each task this process's worker runs."""
     url = resolve_database_url(settings.database_url, settings.data_dir)
     if apply_migrations:
         migrate(url)
@@ -172,6 +173,7 @@ def build_system(
         accounting=accounting or quickbooks.gateway,
         hasher=Argon2Hasher(),
         inbound=inbound,
+        inbox=inbox or twilio_inbox_from_settings(settings),
     )
     return System(
         settings=settings,

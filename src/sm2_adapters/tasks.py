@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, LiteralString
 
 import psycopg
@@ -17,8 +18,9 @@ from procrastinate.schema import SchemaManager
 from psycopg.types.json import Jsonb
 
 from sm2_adapters.postgres.queue import TASK_QUEUE
+from sm2_core.errors import NotConfigured, Sm2Error
 from sm2_core.ports import T_Task
-from sm2_core.services import Services
+from sm2_core.services import ReconcileReport, Services
 from sm2_core.tasks import TASKS, TaskKind, TaskPayload
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,10 @@ RETRY = RetryStrategy(max_attempts=10, exponential_wait=2)
 #: workers beat every 10 s).
 STALLED_AFTER = 30
 _SCHEMA_LOCK = 0x534D325F51554555  # "SM2_QUEU": one process installs the queue's schema
+#: How often the worker compares our texts with Twilio's record, and how far back it looks:
+#: each text is looked at by several runs, so one failed run loses nothing.
+RECONCILE_CRON = "*/10 * * * *"
+RECONCILE_WINDOW = timedelta(hours=1)
 
 
 async def _go_ahead() -> None:
@@ -65,12 +71,50 @@ def build_task_app(url: str, ref: ServicesRef, *, max_pool_size: int = 10) -> Ap
         # Safety net for "nothing lost": a text stored but never queued gets parsed anyway.
         await ref.get().receipt.requeue_waiting()
 
+    reconciler = Reconciler(ref)
+
+    @app.periodic(cron=RECONCILE_CRON, periodic_id="reconcile")
+    @app.task(name="reconcile_with_twilio", queue=TASK_QUEUE, queueing_lock="reconcile")
+    async def reconcile_with_twilio(timestamp: int) -> None:
+        # Safety net for webhooks Twilio could not deliver at all (our process down, network).
+        await reconciler.run(datetime.fromtimestamp(timestamp, UTC) - RECONCILE_WINDOW)
+
     @app.periodic(cron="* * * * *", periodic_id="stalled")
     @app.task(name="retry_stalled_jobs", queue=TASK_QUEUE, queueing_lock="stalled")
     async def retry_stalled_jobs(timestamp: int) -> None:
         await retry_stalled(app)
 
     return app
+
+
+class Reconciler:
+    """The periodic reconciliation: a failure is logged once, while it lasts, and the next
+    period tries again (no retries of its own: the next run covers the same texts)."""
+
+    def __init__(self, ref: ServicesRef) -> None:
+        self._ref = ref
+        self._failing: str | None = None
+        """The message of the failure last logged; None while runs succeed."""
+
+    async def run(self, since: datetime) -> ReconcileReport | None:
+        try:
+            report = await self._ref.get().receipt.reconcile(since=since)
+        except NotConfigured as exc:
+            log.debug("reconciliation with Twilio skipped: %s", exc.message)
+            return None
+        except Sm2Error as exc:
+            if exc.message != self._failing:
+                log.warning("reconciliation with Twilio failed (tried again next run): %s", exc)
+            self._failing = exc.message
+            return None
+        if self._failing is not None:
+            log.info("reconciliation with Twilio works again")
+            self._failing = None
+        if report.stored:
+            log.warning("reconciliation: %d text(s) never reached us, stored now", report.stored)
+        for refused in report.refused:
+            log.warning("reconciliation: Twilio's text %s refused: %s", refused.sid, refused.reason)
+        return report
 
 
 async def retry_stalled(app: App) -> int:

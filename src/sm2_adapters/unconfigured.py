@@ -6,13 +6,26 @@ QuickBooks connection approval records the invoice as FAILED "QuickBooks not con
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sm2_core.domain.records import ReceivedSms
 from sm2_core.errors import NotConfigured
 from sm2_core.ports import InvoiceReceipt, InvoiceRequest
+
+#: What reconciliation says when there is no Twilio account to ask.
+TWILIO_INBOX_NOT_CONFIGURED = (
+    "Twilio is not configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER"
+)
 
 
 class SmsNotConfigured:
     async def send(self, *, to: str, body: str) -> str:
         raise NotConfigured("Twilio is not configured: the text stays in the outbox, unsent")
+
+
+class CarrierInboxNotConfigured:
+    async def received(self, *, since: datetime) -> list[ReceivedSms]:
+        raise NotConfigured(TWILIO_INBOX_NOT_CONFIGURED)
 
 
 class AccountingNotConfigured:

@@ -3,7 +3,9 @@
 One pure function, used at creation and by every edit, so a corrected job is ranked and held
 exactly as if it had arrived that way. The facts are the dealership, the service, the vehicle,
 the parser's urgency and its doubts, and an admin's explicit urgency; the rules are the
-ranking rules in force when the job last changed.
+ranking rules in force when its facts last changed (its creation or its last edit): a rule
+changed later applies at the job's next edit, never behind a dispatcher's back while it is
+verified, assigned or worked.
 
 An admin's explicit urgency replaces the parsed urgency as the base; ranking rules and the Audi
 rule still only escalate from it (a rule that makes a job CRITICAL keeps it CRITICAL whatever is

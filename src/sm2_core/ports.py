@@ -265,6 +265,17 @@ class SmsSender(Protocol):
         ...
 
 
+class CarrierInbox(Protocol):
+    """The carrier's own record of the texts our number received (Twilio's message log): what
+    reconciliation compares with ours, for texts whose webhook never reached us."""
+
+    async def received(self, *, since: datetime) -> list[ReceivedSms]:
+        """The inbound texts to our number that the carrier received at or after ``since``,
+        oldest first, each with its ``sent_at``. Raises NotConfigured without credentials,
+        IntegrationError (``transient`` for 429, 5xx, timeouts) when the carrier fails."""
+        ...
+
+
 class SmsWebhook(Protocol):
     """The carrier's inbound-SMS webhook request, read and authenticated."""
 

@@ -29,7 +29,7 @@ from sm2_core.ports import (
 )
 from sm2_core.services import Services
 from sm2_web.auth import TooManyLogins
-from sm2_web.bodies import ApiRequest, strict_body
+from sm2_web.bodies import ApiRequest
 from sm2_web.config import WebConfig
 from sm2_web.dependencies import provide_all
 from sm2_web.docs import SwaggerPage
@@ -199,7 +199,6 @@ def create_app(
         exception_handlers={**HANDLERS, TooManyLogins: too_many},
         request_class=ApiRequest,
         plugins=[StrictStructSchemaPlugin()],
-        before_request=strict_body,
         middleware=[DefineMiddleware(request_log, traffic=traffic)],
         before_send=[
             stamp_response,

@@ -1,9 +1,11 @@
 """JSON request bodies at the edge: refused as 400 when they are no JSON (or nested too deeply
-to decode), and decoded strictly into their Structs.
+to decode), and read strictly into their Structs.
 
 Litestar converts a body into its Struct in msgspec's lax mode, where ``0`` passes for
-``false`` and ``"1"`` for ``1``: ``strict_body`` decodes the body once more, strictly, before
-the handler runs, and the field at fault is named in a 422 like any other invalid input.
+``false`` and ``"1"`` for ``1``. The app's request reads a body strictly first; one that only
+the lax mode would take is handed to Litestar as nothing a Struct accepts, so the conversion
+fails where Litestar converts — after authentication, a caller without a token still gets its
+401 — and ``problems`` names the field at fault from the body, read the same strict way.
 """
 
 from __future__ import annotations
@@ -13,33 +15,17 @@ from typing import Any
 import msgspec
 from litestar import Request
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException, SerializationException, ValidationException
+from litestar.exceptions import ClientException, SerializationException
 
 
-class ApiRequest(Request[Any, Any, Any]):
-    """The app's request: a body that cannot be decoded is the client's error (400), never a
-    500 — malformed JSON, and JSON nested deeper than the decoder's recursion limit."""
+class _Refused:
+    """What a body refused by the strict reading decodes to: no Struct accepts it."""
 
-    async def json(self) -> Any:
-        try:
-            return await super().json()
-        except SerializationException as exc:
-            raise ClientException(str(exc)) from None
-        except RecursionError:
-            raise ClientException("JSON is nested too deeply") from None
+    def __repr__(self) -> str:
+        return "<body refused by the strict reading>"
 
 
-def _struct_body(request: Request[Any, Any, Any]) -> type[msgspec.Struct] | None:
-    """The Struct a handler's JSON body decodes into, if it has one."""
-    field = request.route_handler.parsed_data_field
-    if field is None:
-        return None
-    definition = field.kwarg_definition
-    media_type = getattr(definition, "media_type", RequestEncodingType.JSON)
-    annotation = field.annotation
-    if media_type != RequestEncodingType.JSON or not isinstance(annotation, type):
-        return None
-    return annotation if issubclass(annotation, msgspec.Struct) else None
+REFUSED = _Refused()
 
 
 def integral_numbers(value: Any) -> Any:
@@ -53,19 +39,40 @@ def integral_numbers(value: Any) -> Any:
     return value
 
 
-async def strict_body(request: Request[Any, Any, Any]) -> None:
-    """A ``before_request`` hook: the body must be its Struct without coercion (``0`` is no
-    boolean, a number no string); otherwise 422 with the field, as the lax decoding would."""
-    struct = _struct_body(request)
-    if struct is None:
-        return
-    data = await request.json()
+def strict_error(data: Any, struct: type[msgspec.Struct]) -> msgspec.ValidationError | None:
+    """Why ``data`` (decoded JSON) is not a ``struct`` without coercion; None when it is."""
     try:
         msgspec.convert(integral_numbers(data), struct, strict=True)
-    except RecursionError:
-        raise ClientException("JSON is nested too deeply") from None
     except msgspec.ValidationError as exc:
-        raise ValidationException(
-            f"Validation failed for {request.method} {request.url.path}",
-            extra=[{"message": str(exc), "key": "data", "source": "body"}],
-        ) from None
+        return exc
+    return None
+
+
+def _struct_body(request: Request[Any, Any, Any]) -> type[msgspec.Struct] | None:
+    """The Struct a handler's JSON body decodes into, if it has one."""
+    field = request.route_handler.parsed_data_field
+    if field is None:
+        return None
+    media_type = getattr(field.kwarg_definition, "media_type", RequestEncodingType.JSON)
+    annotation = field.annotation
+    if media_type != RequestEncodingType.JSON or not isinstance(annotation, type):
+        return None
+    return annotation if issubclass(annotation, msgspec.Struct) else None
+
+
+class ApiRequest(Request[Any, Any, Any]):
+    """The app's request: a body that cannot be decoded is the client's error (400), never a
+    500 — malformed JSON, and JSON nested deeper than the decoder's recursion limit; a body that
+    is its handler's Struct only by coercion (``{"is_active": 0}``) is refused (422)."""
+
+    async def json(self) -> Any:
+        try:
+            data = await super().json()
+            struct = _struct_body(self)
+            if struct is not None and strict_error(data, struct) is not None:
+                return REFUSED
+        except SerializationException as exc:
+            raise ClientException(str(exc)) from None
+        except RecursionError:
+            raise ClientException("JSON is nested too deeply") from None
+        return data

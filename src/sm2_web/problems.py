@@ -107,7 +107,7 @@ def _body_error(request: Request[Any, Any, Any]) -> dict[str, str] | None:
     if field is None or not isinstance(body, bytes):
         return None
     try:
-        # As ``strict_body`` reads it: strictly, an integral number being an integer.
+        # Strictly, as the app's request reads it (``sm2_web.bodies``).
         decoded = integral_numbers(msgspec.json.decode(body))
         msgspec.convert(decoded, field.annotation, strict=True)
     except msgspec.ValidationError as exc:
@@ -143,9 +143,7 @@ def _validation(request: Request[Any, Any, Any], exc: Exception) -> Response[dic
 def _http(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     assert isinstance(exc, HTTPException)
     # Its headers go along: a 405 names the methods it allows (``Allow``).
-    return problem(
-        exc.status_code, _title(exc.status_code), str(exc.detail), headers=exc.headers
-    )
+    return problem(exc.status_code, _title(exc.status_code), str(exc.detail), headers=exc.headers)
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:

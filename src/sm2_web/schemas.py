@@ -17,19 +17,23 @@ from sm2_core.domain.records import AuditEntry, InboundMessage
 from sm2_core.serialize import job_detail_primitives, job_primitives, plain
 from sm2_core.services.reference import ReferenceEntity
 
+NO_NUL = r"^[^\x00]*$"
+"""PostgreSQL cannot store a NUL character: text with one is refused here, naming its field."""
 Year = Annotated[int, Meta(ge=1980, le=2100)]
-Text = Annotated[str, Meta(max_length=2000)]
-Name = Annotated[str, Meta(min_length=1, max_length=200)]
+Text = Annotated[str, Meta(max_length=2000, pattern=NO_NUL)]
+Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
+Short = Annotated[str, Meta(max_length=60, pattern=NO_NUL)]
+Tag = Annotated[str, Meta(max_length=40, pattern=NO_NUL)]
 
 
 class VehicleData(Struct, kw_only=True, forbid_unknown_fields=True):
     """Vehicle fields to change: those present change, ``null`` clears one, the rest stay."""
 
     year: Year | UnsetType | None = UNSET
-    make: Annotated[str, Meta(max_length=60)] | UnsetType | None = UNSET
-    model: Annotated[str, Meta(max_length=60)] | UnsetType | None = UNSET
-    vin: Annotated[str, Meta(max_length=40)] | UnsetType | None = UNSET
-    stock_no: Annotated[str, Meta(max_length=40)] | UnsetType | None = UNSET
+    make: Short | UnsetType | None = UNSET
+    model: Short | UnsetType | None = UNSET
+    vin: Tag | UnsetType | None = UNSET
+    stock_no: Tag | UnsetType | None = UNSET
 
     def changes(self) -> dict[str, object]:
         return {
@@ -142,17 +146,17 @@ class JobPatch(Struct, kw_only=True, forbid_unknown_fields=True):
 
     tech_id: UUID | UnsetType | None = UNSET
     vehicle_data: VehicleData | UnsetType = UNSET
-    service_code: Annotated[str, Meta(max_length=40)] | UnsetType = UNSET
+    service_code: Tag | UnsetType = UNSET
     urgency: Annotated[str, Meta(pattern="^(LOW|MEDIUM|HIGH|CRITICAL)$")] | UnsetType = UNSET
     version: int | UnsetType = UNSET
 
 
 class CancelIn(Struct, forbid_unknown_fields=True):
-    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+    reason: Annotated[str, Meta(min_length=1, max_length=500, pattern=NO_NUL)]
 
 
 class PartIn(Struct, forbid_unknown_fields=True):
-    name: Annotated[str, Meta(min_length=1, max_length=120)]
+    name: Annotated[str, Meta(min_length=1, max_length=120, pattern=NO_NUL)]
     quantity: Annotated[int, Meta(ge=1, le=1000)] = 1
 
 
@@ -174,8 +178,8 @@ class SuggestionOut(Struct):
 
 
 class LoginIn(Struct, forbid_unknown_fields=True):
-    username: Annotated[str, Meta(min_length=1, max_length=64)]
-    password: Annotated[str, Meta(min_length=1, max_length=256)]
+    username: Annotated[str, Meta(min_length=1, max_length=64, pattern=NO_NUL)]
+    password: Annotated[str, Meta(min_length=1, max_length=256, pattern=NO_NUL)]
 
 
 class TokenOut(Struct):
@@ -284,8 +288,8 @@ class ServicePatch(Struct, forbid_unknown_fields=True, kw_only=True):
     is_active: bool | UnsetType = UNSET
 
 
-Phone = Annotated[str, Meta(min_length=7, max_length=32)]
-Email = Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)]
+Phone = Annotated[str, Meta(min_length=7, max_length=32, pattern=NO_NUL)]
+Email = Annotated[str, Meta(pattern=r"^[^@\s\x00]+@[^@\s\x00]+$", max_length=254)]
 
 
 class DealershipOut(Struct):
@@ -368,7 +372,7 @@ class RuleIn(Struct, forbid_unknown_fields=True, kw_only=True):
     description: Name
     dealership_id: UUID | None = None
     service_code: Code | None = None
-    make: Annotated[str, Meta(max_length=60)] | None = None
+    make: Short | None = None
     target_urgency: UrgencyName | None = None
     ranking_score: Annotated[int, Meta(ge=-1000, le=1000)] = 0
     is_active: bool = True
@@ -378,7 +382,7 @@ class RulePatch(Struct, forbid_unknown_fields=True, kw_only=True):
     description: Name | UnsetType = UNSET
     dealership_id: UUID | UnsetType | None = UNSET
     service_code: Code | UnsetType | None = UNSET
-    make: Annotated[str, Meta(max_length=60)] | UnsetType | None = UNSET
+    make: Short | UnsetType | None = UNSET
     target_urgency: UrgencyName | UnsetType | None = UNSET
     ranking_score: Annotated[int, Meta(ge=-1000, le=1000)] | UnsetType = UNSET
     is_active: bool | UnsetType = UNSET
@@ -397,15 +401,18 @@ class UserPage(Struct):
     next_cursor: str | None = None
 
 
+Password = Annotated[str, Meta(min_length=10, max_length=256, pattern=NO_NUL)]
+
+
 class UserIn(Struct, forbid_unknown_fields=True, kw_only=True):
-    username: Annotated[str, Meta(min_length=3, max_length=64)]
+    username: Annotated[str, Meta(min_length=3, max_length=64, pattern=NO_NUL)]
     role: Annotated[str, Meta(pattern="^(admin|tech)$")]
-    password: Annotated[str, Meta(min_length=10, max_length=256)]
+    password: Password
     technician_id: UUID | None = None
 
 
 class UserPatch(Struct, forbid_unknown_fields=True, kw_only=True):
-    password: Annotated[str, Meta(min_length=10, max_length=256)] | UnsetType = UNSET
+    password: Password | UnsetType = UNSET
     is_active: bool | UnsetType = UNSET
 
 

@@ -20,6 +20,7 @@ from sm2_adapters.memory.fakes import (
     MemoryRateLimiter,
     MemoryTaskQueue,
     RecordingAccounting,
+    RecordingCarrierInbox,
     RecordingSmsSender,
     SentSms,
 )
@@ -41,6 +42,8 @@ class MemorySystem:
     sms: RecordingSmsSender
     accounting: RecordingAccounting
     services: Services
+    inbox: RecordingCarrierInbox
+    """The carrier's record that reconciliation reads: tests put texts in ``inbox.texts``."""
 
     @property
     def uow(self) -> UnitOfWorkFactory:
@@ -109,6 +112,7 @@ def build_memory_system(
     store = MemoryStore(tasks=tasks)
     clock = clock or ManualClock()
     recording, accounting = RecordingSmsSender(), RecordingAccounting()
+    inbox = RecordingCarrierInbox()
     services = build_services(
         uow=store.unit_of_work,
         clock=clock,
@@ -118,6 +122,7 @@ def build_memory_system(
         accounting=accounting,
         hasher=FastPasswordHasher(),
         config=config,
+        inbox=inbox,
     )
     return MemorySystem(
         store=store,
@@ -126,6 +131,7 @@ def build_memory_system(
         sms=recording,
         accounting=accounting,
         services=services,
+        inbox=inbox,
         limiter=MemoryRateLimiter(clock),
     )
 
@@ -142,6 +148,7 @@ __all__ = [
     "MemoryTaskQueue",
     "MemoryUnitOfWork",
     "RecordingAccounting",
+    "RecordingCarrierInbox",
     "RecordingSmsSender",
     "SentSms",
     "build_memory_system",

@@ -12,6 +12,7 @@ from uuid import UUID
 
 import attrs
 
+from sm2_core.domain.records import ReceivedSms
 from sm2_core.errors import IntegrationError
 from sm2_core.ports import Clock, InvoiceReceipt, InvoiceRequest, T_Task
 from sm2_core.tasks import TASKS, TaskPayload
@@ -51,6 +52,23 @@ class RecordingSmsSender:
         sms = SentSms(to=to, body=body, sid=f"SM{secrets.token_hex(16)}")
         self.sent.append(sms)
         return sms.sid
+
+
+class RecordingCarrierInbox:
+    """The carrier's record of our inbound texts, as tests fill it (``texts``); records each
+    ``since`` it was asked for, and ``fail_with`` makes the next calls raise."""
+
+    def __init__(self) -> None:
+        self.texts: list[ReceivedSms] = []
+        self.asked: list[datetime] = []
+        self.fail_with: list[Exception] = []
+
+    async def received(self, *, since: datetime) -> list[ReceivedSms]:
+        self.asked.append(since)
+        if self.fail_with:
+            raise self.fail_with.pop(0)
+        kept = [sms for sms in self.texts if sms.sent_at is None or sms.sent_at >= since]
+        return sorted(kept, key=lambda sms: sms.sent_at or since)
 
 
 class RecordingAccounting:

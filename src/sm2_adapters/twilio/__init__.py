@@ -1,8 +1,15 @@
-"""Twilio: the inbound-SMS webhook and outbound SMS, through the twilio SDK."""
+"""Twilio: the inbound-SMS webhook, outbound SMS and the message log, through the twilio SDK."""
 
 from __future__ import annotations
 
+from sm2_adapters.twilio.history import TwilioInbox, twilio_inbox_from_settings
 from sm2_adapters.twilio.inbound import TwilioWebhook
 from sm2_adapters.twilio.sms import TwilioSmsSender, twilio_sender_from_settings
 
-__all__ = ["TwilioSmsSender", "TwilioWebhook", "twilio_sender_from_settings"]
+__all__ = [
+    "TwilioInbox",
+    "TwilioSmsSender",
+    "TwilioWebhook",
+    "twilio_inbox_from_settings",
+    "twilio_sender_from_settings",
+]

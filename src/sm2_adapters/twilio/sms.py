@@ -2,6 +2,8 @@
 
 Each send opens its own aiohttp session and closes it: texts are few (one confirmation per
 inbound message), and a session per send is never bound to another event loop nor left open.
+``twilio_call`` and ``api_client`` are how every call to Twilio's REST API is made (the message
+list of ``history`` too): one base URL override, one timeout, one translation of failures.
 """
 
 from __future__ import annotations
@@ -9,13 +11,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
+from twilio.base.version import Version
 from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 from sm2_adapters.settings import Settings
@@ -31,7 +37,7 @@ DEFAULT_TIMEOUT_SECONDS = 15.0
 _RETRY_LATER = frozenset({408, 429})
 
 
-def _check_api_url(_: object, __: attrs.Attribute[str | None], value: str | None) -> None:
+def check_api_url(_: object, __: attrs.Attribute[str | None], value: str | None) -> None:
     if value is None:
         return
     parts = urlsplit(value)
@@ -49,52 +55,87 @@ class TwilioSmsSender:
     account_sid: str
     auth_token: str = attrs.field(repr=False)
     from_number: str
-    api_url: str | None = attrs.field(default=None, validator=_check_api_url)
+    api_url: str | None = attrs.field(default=None, validator=check_api_url)
     """Base URL replacing ``https://api.twilio.com`` (a local fake, a proxy); None for Twilio's."""
     timeout: float = attrs.field(default=DEFAULT_TIMEOUT_SECONDS, validator=attrs.validators.gt(0))
     """Seconds for the whole call, connection included."""
 
     async def send(self, *, to: str, body: str) -> str:
-        try:
-            async with asyncio.timeout(self.timeout), AsyncTwilioHttpClient() as http:
-                message = await self._client(http).messages.create_async(
-                    to=to, from_=self.from_number, body=body
-                )
-        except (TwilioRestException, TwilioServiceException) as exc:
-            raise _refused(exc) from exc
-        except TimeoutError as exc:
-            raise _failed(
-                "timeout", f"no answer within {self.timeout:g} s", transient=True
-            ) from exc
-        except aiohttp.ClientError as exc:
-            reason = f"cannot reach the API ({type(exc).__name__})"
-            raise _failed("connection", reason, transient=True) from exc
-        except json.JSONDecodeError as exc:
-            # Twilio may have queued the text: retrying could send it twice.
-            raise _failed("bad_response", "the answer is not JSON", transient=False) from exc
+        # An answer that is not JSON may come after Twilio queued the text: retrying could
+        # send it twice, so that failure is final.
+        async with twilio_call("send", seconds=self.timeout, safe_to_repeat=False) as http:
+            client = api_client(
+                http, account_sid=self.account_sid, auth_token=self.auth_token, api_url=self.api_url
+            )
+            message = await client.messages.create_async(to=to, from_=self.from_number, body=body)
         return _message_sid(message)
 
-    def _client(self, http: AsyncTwilioHttpClient) -> Client:
-        # A non-empty ``environment`` keeps the SDK from reading os.environ (TWILIO_EDGE,
-        # TWILIO_REGION would rewrite the host): Settings is the one source of configuration.
-        client = Client(
-            self.account_sid,
-            self.auth_token,
-            http_client=http,
-            environment={"TWILIO_ACCOUNT_SID": self.account_sid},
-        )
-        if self.api_url is not None:
-            # The Api domain builds every Messages URL from its base_url.
-            client.api.base_url = self.api_url.rstrip("/")
-        return client
+
+def api_client(
+    http: AsyncTwilioHttpClient, *, account_sid: str, auth_token: str, api_url: str | None
+) -> Client:
+    """The SDK's client on ``http``, its REST API at ``api_url`` (None: Twilio's own)."""
+    # A non-empty ``environment`` keeps the SDK from reading os.environ (TWILIO_EDGE,
+    # TWILIO_REGION would rewrite the host): Settings is the one source of configuration.
+    client = Client(
+        account_sid,
+        auth_token,
+        http_client=http,
+        environment={"TWILIO_ACCOUNT_SID": account_sid},
+    )
+    if api_url is not None:
+        # The Api domain builds every Messages URL (and every next page's) from its base_url.
+        client.api.base_url = api_url.rstrip("/")
+    return client
+
+
+@asynccontextmanager
+async def twilio_call(
+    what: str, *, seconds: float, safe_to_repeat: bool, log_level: int = logging.WARNING
+) -> AsyncIterator[AsyncTwilioHttpClient]:
+    """An HTTP client for one call to Twilio (``what``, for logs), closed after it; whatever
+    fails in the block, Twilio's refusals, ``seconds`` passing or the network, raises
+    IntegrationError, logged at ``log_level``. ``safe_to_repeat``: whether an answer that is
+    not JSON (or not a page) may be retried (a read may; a send may have happened)."""
+    try:
+        async with asyncio.timeout(seconds), AsyncTwilioHttpClient() as http:
+            yield http
+    except (TwilioException, TimeoutError, aiohttp.ClientError, json.JSONDecodeError) as exc:
+        error = _translated(exc, seconds=seconds, safe_to_repeat=safe_to_repeat)
+        _log_failure(what, error, log_level)
+        raise error from exc
+
+
+def _translated(exc: Exception, *, seconds: float, safe_to_repeat: bool) -> IntegrationError:
+    if isinstance(exc, TwilioRestException | TwilioServiceException):
+        return _refused(exc)
+    if isinstance(exc, TwilioException):
+        return _unreadable(exc, transient=safe_to_repeat)
+    if isinstance(exc, TimeoutError):
+        return _failed("timeout", f"no answer within {seconds:g} s", transient=True)
+    if isinstance(exc, aiohttp.ClientError):
+        reason = f"cannot reach the API ({type(exc).__name__})"
+        return _failed("connection", reason, transient=True)
+    return _failed("bad_response", "the answer is not JSON", transient=safe_to_repeat)
 
 
 def _message_sid(message: Any) -> str:
     sid = getattr(message, "sid", None)
     if not isinstance(sid, str) or not sid:
-        raise _failed("bad_response", "the answer carries no message sid", transient=False)
+        error = _failed("bad_response", "the answer carries no message sid", transient=False)
+        _log_failure("send", error, logging.WARNING)
+        raise error
     log.info("twilio accepted SMS %s (status %s)", sid, getattr(message, "status", "?"))
     return sid
+
+
+def _unreadable(exc: TwilioException, *, transient: bool) -> IntegrationError:
+    """The SDK's list pages raise a bare TwilioException (message, response) for any answer
+    but 200: read it as the SDK reads other refusals."""
+    response = exc.args[1] if len(exc.args) > 1 else None
+    if isinstance(response, Response):
+        return _refused(Version.exception("GET", "", response, str(exc.args[0])))
+    return _failed("bad_response", str(exc), transient=transient)
 
 
 def _refused(exc: TwilioRestException | TwilioServiceException) -> IntegrationError:
@@ -109,9 +150,12 @@ def _refused(exc: TwilioRestException | TwilioServiceException) -> IntegrationEr
 
 
 def _failed(code: str, message: str, *, transient: bool) -> IntegrationError:
-    kind = "transient" if transient else "final"
-    log.warning("twilio send failed (%s, %s): %s", code, kind, message)
     return IntegrationError(SYSTEM, message, transient=transient, code=code)
+
+
+def _log_failure(what: str, error: IntegrationError, level: int) -> None:
+    kind = "transient" if error.transient else "final"
+    log.log(level, "twilio %s failed (%s, %s): %s", what, error.code, kind, error.message)
 
 
 def twilio_sender_from_settings(settings: Settings) -> SmsSender:

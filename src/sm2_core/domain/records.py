@@ -108,6 +108,9 @@ class ReceivedSms:
     to_number: str | None
     body: str | None
     num_media: str | None = None
+    sent_at: datetime | None = None
+    """When the carrier received it, where the carrier says (its message record); None for a
+    webhook, which arrives as it happens."""
 
 
 class RefusalReason(enum.Enum):

@@ -12,7 +12,13 @@ from sm2_core.services.field import FieldService
 from sm2_core.services.imports import COLUMNS, ImportReport, ImportService
 from sm2_core.services.intake import IntakeService
 from sm2_core.services.outbox import OutboxService
-from sm2_core.services.receipt import Receipt, ReceiptService, StoreAndQueue
+from sm2_core.services.receipt import (
+    Receipt,
+    ReceiptService,
+    ReconcileReport,
+    RefusedText,
+    StoreAndQueue,
+)
 from sm2_core.tasks import TASKS, TaskPayload
 
 
@@ -48,6 +54,8 @@ __all__ = [
     "Receipt",
     "ReceiptService",
     "ReceivedSms",
+    "ReconcileReport",
+    "RefusedText",
     "Services",
     "StoreAndQueue",
     "Suggestion",

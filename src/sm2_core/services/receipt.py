@@ -6,7 +6,7 @@ parse task, so receipt is one write whatever the text says or who sent it.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 import attrs
@@ -14,7 +14,7 @@ import attrs
 from sm2_core.domain.phone import normalize_phone
 from sm2_core.domain.records import InboundMessage, ReceivedSms
 from sm2_core.errors import InvalidInput
-from sm2_core.ports import Clock, InboundStore, TaskQueue, UnitOfWorkFactory
+from sm2_core.ports import CarrierInbox, Clock, InboundStore, TaskQueue, UnitOfWorkFactory
 from sm2_core.tasks import ParseMessage
 
 #: Twilio concatenates at most 10 segments; anything longer is not an SMS.
@@ -29,6 +29,28 @@ class Receipt:
     message: InboundMessage
     created: bool
     """False when this sid was already received (a repeated delivery)."""
+
+
+@attrs.frozen
+class RefusedText:
+    """A text of the carrier's record that receipt would not take (it cannot be an SMS)."""
+
+    sid: str
+    reason: str
+    """The fields at fault, as ``InvalidInput`` named them."""
+
+
+@attrs.frozen
+class ReconcileReport:
+    """What reconciling with the carrier's record found: ``seen`` texts since ``since``, each
+    either stored now, already here, or refused."""
+
+    since: datetime
+    seen: int = 0
+    stored: int = 0
+    """Texts we lacked (their webhook never reached us), stored and queued for parsing now."""
+    already_had: int = 0
+    refused: tuple[RefusedText, ...] = ()
 
 
 @attrs.frozen
@@ -52,6 +74,8 @@ class ReceiptService:
     clock: Clock
     tasks: TaskQueue
     inbound: InboundStore
+    inbox: CarrierInbox
+    """The carrier's own record of what our number received (reconciliation)."""
 
     async def receive_sms(self, sms: ReceivedSms) -> Receipt:
         """Store the text and queue its parsing (idempotent on sid). Raises InvalidInput,
@@ -87,8 +111,35 @@ class ReceiptService:
             from_number=sender,
             to_number=to_number.strip(),
             body=body,
-            received_at=self.clock.now(),
+            received_at=sms.sent_at or self.clock.now(),
             num_media=num_media or 0,
+        )
+
+    async def reconcile(self, *, since: datetime) -> ReconcileReport:
+        """Store every text the carrier received since ``since`` that we lack (a webhook that
+        never arrived: our process down, the network), through receipt itself: the same checks
+        and the same store, idempotent on sid. A text receipt refuses is counted and skipped.
+        Raises NotConfigured or IntegrationError from the carrier, before storing anything."""
+        texts = await self.inbox.received(since=since)
+        stored = already_had = 0
+        refused: list[RefusedText] = []
+        for sms in texts:
+            try:
+                receipt = await self.receive_sms(sms)
+            except InvalidInput as exc:
+                reason = "; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message
+                refused.append(RefusedText(sid=sms.sid or "", reason=reason))
+                continue
+            if receipt.created:
+                stored += 1
+            else:
+                already_had += 1
+        return ReconcileReport(
+            since=since,
+            seen=len(texts),
+            stored=stored,
+            already_had=already_had,
+            refused=tuple(refused),
         )
 
     async def requeue_waiting(self, *, older_than: timedelta = timedelta(minutes=2)) -> int:

@@ -24,7 +24,6 @@ from sm2_web import schemas as s
 from sm2_web.auth import admin_actor
 from sm2_web.problems import document_errors
 
-
 T = TypeVar("T")
 
 #: Each list's sort column, as its repository orders it (then by id).

@@ -159,8 +159,12 @@ class JobController(Controller):
             str | None,
             Parameter(
                 header="If-Match",
-                pattern=r'^(W/)?"?[0-9]{1,9}"?$',
                 description='The version edited: 3, "3" or W/"3"',
+                schema_extra={
+                    "oneOf": None,
+                    "type": OpenAPIType.STRING,
+                    "pattern": r'^(W/)?"?[0-9]{1,9}"?$',
+                },
             ),
         ] = None,
     ) -> JobUpdateOut:

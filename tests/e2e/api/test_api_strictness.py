@@ -155,6 +155,26 @@ class TestStrictTypes:
         assert field in param_names(assert_problem(response, 422))
         assert before == (await api.client.get(url, headers=api.admin)).json()
 
+    @pytest.mark.parametrize("who", [None, "tech"])
+    async def test_a_caller_without_an_admin_token_gets_401_first(
+        self, mem_api: Api, who: str | None
+    ) -> None:
+        """Authentication comes before the body is judged: no token, no 422 to learn from."""
+        headers = getattr(mem_api, who) if who else {}
+        body = {"name": "Zone Z", "latitude": 1, "longitude": 2, "is_active": 0}
+        response = await mem_api.client.post("/api/zones", headers=headers, json=body)
+        assert_problem(response, 401)
+
+    async def test_an_integral_number_is_an_integer(self, mem_api: Api) -> None:
+        """JSON has one number type: 45.0 minutes is 45 minutes, as JSON Schema says."""
+        job = await mem_api.in_progress()
+        response = await mem_api.client.post(
+            f"/api/technician/jobs/{job.id}/complete",
+            headers=mem_api.tech,
+            json={"labour_minutes": 45.0, "parts": [{"name": "Key fob", "quantity": 2.0}]},
+        )
+        assert 200 == response.status_code, response.text
+
     async def test_a_price_is_a_decimal_string(self, api: Api) -> None:
         """base_price "149.99" is taken and answered as "149.99"."""
         body = {"code": "TINT", "name": "Tint", "name_fr": "Teinte", "base_price": "149.99"}
@@ -181,6 +201,12 @@ async def walk(api: Api, kind: str, limit: int, **params: Any) -> list[list[str]
         assert len(pages) < 100
 
 
+async def new_zone(api: Api, name: str) -> None:
+    body = {"name": name, "latitude": 46.0, "longitude": -71.0}
+    response = await api.client.post("/api/zones", headers=api.admin, json=body)
+    assert 201 == response.status_code, response.text
+
+
 class TestAdminListPages:
     @pytest.mark.parametrize("kind", KINDS)
     async def test_pages_walk_the_whole_list_once_in_order(self, api: Api, kind: str) -> None:
@@ -201,10 +227,7 @@ class TestAdminListPages:
     async def test_the_default_page_is_50(self, mem_api: Api) -> None:
         """Without limit a page holds at most 50 rows and says where the next one starts."""
         for n in range(55):
-            body = {"name": f"Zone {n:02}", "latitude": 46.0, "longitude": -71.0}
-            assert 201 == (
-                await mem_api.client.post("/api/zones", headers=mem_api.admin, json=body)
-            ).status_code
+            await new_zone(mem_api, f"Zone {n:02}")
         first = (await mem_api.client.get("/api/zones", headers=mem_api.admin)).json()
         assert 50 == len(first["items"])
         assert first["next_cursor"] is not None
@@ -213,13 +236,9 @@ class TestAdminListPages:
         self, api: Api
     ) -> None:
         """Keyset pages: a zone created after the first page was read sorts into its place."""
-        first = (
-            await api.client.get("/api/zones", headers=api.admin, params={"limit": 1})
-        ).json()
-        body = {"name": "AAA first of all", "latitude": 46.0, "longitude": -71.0}
-        assert 201 == (
-            await api.client.post("/api/zones", headers=api.admin, json=body)
-        ).status_code
+        response = await api.client.get("/api/zones", headers=api.admin, params={"limit": 1})
+        first = response.json()
+        await new_zone(api, "AAA first of all")
         rest = await walk(api, "zones", 200, cursor=first["next_cursor"])
         seen = first["items"][0]["id"], *(i for page in rest for i in page)
         assert len(seen) == len(set(seen))
@@ -241,9 +260,7 @@ class TestAdminListPages:
         """The board's cursor is refused by a reference list (422), not misread."""
         await mem_api.job()
         await mem_api.job()
-        board = await mem_api.client.get(
-            "/api/jobs", headers=mem_api.admin, params={"limit": 1}
-        )
+        board = await mem_api.client.get("/api/jobs", headers=mem_api.admin, params={"limit": 1})
         cursor = board.json()["next_cursor"]
         response = await mem_api.client.get(
             "/api/zones", headers=mem_api.admin, params={"cursor": cursor}
@@ -313,9 +330,8 @@ class TestEventStreamReset:
     async def _history(self, api: Api, jobs: int = 3) -> int:
         for _ in range(jobs):
             await api.job()
-        last: int = await api.system.events.last_id() if api.kind == "postgres" else len(
-            api.system.bus.published
-        )
+        feed = api.system.events if api.kind == "postgres" else api.system.bus
+        last: int = await feed.last_id()
         return last
 
     async def test_an_id_beyond_the_last_event_gets_a_reset(self, api: Api) -> None:

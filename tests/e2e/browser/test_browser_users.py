@@ -35,14 +35,17 @@ class TestUsersPage:
         expect(phone.get_by_role("heading", level=1)).to_have_text("Technician sign-in")
 
     def test_a_password_is_reset_and_one_s_own_login_has_no_deactivate(
-        self, admin_page: Page
+        self, admin_page: Page, open_page: Callable[..., Page], server: PortalServer
     ) -> None:
+        """The new password works at once; the signed-in admin's own row offers no switch-off."""
         page = admin_page
         page.get_by_role("link", name="Users").click()
         row = page.locator("table.reference tbody tr", has_text="julie")
-        row.get_by_text("Reset the password").click()
+        row.locator("summary").click()
         row.get_by_label("New password for julie").fill("julie-new-password")
         row.get_by_role("button", name="Reset the password").click()
         expect(page.get_by_role("status").filter(has_text="Password reset")).to_be_visible()
+        sign_in(open_page(phone=True), server, "julie", "julie-new-password", tech=True)
         own = page.locator("table.reference tbody tr", has_text="you")
+        expect(own).to_contain_text("dispatch")
         expect(own.get_by_role("button", name="Deactivate")).to_have_count(0)

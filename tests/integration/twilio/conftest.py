@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from fake_twilio_api import FakeTwilio
@@ -19,6 +21,24 @@ async def fake_twilio() -> AsyncIterator[FakeTwilio]:
         yield api
     finally:
         await api.stop()
+
+
+@pytest.fixture
+def threaded_twilio() -> Iterator[FakeTwilio]:
+    """The same API on an event loop of its own thread: for tests whose code under test runs
+    its own loop (``sm2`` commands through ``CliRunner``)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    api = FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)
+    asyncio.run_coroutine_threadsafe(api.start(), loop).result(timeout=10)
+    try:
+        yield api
+    finally:
+        asyncio.run_coroutine_threadsafe(api.stop(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
 
 
 @pytest.fixture

@@ -2,8 +2,16 @@
 
 ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` with form-encoded ``To``, ``From`` and
 ``Body`` and HTTP Basic auth ``sid:token`` answers 201 with Twilio's message resource, or the
-error documents Twilio answers (401 20003, 404 20404, 400 21211/21602/21603/21604). Tests queue
-other answers (429, 500, a slow one) in ``replies``; every request is recorded as it came.
+error documents Twilio answers (401 20003, 404 20404, 400 21211/21602/21603/21604).
+
+``GET`` on the same path lists the account's messages as Twilio does: newest first, in pages
+(``messages``, ``page``, ``page_size``, ``next_page_uri``, ``uri``...), filtered by ``To``,
+``From``, ``DateSent``, ``DateSent>`` (on or after) and ``DateSent<`` (on or before), paged by
+``PageSize``, ``Page`` and ``PageToken``. The messages listed are those tests put in ``inbound``
+(texts dealerships sent: ``inbound_message`` builds them) and those created by POST.
+
+Tests queue other answers (429, 500, a slow one) in ``replies``; every request is recorded as
+it came.
 """
 
 from __future__ import annotations
@@ -15,9 +23,9 @@ import json
 import re
 import secrets
 from datetime import UTC, datetime
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import attrs
 from aiohttp import web
@@ -37,6 +45,8 @@ class SeenRequest:
     """Lower-case names."""
     raw_body: bytes
     auth: tuple[str, str] | None
+    query: dict[str, str] = attrs.field(factory=dict)
+    """The query string's fields (the last value of each)."""
 
     @property
     def form(self) -> dict[str, list[str]]:
@@ -75,6 +85,60 @@ SERVICE_UNAVAILABLE = twilio_error(503, 20503, "Service Unavailable")
 SERVER_ERROR = Reply(500, "<html><body>500 Internal Server Error</body></html>", "text/html")
 
 
+def inbound_message(
+    *,
+    sid: str | None = None,
+    from_: str,
+    to: str,
+    body: str,
+    date_sent: datetime,
+    num_media: str = "0",
+    direction: str = "inbound",
+    account_sid: str = "AC" + "0" * 32,
+) -> dict[str, Any]:
+    """A text someone sent to ``to`` as Twilio's message log keeps it (``date_sent``: when
+    Twilio received it, RFC 2822 like Twilio writes it)."""
+    sid = sid or f"SM{secrets.token_hex(16)}"
+    when = format_datetime(date_sent.astimezone(UTC), usegmt=False)
+    uri = f"/{API_VERSION}/Accounts/{account_sid}/Messages/{sid}"
+    return {
+        "account_sid": account_sid,
+        "api_version": API_VERSION,
+        "body": body,
+        "date_created": when,
+        "date_sent": when,
+        "date_updated": when,
+        "direction": direction,
+        "error_code": None,
+        "error_message": None,
+        "from": from_,
+        "messaging_service_sid": None,
+        "num_media": num_media,
+        "num_segments": "1",
+        "price": None,
+        "price_unit": "USD",
+        "sid": sid,
+        "status": "received" if direction == "inbound" else "delivered",
+        "subresource_uris": {"media": f"{uri}/Media.json"},
+        "to": to,
+        "uri": f"{uri}.json",
+    }
+
+
+def _instant(value: str) -> datetime | None:
+    """A ``DateSent`` filter as Twilio takes it: ``YYYY-MM-DD`` or an ISO 8601 date-time in GMT."""
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _sent(message: dict[str, Any]) -> datetime | None:
+    value = message.get("date_sent")
+    return parsedate_to_datetime(value) if value else None
+
+
 def _basic_auth(header: str) -> tuple[str, str] | None:
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic":
@@ -93,10 +157,14 @@ class FakeTwilio:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.requests: list[SeenRequest] = []
-        self.replies: list[Reply] = []
-        """Answers for the next requests, in order; then the API behaves normally."""
+        self.replies: list[Reply | None] = []
+        """Answers for the next requests, in order (None: the normal answer); then the API
+        behaves normally."""
         self.messages: list[dict[str, Any]] = []
         """The message resources created (answered 201)."""
+        self.inbound: list[dict[str, Any]] = []
+        """Message resources in the account's log that no POST made: what tests put in (texts
+        dealerships sent, ``inbound_message``), listed with the created ones."""
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -120,9 +188,12 @@ class FakeTwilio:
             headers={k.lower(): v for k, v in request.headers.items()},
             raw_body=await request.read(),
             auth=_basic_auth(request.headers.get("Authorization", "")),
+            query=dict(request.query.items()),
         )
         self.requests.append(seen)
-        reply = self.replies.pop(0) if self.replies else self._answer(seen)
+        reply = self.replies.pop(0) if self.replies else None
+        if reply is None:
+            reply = self._answer(seen)
         if reply.delay:
             await asyncio.sleep(reply.delay)
         return web.Response(
@@ -133,8 +204,10 @@ class FakeTwilio:
         if seen.auth != (self.account_sid, self.auth_token):
             return twilio_error(401, 20003, "Authenticate")
         match = _PATH.match(seen.path)
-        if seen.method != "POST" or match is None or match["sid"] != self.account_sid:
+        if seen.method not in ("GET", "POST") or match is None or match["sid"] != self.account_sid:
             return twilio_error(404, 20404, f"The requested resource {seen.path} was not found")
+        if seen.method == "GET":
+            return self._list(seen)
         form = {k: v[-1] for k, v in seen.form.items()}
         for field, code in (("To", 21604), ("From", 21603), ("Body", 21602)):
             if not form.get(field):
@@ -173,3 +246,74 @@ class FakeTwilio:
             "to": form["To"],
             "uri": f"{uri}.json",
         }
+
+    def _list(self, seen: SeenRequest) -> Reply:
+        query = seen.query
+        try:
+            size = int(query.get("PageSize", "50"))
+            number = int(query.get("Page", "0"))
+        except ValueError:
+            return twilio_error(400, 20001, "Invalid paging parameters")
+        if not 1 <= size <= 1000 or number < 0:
+            return twilio_error(400, 20001, "PageSize must be 1..1000, Page 0 or more")
+        bounds: dict[str, datetime | None] = {}
+        for name in ("DateSent", "DateSent>", "DateSent<"):
+            if name in query:
+                bounds[name] = _instant(query[name])
+                if bounds[name] is None:
+                    return twilio_error(400, 20001, f"Invalid {name}: {query[name]}")
+        listed = [m for m in self._log() if self._matches(m, query, bounds)]
+        start = number * size
+        if token := query.get("PageToken"):
+            after = [i for i, m in enumerate(listed) if "PA" + m["sid"] == token]
+            start = after[0] + 1 if after else len(listed)
+        page = listed[start : start + size]
+        base = {k: v for k, v in query.items() if k not in ("Page", "PageToken")}
+        base["PageSize"] = str(size)
+        path = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages.json"
+
+        def uri(page_number: int, token: str | None = None) -> str:
+            fields = {**base, "Page": str(page_number)}
+            if token:
+                fields["PageToken"] = token
+            return f"{path}?{urlencode(fields)}"
+
+        more = start + size < len(listed)
+        document = {
+            "end": start + len(page) - 1 if page else start,
+            "first_page_uri": uri(0),
+            "messages": page,
+            "next_page_uri": uri(number + 1, "PA" + page[-1]["sid"]) if more and page else None,
+            "page": number,
+            "page_size": size,
+            "previous_page_uri": uri(number - 1) if number > 0 else None,
+            "start": start,
+            "uri": uri(number, query.get("PageToken")),
+        }
+        return Reply(200, json.dumps(document))
+
+    def _log(self) -> list[dict[str, Any]]:
+        """Every message of the account, newest first (as Twilio lists them)."""
+        everything = [*self.inbound, *self.messages]
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        return sorted(everything, key=lambda m: _sent(m) or epoch, reverse=True)
+
+    @staticmethod
+    def _matches(
+        message: dict[str, Any], query: dict[str, str], bounds: dict[str, datetime | None]
+    ) -> bool:
+        if "To" in query and message["to"] != query["To"]:
+            return False
+        if "From" in query and message["from"] != query["From"]:
+            return False
+        if not bounds:
+            return True
+        sent = _sent(message)
+        if sent is None:
+            return False
+        on, after, before = (bounds.get(k) for k in ("DateSent", "DateSent>", "DateSent<"))
+        return (
+            (on is None or sent.date() == on.date())
+            and (after is None or sent >= after)
+            and (before is None or sent <= before)
+        )
