@@ -206,7 +206,10 @@ class TestUpdate:
         job = await demo.new_job(service="DIAGNOSTIC", vehicle=Vehicle(model="Q5"))
         assert Urgency.MEDIUM == job.urgency
         edited = await demo.svc.dispatch.update(
-            job.id, actor=ADMIN, expected_version=1, vehicle={"make": AUDI_Q5.make, "model": AUDI_Q5.model, "year": AUDI_Q5.year}
+            job.id,
+            actor=ADMIN,
+            expected_version=1,
+            vehicle={"make": AUDI_Q5.make, "model": AUDI_Q5.model, "year": AUDI_Q5.year},
         )
         assert Urgency.HIGH <= edited.urgency
         assert AUDI_REASON in edited.review_reasons

@@ -8,10 +8,10 @@ from uuid import uuid4
 
 import attrs
 
+from sm2_core.derivation import vin_warnings
 from sm2_core.domain.entities import Dealership, RankingRule, Service
 from sm2_core.domain.enums import JobStatus, Language, Urgency
 from sm2_core.domain.job import Job, Vehicle
-from sm2_core.derivation import vin_warnings
 from sm2_core.drafting import confirmation_text, draft_job, vehicle_from_request
 from sm2_core.parsing import ParsedRequest
 from sm2_core.policies import AUDI_APPLIED, AUDI_REASON, PolicyConfig
