@@ -120,6 +120,9 @@ class FlakyFeed:
     async def last_id(self) -> int:
         return await self.bus.last_id()  # type: ignore[no-any-return]
 
+    async def resumable(self, last_id: int) -> bool:
+        return await self.bus.resumable(last_id)  # type: ignore[no-any-return]
+
     def wakeups(self) -> Any:
         return self.bus.wakeups()
 

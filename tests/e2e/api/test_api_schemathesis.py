@@ -53,9 +53,9 @@ CONFIG = WebConfig(
 
 #: Operations not called at all (by operationId), and why.
 EXCLUDED = {
-    "events": "GET /api/events is an endless text/event-stream: each call would last until the request "
-    "times out; its resumption, reset and refusals are tested in test_api_events and "
-    "test_api_strictness, its document in test_api_openapi",
+    "events": "GET /api/events is an endless text/event-stream: each call would last until "
+    "the request times out; its resumption, reset and refusals are tested in test_api_events "
+    "and test_api_strictness, its document in test_api_openapi",
 }
 #: Operations whose documented 503 is expected here, and why.
 NOT_CONFIGURED = {

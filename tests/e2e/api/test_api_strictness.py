@@ -3,6 +3,7 @@ document and the answers promise it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -323,7 +324,7 @@ def stream(api: Api, last_event_id: str | None = None, query: str = "") -> Any:
 async def first_event(events: Stream) -> Any:
     assert 200 == events.status
     assert "connected" == (await events.next()).comment
-    return await events.event()
+    return await events.event(within=6)
 
 
 class TestEventStreamReset:
@@ -382,6 +383,12 @@ class TestEventStreamReset:
         await self._history(api, 1)
         seen = await self._history(api, 0)
         await self._history(api, 3)
+        # On PostgreSQL an event is read once no older transaction is running on the server
+        # (another test run's, say): wait until the three are readable.
+        feed = api.system.events if api.kind == "postgres" else api.system.bus
+        async with asyncio.timeout(15):
+            while len(await feed.read_after(seen, limit=10)) < 3:  # noqa: ASYNC110 (polled)
+                await asyncio.sleep(0.1)
         async with stream(api, str(seen)) as events:
             assert "reset" == (await first_event(events)).event
 
@@ -511,6 +518,22 @@ class TestMethodNotAllowed:
         sent = {m.strip() for m in response.headers["allow"].split(",")}
         assert allowed <= sent
 
+    @pytest.mark.parametrize(
+        ("path", "allowed"),
+        [
+            ("/api/zones", {"GET", "POST", "OPTIONS"}),
+            ("/api/jobs/00000000-0000-0000-0000-000000000001", {"GET", "PATCH", "OPTIONS"}),
+            ("/api/users/00000000-0000-0000-0000-000000000001", {"GET", "PATCH", "OPTIONS"}),
+        ],
+    )
+    async def test_options_names_every_method_of_the_path(
+        self, mem_api: Api, path: str, allowed: set[str]
+    ) -> None:
+        """OPTIONS lists exactly what the path allows (Litestar's own answer missed some)."""
+        response = await mem_api.client.options(path)
+        assert 204 == response.status_code
+        assert allowed == {m.strip() for m in response.headers["allow"].split(",")}
+
 
 class TestDocumentationPage:
     async def test_the_page_loads_nothing_from_elsewhere_and_runs_no_inline_script(self) -> None:
@@ -526,9 +549,7 @@ class TestDocumentationPage:
             assert urls
             assert [] == [u for u in urls if not u.startswith("/")]
             for url in urls:
-                asset = await client.get(url)
-                assert 200 == asset.status_code, url
-                assert "data:image/svg" not in asset.text[:2_000_000] or url.endswith(".js")
+                assert 200 == (await client.get(url)).status_code, url
 
     async def test_the_stylesheet_draws_its_icons_from_the_app(self) -> None:
         """Swagger UI's data: icons, which the CSP refuses, are files of the app's."""
