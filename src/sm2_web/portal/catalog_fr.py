@@ -283,6 +283,10 @@ FRENCH: dict[str, str] = {
     "Running": "En marche",
     "Not running": "Arrêté",
     "Configured": "Configuré",
+    "Failing": "En échec",
+    "Signatures not checked": "Signatures non vérifiées",
+    "Texts waiting too long": "Textos en attente trop longtemps",
+    "Texts kept while the database was away": "Textos gardés pendant l'absence de la base",
     # technician portal
     "My jobs": "Mes travaux",
     "Accept": "Accepter",

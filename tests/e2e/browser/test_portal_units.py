@@ -89,6 +89,7 @@ class TestLanguageChoice:
         for done in (jobs.DONE, inbox.DONE, reference.DONE, settings.DONE, TECH_DONE, users.DONE):
             used.update(done.values())
         used.update(users.ROLES.values())
+        used.update(words for words, _ in settings.STATES.values())
         used.update(reference.TITLES.values())
         used.update(errors.RULE_TITLES.values(), errors._TITLES.values())
         used.update(i18n.enum_labels().values())
@@ -153,3 +154,47 @@ def _template_messages() -> list[str]:
         for path in root.rglob("*.html")
         for m in pattern.finditer(path.read_text("utf-8"))
     ]
+
+
+class TestSettingsIntegrations:
+    def test_a_nested_report_is_read_not_taken_for_configured(self) -> None:
+        """QuickBooks' health is an object even when it is not configured: it shows so."""
+        reported = {
+            "twilio": True,
+            "twilio_signature_check": True,
+            "openai": False,
+            "quickbooks": False,
+            "quickbooks_connection": {"configured": False, "status": "NOT_CONFIGURED"},
+        }
+        rows = settings.integration_rows(reported, reported["quickbooks_connection"])
+        assert [
+            ("Twilio", "Configured", "ok"),
+            ("OpenAI", "Not configured", "off"),
+            ("QuickBooks Online", "Not configured", "off"),
+        ] == rows
+
+    @pytest.mark.parametrize(
+        ("quickbooks", "expected"),
+        [
+            ({"configured": True, "connected": True}, ("Connected", "ok")),
+            ({"configured": True, "connected": False}, ("Not connected", "off")),
+            ({"configured": True, "connected": True, "last_error": "401"}, ("Failing", "bad")),
+            (
+                {"configured": True, "status": "UNKNOWN", "error": "OperationalError"},
+                ("Failing", "bad"),
+            ),
+        ],
+    )
+    def test_quickbooks_shows_its_real_state(
+        self, quickbooks: dict[str, object], expected: tuple[str, str]
+    ) -> None:
+        """Connected, configured but not connected, or failing: each in its own words."""
+        (*_, qbo) = settings.integration_rows({}, quickbooks)
+        assert ("QuickBooks Online", *expected) == qbo
+
+    def test_unverified_webhooks_are_flagged(self) -> None:
+        """SM2_TWILIO_VERIFY=off is a danger, not a configuration."""
+        (twilio, *_) = settings.integration_rows(
+            {"twilio": True, "twilio_signature_check": False}, {}
+        )
+        assert ("Twilio", "Signatures not checked", "bad") == twilio

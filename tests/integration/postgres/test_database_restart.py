@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from procrastinate.exceptions import ConnectorException
 
@@ -19,6 +20,8 @@ from sm2_adapters.postgres.outage import DatabaseUnavailable, keep_working, wait
 from sm2_adapters.settings import Settings
 from sm2_adapters.system import System, build_system
 from sm2_core.domain.records import MessageStatus, ReceivedSms
+from sm2_web.config import WebConfig
+from sm2_web.serve import app_for_runtime
 
 pytestmark = pytest.mark.postgres
 
@@ -100,6 +103,9 @@ class TestWorkerAcrossARestart:
                 await worker
 
 
+WEB = WebConfig(jwt_secret="t" * 32, twilio_verify=False)
+
+
 class TestTextsDuringAnOutage:
     async def test_texts_received_while_the_database_is_down_become_jobs_once_it_is_back(
         self, system: System, data_dir: Path
@@ -108,9 +114,14 @@ class TestTextsDuringAnOutage:
         health says degraded with the spool's depth meanwhile."""
         assert await asyncio.to_thread(stop_embedded_server, data_dir)
         during = [f"SMduring{n}" for n in range(3)]
-        for sid in during:
-            async with asyncio.timeout(10):  # the receipt bound is 2 s: well within Twilio's 15
-                await _text(system, sid)
+        app = app_for_runtime(system, config=WEB, run_worker=False)  # routes only: no lifespan
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sm2") as client:
+            for sid in during:
+                form = {"MessageSid": sid, "From": TOYOTA, "To": "+14185550000", "Body": "pneus"}
+                async with asyncio.timeout(10):  # receipt's bound is 2 s, well within Twilio's 15
+                    response = await client.post("/webhooks/twilio/sms", data=form)
+                assert 200 == response.status_code, response.text
         report = await system.health.check()
         assert (False, 3) == (report["database"]["ok"], report["spool"]["depth"])
         await asyncio.to_thread(ensure_embedded_server, data_dir, stop_at_exit=False)
