@@ -5,7 +5,7 @@ then the parse worker draining what was received.
 
 Runs on the benchmark database (embedded unless SM2_DATABASE_URL is set), seeded with the demo
 data. Steps: a unit of work with the dealership lookup; a procrastinate defer; the whole
-``IntakeService.receive_sms``; the same through the Litestar app with the signature check
+``ReceiptService.receive_sms``; the same through the Litestar app with the signature check
 (an in-process httpx client, no sockets). Last, ``--worker-messages`` realistic texts are
 received and the procrastinate worker (concurrency 4) drains them: messages per second and
 this process's CPU per message (parse task and confirmation task together).
@@ -119,7 +119,7 @@ async def main(count: int, callers: int, worker_messages: int) -> None:
         steps = {
             "unit of work with the dealership lookup": lookup,
             "procrastinate defer": defer,
-            "IntakeService.receive_sms": receive,
+            "ReceiptService.receive_sms": receive,
             "webhook through Litestar (in-process client)": http_step(system, run),
         }
         for name, step in steps.items():
