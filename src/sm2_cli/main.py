@@ -198,6 +198,8 @@ def serve(host: str, port: int, workers: int, run_worker: bool) -> None:
         log_level="info",
         # The app logs each request itself, with its request id and duration.
         access_log=False,
-        proxy_headers=True,
+        # The client's address is the app's to work out, from SM2_TRUSTED_PROXIES alone:
+        # uvicorn's own X-Forwarded-For handling would trust any local peer.
+        proxy_headers=False,
         server_header=False,
     )
