@@ -165,5 +165,16 @@ class Settings:
         return value
 
     @property
+    def twilio_credentials(self) -> tuple[str, str, str] | None:
+        """Account sid, auth token and our number, when all three are set: what sending and
+        reconciling both need."""
+        sid, token, number = (
+            self.twilio_account_sid,
+            self.twilio_auth_token,
+            self.twilio_from_number,
+        )
+        return (sid, token, number) if sid and token and number else None
+
+    @property
     def effective_jwt_secret(self) -> str:
         return self.jwt_secret or self.dev_secret("jwt_secret")

@@ -12,6 +12,7 @@ replays them. Several processes may share the directory: a text stored twice is 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -114,7 +115,9 @@ class SpoolingInboundStore:
                 await self.inner.store_and_queue(message)
             except (InvalidInput, AlreadyExists) as exc:
                 log.error("spooled text %s refused by the database: %s", message.sid, exc)
-                path.rename(path.with_suffix(".refused"))
+                # Kept for a person to read; another process may have set it aside first.
+                with contextlib.suppress(FileNotFoundError):
+                    path.rename(path.with_suffix(".refused"))
                 continue
             self.spool.remove(path)
             stored += 1

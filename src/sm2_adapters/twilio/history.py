@@ -77,13 +77,9 @@ def _received(record: Any) -> ReceivedSms:
 
 def twilio_inbox_from_settings(settings: Settings) -> CarrierInbox:
     """Twilio when its sid, token and number are all set; else reconciliation says it cannot."""
-    sid, token, number = (
-        settings.twilio_account_sid,
-        settings.twilio_auth_token,
-        settings.twilio_from_number,
-    )
-    if not (sid and token and number):
+    if settings.twilio_credentials is None:
         return CarrierInboxNotConfigured()
+    sid, token, number = settings.twilio_credentials
     return TwilioInbox(
         account_sid=sid, auth_token=token, number=number, api_url=settings.twilio_api_url
     )

@@ -160,13 +160,9 @@ def _log_failure(what: str, error: IntegrationError, level: int) -> None:
 
 def twilio_sender_from_settings(settings: Settings) -> SmsSender:
     """Twilio when its sid, token and sending number are all set; else texts stay unsent."""
-    sid, token, sender = (
-        settings.twilio_account_sid,
-        settings.twilio_auth_token,
-        settings.twilio_from_number,
-    )
-    if not (sid and token and sender):
+    if settings.twilio_credentials is None:
         return SmsNotConfigured()
+    sid, token, sender = settings.twilio_credentials
     return TwilioSmsSender(
         account_sid=sid, auth_token=token, from_number=sender, api_url=settings.twilio_api_url
     )
