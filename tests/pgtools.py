@@ -13,6 +13,7 @@ _TABLES = (
     "events",
     "audit_logs",
     "outbound_sms",
+    "message_media",
     "jobs",
     "inbound_messages",
     "users",

@@ -9,18 +9,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from sm2_core.parsing import CatalogSnapshot
 from sm2_core.policies import PolicyConfig
 from sm2_core.ports import (
     AccountingGateway,
+    BlobStore,
     CarrierInbox,
     Clock,
     InboundStore,
+    MediaSource,
     MessageParser,
     PasswordHasher,
+    ReferenceWatcher,
     SmsSender,
     SmsWebhook,
     TaskQueue,
     UnitOfWorkFactory,
+    WordList,
 )
 
 if TYPE_CHECKING:
@@ -29,11 +34,13 @@ if TYPE_CHECKING:
 from sm2_core.services import (
     AdminService,
     BillingService,
+    CorrectionService,
     DispatchService,
     FieldService,
     ImportReport,
     ImportService,
     IntakeService,
+    MediaService,
     OutboxService,
     ReceiptService,
     Services,
@@ -53,13 +60,24 @@ def build_services(
     config: PolicyConfig | None = None,
     inbound: InboundStore | None = None,
     inbox: CarrierInbox | None = None,
+    ignored_words: WordList | None = None,
+    watcher: ReferenceWatcher | None = None,
+    media: MediaSource | None = None,
+    blobs: BlobStore | None = None,
 ) -> Services:
     """``inbound`` defaults to a ``StoreAndQueue`` on ``uow``; ``inbox`` (the carrier's record
-    that reconciliation reads) to one that says Twilio is not configured."""
-    from sm2_adapters.unconfigured import CarrierInboxNotConfigured
+    that reconciliation reads) to one that says Twilio is not configured; ``watcher`` is told of
+    reference changes (the parsers' live catalog); ``media`` (where texts' MMS items are
+    fetched) and ``blobs`` (where they are kept) to ones that say they are not configured."""
+    from sm2_adapters.parsing.stopwords import not_service_words
+    from sm2_adapters.unconfigured import (
+        BlobStoreNotConfigured,
+        CarrierInboxNotConfigured,
+        MediaSourceNotConfigured,
+    )
 
     config = config or PolicyConfig()
-    admin = AdminService(uow=uow, clock=clock, hasher=hasher)
+    admin = AdminService(uow=uow, clock=clock, hasher=hasher, watcher=watcher)
     return Services(
         receipt=ReceiptService(
             uow=uow,
@@ -75,6 +93,18 @@ def build_services(
         billing=BillingService(uow=uow, clock=clock, tasks=tasks, accounting=accounting),
         admin=admin,
         imports=ImportService(uow=uow, admin=admin),
+        corrections=CorrectionService(
+            uow=uow,
+            clock=clock,
+            admin=admin,
+            ignored=not_service_words() if ignored_words is None else ignored_words,
+        ),
+        media=MediaService(
+            uow=uow,
+            clock=clock,
+            source=media or MediaSourceNotConfigured(),
+            blobs=blobs or BlobStoreNotConfigured(),
+        ),
     )
 
 
@@ -85,11 +115,12 @@ def sms_webhook(*, auth_token: str | None, verify: bool = True) -> SmsWebhook:
     return TwilioWebhook(auth_token=auth_token, verify=verify)
 
 
-def offline_parser() -> OfflineParser:
-    """The offline bilingual parser alone: ``sm2 parse``, and the first pass of every parse."""
+def offline_parser(catalog: CatalogSnapshot | None = None) -> OfflineParser:
+    """The offline bilingual parser alone (``sm2 parse``), reading ``catalog``'s services, or
+    the demo catalog's."""
     from sm2_adapters.parsing.offline import OfflineParser
 
-    return OfflineParser()
+    return OfflineParser(catalog)
 
 
 def twilio_signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:

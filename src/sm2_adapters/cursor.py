@@ -32,3 +32,23 @@ def decode_cursor(cursor: str) -> BoardKey:
         raise InvalidInput(
             "invalid cursor", fields={"cursor": "not a cursor from this list"}
         ) from None
+
+
+def encode_time_cursor(at: datetime, item_id: UUID) -> str:
+    """A cursor of a list in time order (then id): the last row's (time, id)."""
+    raw = json.dumps([at.isoformat(), str(item_id)])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_time_cursor(cursor: str) -> tuple[datetime, UUID]:
+    """The (time, id) a cursor carries; InvalidInput for anything this module did not make."""
+    try:
+        at, item_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        when = datetime.fromisoformat(at)
+        if when.tzinfo is None:
+            raise ValueError("naive time")
+        return when, UUID(item_id)
+    except (ValueError, TypeError, OverflowError, binascii.Error):
+        raise InvalidInput(
+            "invalid cursor", fields={"cursor": "not a cursor from this list"}
+        ) from None

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
+from functools import cache
 from importlib import resources
+from uuid import NAMESPACE_URL, uuid5
 
+from sm2_core.domain.entities import Service
 from sm2_core.domain.enums import ReferenceKind, Role
 from sm2_core.domain.records import Actor
+from sm2_core.domain.terms import split_terms
+from sm2_core.parsing import CatalogSnapshot
 from sm2_core.services import ImportReport, Services
 
 #: Dependencies first: dealerships and technicians name zones, technicians name services.
@@ -43,6 +49,31 @@ def demo_csv(kind: ReferenceKind) -> str:
 
 def demo_rows(kind: ReferenceKind) -> list[dict[str, str]]:
     return read_csv(demo_csv(kind))
+
+
+def demo_services() -> tuple[Service, ...]:
+    """The demo catalog's services as entities, with their words (ids stable across runs)."""
+    return tuple(
+        Service(
+            id=uuid5(NAMESPACE_URL, f"sm2:demo-service:{row['code']}"),
+            code=row["code"],
+            name=row["name"],
+            name_fr=row["name_fr"],
+            base_price=Decimal(row["base_price"]),
+            requires_approval=row["requires_approval"] == "true",
+            terms_en=split_terms(row["terms_en"]),
+            terms_fr=split_terms(row["terms_fr"]),
+            hints_en=split_terms(row["hints_en"]),
+            hints_fr=split_terms(row["hints_fr"]),
+        )
+        for row in demo_rows(ReferenceKind.SERVICES)
+    )
+
+
+@cache
+def demo_catalog() -> CatalogSnapshot:
+    """What the parsers know without a database: the catalog ``sm2 seed --demo`` installs."""
+    return CatalogSnapshot.of(demo_services())
 
 
 async def seed_demo(services: Services) -> list[ImportReport]:

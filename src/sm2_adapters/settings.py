@@ -35,6 +35,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise InvalidInput(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 <= value <= 3600:
+        raise InvalidInput(f"{name} must be between 0 and 3600 seconds, not {raw!r}")
+    return value
+
+
 def _networks(raw: str | None) -> tuple[str, ...]:
     """SM2_TRUSTED_PROXIES: comma-separated addresses or networks, each checked here."""
     found = []
@@ -99,6 +112,12 @@ class Settings:
     for a supervisor to restart it)."""
     waiting_alert_seconds: float = 120.0
     """Health is ``degraded`` when a received text has waited longer than this for parsing."""
+    blob_dir: Path | None = None
+    """Where files are kept (texts' MMS photos): ``SM2_BLOB_DIR``, else ``blobs`` in the data
+    dir (``blobs_path``)."""
+    catalog_ttl_seconds: float = 2.0
+    """How long a process parses with its copy of the services catalog before reading it
+    again: the longest a change made by another process goes unseen by this one."""
 
     @classmethod
     def from_env(
@@ -140,6 +159,8 @@ class Settings:
             qbo_discovery_url=get("SM2_QBO_DISCOVERY_URL"),
             worker_give_up_seconds=_int(merged, "SM2_WORKER_GIVE_UP_SECONDS", 600),
             waiting_alert_seconds=_int(merged, "SM2_WAITING_ALERT_SECONDS", 120),
+            blob_dir=Path(blobs).expanduser() if (blobs := get("SM2_BLOB_DIR")) else None,
+            catalog_ttl_seconds=_seconds(merged, "SM2_CATALOG_TTL_SECONDS", 2.0),
         )
 
     def dev_secret(self, name: str) -> str:
@@ -174,6 +195,11 @@ class Settings:
             self.twilio_from_number,
         )
         return (sid, token, number) if sid and token and number else None
+
+    @property
+    def blobs_path(self) -> Path:
+        """Where the filesystem blob store keeps its files."""
+        return self.blob_dir or self.data_dir / "blobs"
 
     @property
     def effective_jwt_secret(self) -> str:

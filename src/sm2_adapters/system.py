@@ -19,10 +19,11 @@ from procrastinate import App
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
+from sm2_adapters.blobs import FileBlobStore
 from sm2_adapters.bootstrap import build_services
+from sm2_adapters.catalog import LiveCatalog
 from sm2_adapters.clock import SystemClock
 from sm2_adapters.openai import CombinedParser
-from sm2_adapters.openai.catalog import seed_catalog
 from sm2_adapters.postgres.database import make_pool, migrate
 from sm2_adapters.postgres.embedded import resolve_database_url, stop_embedded_server
 from sm2_adapters.postgres.events import PostgresEventFeed
@@ -45,8 +46,20 @@ from sm2_adapters.tasks import (
     install_schema,
     queue_depth,
 )
-from sm2_adapters.twilio import twilio_inbox_from_settings, twilio_sender_from_settings
-from sm2_core.ports import AccountingGateway, CarrierInbox, RateLimiter, SmsSender
+from sm2_adapters.twilio import (
+    twilio_inbox_from_settings,
+    twilio_media_from_settings,
+    twilio_sender_from_settings,
+)
+from sm2_core.errors import IntegrationError
+from sm2_core.parsing import CatalogSnapshot
+from sm2_core.ports import (
+    AccountingGateway,
+    CarrierInbox,
+    MediaSource,
+    RateLimiter,
+    SmsSender,
+)
 from sm2_core.runtime import Runtime
 from sm2_core.services import Services
 
@@ -124,12 +137,13 @@ class System:
         await keep_working(work, self.pool, give_up_after=self.settings.worker_give_up_seconds)
 
 
-def _parser(settings: Settings, limiter: RateLimiter) -> CombinedParser:
-    """Offline first; the LLM for unsure texts when OPENAI_API_KEY is set."""
+def _parser(settings: Settings, limiter: RateLimiter, catalog: LiveCatalog) -> CombinedParser:
+    """Offline first; the LLM for unsure texts when OPENAI_API_KEY is set; both read the live
+    catalog."""
     from sm2_adapters.parsing.offline import OfflineParser
 
     return CombinedParser.from_settings(
-        settings, offline=OfflineParser(), limiter=limiter, catalog=seed_catalog()
+        settings, offline=OfflineParser(catalog), limiter=limiter, catalog=catalog
     )
 
 
@@ -146,9 +160,10 @@ def build_system(
     accounting: AccountingGateway | None = None,
     before_task: Callable[[], Awaitable[None]] | None = None,
     inbox: CarrierInbox | None = None,
+    media: MediaSource | None = None,
 ) -> System:
-    """``sms``, ``accounting`` and ``inbox`` replace the configured integrations (the demo's
-    fakes); ``before_task`` is awaited before each task this process's worker runs."""
+    """``sms``, ``accounting``, ``inbox`` and ``media`` replace the configured integrations (the
+    demo's fakes); ``before_task`` is awaited before each task this process's worker runs."""
     url = resolve_database_url(settings.database_url, settings.data_dir)
     if apply_migrations:
         migrate(url)
@@ -159,7 +174,8 @@ def build_system(
     uow = PostgresUnitOfWorkFactory(pool, task_queue=TASK_QUEUE)
     clock = SystemClock()
     limiter = PostgresRateLimiter(pool)
-    parser = _parser(settings, limiter)
+    catalog = LiveCatalog(uow, ttl_seconds=settings.catalog_ttl_seconds)
+    parser = _parser(settings, limiter, catalog)
     # One integration object: the gateway, the routes and the CLI share its token lock.
     quickbooks = quickbooks_from_settings(settings, pool, clock=clock)
     spool = Spool(settings.data_dir / "spool")
@@ -174,6 +190,9 @@ def build_system(
         hasher=Argon2Hasher(),
         inbound=inbound,
         inbox=inbox or twilio_inbox_from_settings(settings),
+        watcher=catalog,
+        media=media or twilio_media_from_settings(settings),
+        blobs=FileBlobStore(settings.blobs_path),
     )
     return System(
         settings=settings,
@@ -191,6 +210,38 @@ def build_system(
         tasks_ref=ref,
         inbound=inbound,
     )
+
+
+def configured_catalog(settings: Settings) -> CatalogSnapshot | None:
+    """The catalog of the database ``SM2_DATABASE_URL`` names, read once (``sm2 parse``); None
+    when none is configured. IntegrationError when it cannot be read: parsing with another
+    catalog than the one asked for would mislead."""
+    if not settings.database_url:
+        return None
+    return asyncio.run(_read_catalog(settings.database_url))
+
+
+async def _read_catalog(url: str) -> CatalogSnapshot:
+    from sm2_adapters.postgres.reference import repositories
+
+    try:
+        async with await psycopg.AsyncConnection.connect(url, connect_timeout=5) as conn:
+            tables = repositories(conn)
+            services = await tables["services"].all()
+            dealerships = await tables["dealerships"].all(include_inactive=True)
+    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn) as exc:
+        raise IntegrationError(
+            "postgresql",
+            "the database's schema is not up to date; run `sm2 db upgrade`",
+            transient=False,
+        ) from exc
+    except psycopg.Error as exc:
+        raise IntegrationError(
+            "postgresql",
+            f"cannot read the services catalog ({type(exc).__name__})",
+            transient=True,
+        ) from exc
+    return CatalogSnapshot.of(services, dealerships)
 
 
 def upgrade_database(settings: Settings) -> list[str]:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sm2_core.domain.records import ReceivedSms
 from sm2_core.errors import NotConfigured
+from sm2_core.media import Download
 from sm2_core.ports import InvoiceReceipt, InvoiceRequest
 
 #: What reconciliation says when there is no Twilio account to ask.
@@ -31,3 +32,25 @@ class CarrierInboxNotConfigured:
 class AccountingNotConfigured:
     async def create_invoice(self, request: InvoiceRequest) -> InvoiceReceipt:
         raise NotConfigured("QuickBooks not connected")
+
+
+class MediaSourceNotConfigured:
+    """No Twilio credentials: a text's media cannot be fetched (they are kept behind them)."""
+
+    async def fetch(self, url: str, *, limit: int) -> Download:
+        raise NotConfigured(
+            "Twilio is not configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to fetch MMS"
+        )
+
+
+class BlobStoreNotConfigured:
+    """No place to keep files was given (a system built without one)."""
+
+    async def put(self, key: str, data: bytes) -> None:
+        raise NotConfigured("no blob store: files cannot be kept")
+
+    async def get(self, key: str) -> bytes:
+        raise NotConfigured("no blob store: files cannot be read")
+
+    async def delete(self, key: str) -> None:
+        raise NotConfigured("no blob store: files cannot be deleted")

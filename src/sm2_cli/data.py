@@ -15,7 +15,7 @@ import click
 from sm2_core.domain.enums import ReferenceKind, Role
 from sm2_core.domain.records import Actor
 from sm2_core.errors import InvalidInput
-from sm2_core.services import COLUMNS
+from sm2_core.services import COLUMNS, missing_columns
 
 if TYPE_CHECKING:
     from sm2_core.runtime import Runtime
@@ -161,7 +161,7 @@ def import_(kind: ReferenceKind, file: Path) -> None:
     except UnicodeDecodeError:
         raise InvalidInput(f'{file.name} is not UTF-8 text: save it as "CSV UTF-8"') from None
     header, rows, lines = read_csv_with_lines(text)
-    missing = [c for c in COLUMNS[kind] if c not in header]
+    missing = missing_columns(kind, header)
     if missing:
         raise InvalidInput(f"{file.name}: missing columns {', '.join(missing)}")
 

@@ -14,8 +14,9 @@ from sm2_cli.data import CLI_ADMIN, with_system
 from sm2_cli.output import print_jobs, print_timeline
 from sm2_core.domain.enums import InvoiceState, JobStatus, ReferenceKind, Urgency
 from sm2_core.domain.job import Job
+from sm2_core.domain.media import Attachment
 from sm2_core.ports import JobFilter
-from sm2_core.serialize import job_detail_primitives, job_primitives
+from sm2_core.serialize import job_detail_primitives, job_primitives, media_item_primitives
 
 if TYPE_CHECKING:
     from sm2_core.runtime import Runtime
@@ -74,10 +75,11 @@ def list_jobs(
         )
         page = await system.services.dispatch.list_jobs(query, limit=limit, cursor=cursor)
         if as_json:
+            found = await system.services.media.attachments(page.items)
             click.echo(
                 json.dumps(
                     {
-                        "items": [job_primitives(j) for j in page.items],
+                        "items": [job_primitives(j, found.get(j.id, ())) for j in page.items],
                         "next_cursor": page.next_cursor,
                     },
                     ensure_ascii=False,
@@ -113,7 +115,8 @@ def show(job: str, as_json: bool) -> None:
         found = await system.services.dispatch.resolve(job)
         detail = await system.services.dispatch.detail(found.id)
         if as_json:
-            data = job_detail_primitives(detail.job, detail.timeline)
+            attachments = await system.services.media.attachments_of(detail.job)
+            data = job_detail_primitives(detail.job, detail.timeline, attachments)
             click.echo(json.dumps(data, ensure_ascii=False))
             return
         print_jobs([detail.job])
@@ -136,14 +139,14 @@ def _step(name: str, help_text: str) -> Callable[[Step], click.Command]:
         @click.option("--version", "version", type=int, help="Refuse if the job changed since.")
         @click.option("--json", "as_json", is_flag=True)
         def command(job: str, version: int | None, as_json: bool, **extra: Any) -> None:
-            async def work(system: Runtime) -> Job:
+            async def work(system: Runtime) -> tuple[Job, tuple[Attachment, ...]]:
                 found = await system.services.dispatch.resolve(job)
                 result: Job = await run(system, found, version, **extra)
-                return result
+                return result, await system.services.media.attachments_of(result)
 
-            done = with_system(work)
+            done, attachments = with_system(work)
             click.echo(
-                json.dumps(job_primitives(done), ensure_ascii=False)
+                json.dumps(job_primitives(done, attachments), ensure_ascii=False)
                 if as_json
                 else f"{done.job_code}: {done.status.value}, version {done.version}"
             )
@@ -221,10 +224,11 @@ def retry(job: str | None, all_failed: bool) -> None:
 def inbox(limit: int, as_json: bool) -> None:
     """Texts that made no job: unknown senders and messages asking for nothing."""
 
-    async def work(system: Runtime) -> list[Any]:
-        return await system.services.intake.inbox(limit=limit)
+    async def work(system: Runtime) -> tuple[list[Any], dict[UUID, Any]]:
+        messages = await system.services.intake.inbox(limit=limit)
+        return messages, await system.services.media.items(messages)
 
-    messages = with_system(work)
+    messages, media = with_system(work)
     if as_json:
         click.echo(
             json.dumps(
@@ -235,6 +239,7 @@ def inbox(limit: int, as_json: bool) -> None:
                         "body": m.body,
                         "status": m.status.value,
                         "received_at": m.received_at.isoformat(),
+                        "media": [media_item_primitives(i) for i in media[m.id]],
                     }
                     for m in messages
                 ],

@@ -65,20 +65,28 @@ def demo(memory: bool) -> None:
 @click.argument("message", required=False)
 @click.option("--jsonl", is_flag=True, help='Read {"body": ..., "from": ...} objects from stdin.')
 def parse(message: str | None, jsonl: bool) -> None:
-    """Parse one message (or many with --jsonl) and print the requests found, as JSON."""
-    from sm2_adapters.bootstrap import offline_parser
+    """Parse one message (or many with --jsonl) and print the requests found, as JSON.
 
-    parser = offline_parser()
+    The services are those of the database SM2_DATABASE_URL names, else the demo catalog's."""
+    from sm2_adapters.bootstrap import offline_parser
+    from sm2_adapters.settings import Settings
+    from sm2_adapters.system import configured_catalog
+
     if jsonl == (message is not None):
         raise click.UsageError("give a MESSAGE argument or --jsonl, not both or neither")
+    parser = offline_parser(configured_catalog(Settings.from_env()))
     if message is not None:
         click.echo(json.dumps(parse_output(parser.parse_text(message)), ensure_ascii=False))
         return
+    dealers = {d.phone: d.id for d in parser.catalog.dealerships.values()}
     for number, line in enumerate(sys.stdin, start=1):
         if not line.strip():
             continue
-        body = _jsonl_body(line, number)
-        click.echo(json.dumps(parse_output(parser.parse_text(body)), ensure_ascii=False))
+        body, sender = _jsonl_record(line, number)
+        # A known sender's brand settles a model name several brands use, as in production.
+        makes = parser.makes_of(dealers.get(sender)) if sender else frozenset()
+        result = parser.parse_text(body, makes_hint=makes)
+        click.echo(json.dumps(parse_output(result), ensure_ascii=False))
 
 
 def parse_output(result: ParseResult) -> dict[str, Any]:
@@ -91,7 +99,10 @@ def parse_output(result: ParseResult) -> dict[str, Any]:
     }
 
 
-def _jsonl_body(line: str, number: int) -> str:
+def _jsonl_record(line: str, number: int) -> tuple[str, str | None]:
+    """The text's body and its sender (``from``, when given as a string)."""
+    from sm2_core.domain.phone import normalize_phone
+
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -99,7 +110,13 @@ def _jsonl_body(line: str, number: int) -> str:
     body = record.get("body") if isinstance(record, dict) else None
     if not isinstance(body, str):
         raise InvalidInput(f'line {number}: expected an object with a "body" string')
-    return body
+    sender = record.get("from")
+    if not isinstance(sender, str):
+        return body, None
+    try:
+        return body, normalize_phone(sender)
+    except InvalidInput:
+        return body, None  # not a phone number: read the text without a sender
 
 
 @cli.command()
@@ -131,6 +148,7 @@ def _stop_cleanly_on_sigterm() -> None:
 
 
 def _register() -> None:
+    from sm2_cli.corrections import corrections
     from sm2_cli.data import db, export, import_, seed, users
     from sm2_cli.jobs import inbox, invoices, jobs
     from sm2_cli.quickbooks import quickbooks
@@ -148,6 +166,7 @@ def _register() -> None:
         invoices,
         sms,
         quickbooks,
+        corrections,
         *REFERENCE_GROUPS,
     ):
         cli.add_command(command)

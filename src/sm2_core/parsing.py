@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from uuid import UUID
+
 import attrs
 
+from sm2_core.domain.entities import Dealership, Service
 from sm2_core.domain.enums import Language, Urgency
 
 
@@ -42,3 +46,29 @@ class ParseResult:
     @property
     def is_work(self) -> bool:
         return bool(self.requests)
+
+
+@attrs.frozen(eq=False)
+class CatalogSnapshot:
+    """The reference data a parse reads: the catalog's active services with their words, and
+    the dealerships (whose names tell the brand they sell).
+
+    Compared by identity: a source hands out the same snapshot until the data changes, so a
+    parser rebuilds its tables only for a new one.
+    """
+
+    services: tuple[Service, ...]
+    dealerships: Mapping[UUID, Dealership] = attrs.field(factory=dict)
+
+    @classmethod
+    def of(
+        cls, services: Iterable[Service], dealerships: Iterable[Dealership] = ()
+    ) -> CatalogSnapshot:
+        return cls(
+            services=tuple(sorted((s for s in services if s.is_active), key=lambda s: s.code)),
+            dealerships={d.id: d for d in dealerships},
+        )
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return frozenset(s.code for s in self.services)

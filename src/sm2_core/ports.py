@@ -11,9 +11,11 @@ from uuid import UUID
 
 import attrs
 
+from sm2_core.domain.corrections import ParseCorrection, ParsedField, ServiceTally
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
-from sm2_core.domain.enums import InvoiceState, JobStatus, Urgency
+from sm2_core.domain.enums import InvoiceState, JobStatus, ReferenceKind, Urgency
 from sm2_core.domain.job import Job
+from sm2_core.domain.media import MediaItem
 from sm2_core.domain.records import (
     AuditEntry,
     DomainEvent,
@@ -23,7 +25,8 @@ from sm2_core.domain.records import (
     StoredEvent,
     WebhookRefusal,
 )
-from sm2_core.parsing import ParseResult
+from sm2_core.media import Download
+from sm2_core.parsing import CatalogSnapshot, ParseResult
 from sm2_core.tasks import TaskPayload
 
 T = TypeVar("T")
@@ -173,12 +176,58 @@ class MessageRepository(Protocol):
         ...
 
 
+class MediaRepository(Protocol):
+    """Where each MMS item of a text stands (``MediaItem``): one row per item once its fetch
+    was tried; an item without one is still pending."""
+
+    async def get(self, media_id: UUID, *, for_update: bool = False) -> MediaItem:
+        """Raises NotFound. ``for_update`` locks it until the unit of work ends."""
+        ...
+
+    async def save(self, item: MediaItem) -> None:
+        """Insert or replace the item (by id). Raises InvalidInput when its message does not
+        exist."""
+        ...
+
+    async def for_messages(self, message_ids: Sequence[UUID]) -> list[MediaItem]:
+        """The items of these texts, by text then position."""
+        ...
+
+
 class OutboxRepository(Protocol):
     async def add(self, sms: OutboundSms) -> None: ...
 
     async def update(self, sms: OutboundSms) -> None: ...
 
     async def get(self, sms_id: UUID) -> OutboundSms: ...
+
+
+class CorrectionRepository(Protocol):
+    """Dispatchers' corrections of parsed jobs: one per job and parsed field."""
+
+    async def for_job(self, job_id: UUID) -> list[ParseCorrection]:
+        """In corpus field order."""
+        ...
+
+    async def save(self, correction: ParseCorrection) -> None:
+        """Add it, or replace the correction of the same job and field (which keeps its id)."""
+        ...
+
+    async def remove(self, job_id: UUID, field: ParsedField) -> None:
+        """Nothing happens when there is none."""
+        ...
+
+    async def page(
+        self, *, since: datetime | None = None, limit: int, cursor: str | None = None
+    ) -> Page[ParseCorrection]:
+        """Those last changed at or after ``since``, oldest first (then by id). Raises
+        InvalidInput for a cursor it did not make."""
+        ...
+
+    async def tally(self, *, since: datetime) -> list[ServiceTally]:
+        """Per service (as the jobs are now), the parsed jobs created at or after ``since``
+        (``is_parsed``) and how many of them have each field corrected."""
+        ...
 
 
 class EventLog(Protocol):
@@ -228,6 +277,12 @@ class UnitOfWork(Protocol):
     def outbox(self) -> OutboxRepository: ...
 
     @property
+    def corrections(self) -> CorrectionRepository: ...
+
+    @property
+    def media(self) -> MediaRepository: ...
+
+    @property
     def events(self) -> EventLog: ...
 
     @property
@@ -259,9 +314,59 @@ class MessageParser(Protocol):
     async def parse(self, body: str, *, dealership_id: UUID | None = None) -> ParseResult: ...
 
 
+class ParsingCatalog(Protocol):
+    """The live catalog as the parsers read it: what admins changed is used by the next parse."""
+
+    async def snapshot(self) -> CatalogSnapshot:
+        """The current services and dealerships; the same object until they change."""
+        ...
+
+
+class ReferenceWatcher(Protocol):
+    """Told when reference data changed (after the change committed), so caches of it in this
+    process drop at once instead of waiting for their time to live."""
+
+    def changed(self, kind: ReferenceKind) -> None: ...
+
+
+class WordList(Protocol):
+    """A fixed list of folded words (lower case, no accents): ``word in words``."""
+
+    def __contains__(self, word: object, /) -> bool: ...
+
+
 class SmsSender(Protocol):
     async def send(self, *, to: str, body: str) -> str:
         """Send one text; return the provider's id. Raises IntegrationError or NotConfigured."""
+        ...
+
+
+class MediaSource(Protocol):
+    """Where the carrier keeps the media of the texts we received (Twilio's media URLs)."""
+
+    async def fetch(self, url: str, *, limit: int) -> Download:
+        """The bytes at ``url``, at most ``limit`` of them (a larger item comes back
+        incomplete, with no more read than needed to know). Raises InvalidInput for a URL that
+        is not the carrier's for our account, NotConfigured without credentials, and
+        IntegrationError (``transient`` for 429, 5xx, timeouts, the network) when the fetch
+        fails."""
+        ...
+
+
+class BlobStore(Protocol):
+    """Files kept by key (a key is ``/``-separated words of letters, digits, ``.``, ``_`` and
+    ``-``, none starting with ``.``)."""
+
+    async def put(self, key: str, data: bytes) -> None:
+        """Store ``data`` under ``key``, replacing what was there; all of it or nothing."""
+        ...
+
+    async def get(self, key: str) -> bytes:
+        """Raises NotFound."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Forget ``key``; a key that holds nothing is no error."""
         ...
 
 

@@ -18,7 +18,11 @@ from uuid import UUID
 import attrs
 
 from sm2_core.domain.job import Job
+from sm2_core.domain.media import Attachment, MediaItem, MediaState
 from sm2_core.domain.records import AuditEntry
+
+#: Where the API serves an attachment's bytes (``GET``: an admin, or the job's technician).
+ATTACHMENT_PATH = "/api/attachments/{id}"
 
 
 def plain(value: Any) -> Any:
@@ -40,13 +44,41 @@ def plain(value: Any) -> Any:
     return value
 
 
-def job_primitives(job: Job) -> dict[str, Any]:
+def job_primitives(job: Job, attachments: Iterable[Attachment] = ()) -> dict[str, Any]:
     """A job as the API and the CLI show it: every field of CONTRACT.md's job, its vehicle as
-    ``vehicle_data``, and whether it waits for an admin's verification."""
+    ``vehicle_data``, whether it waits for an admin's verification, and its ``attachments``
+    (``MediaService.attachments``: the caller loads them)."""
     data: dict[str, Any] = plain(job)
     data["vehicle_data"] = data.pop("vehicle")
     data["awaiting_verification"] = job.awaiting_verification
+    data["attachments"] = [attachment_primitives(a) for a in attachments]
     return data
+
+
+def attachment_primitives(attachment: Attachment) -> dict[str, Any]:
+    """A file shown on a job: ``url`` is the API path that serves its bytes."""
+    return {
+        "id": str(attachment.id),
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "source": attachment.source.value,
+        "url": ATTACHMENT_PATH.format(id=attachment.id),
+    }
+
+
+def media_item_primitives(item: MediaItem) -> dict[str, Any]:
+    """An MMS item of a text and where it stands; a stored one has its ``url``."""
+    return {
+        "id": str(item.id),
+        "position": item.position,
+        "state": item.state.value,
+        "declared_type": item.declared_type,
+        "content_type": item.content_type,
+        "size": item.size,
+        "error": item.error,
+        "attempts": item.attempts,
+        "url": ATTACHMENT_PATH.format(id=item.id) if item.state is MediaState.STORED else None,
+    }
 
 
 def audit_primitives(entry: AuditEntry) -> dict[str, Any]:
@@ -61,6 +93,11 @@ def audit_primitives(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-def job_detail_primitives(job: Job, timeline: Iterable[AuditEntry]) -> dict[str, Any]:
+def job_detail_primitives(
+    job: Job, timeline: Iterable[AuditEntry], attachments: Iterable[Attachment] = ()
+) -> dict[str, Any]:
     """A job with its audit timeline, oldest entry first."""
-    return {**job_primitives(job), "audit_timeline": [audit_primitives(e) for e in timeline]}
+    return {
+        **job_primitives(job, attachments),
+        "audit_timeline": [audit_primitives(e) for e in timeline],
+    }

@@ -45,7 +45,15 @@ class SyncInvoice:
     job_id: UUID
 
 
-TaskPayload = ParseMessage | SendSms | SyncInvoice
+@attrs.frozen
+class FetchMedia:
+    """A photo or file a dealership texted (MMS), to be fetched from the carrier and kept."""
+
+    message_id: UUID
+    media_id: UUID
+
+
+TaskPayload = ParseMessage | SendSms | SyncInvoice | FetchMedia
 P = TypeVar("P", bound=AttrsInstance)
 
 #: How each payload field type travels: as a string in the queue's JSON arguments.
@@ -95,9 +103,14 @@ async def _sync_invoice(services: Services, task: SyncInvoice) -> object:
     return await services.billing.sync_invoice(task.job_id)
 
 
+async def _fetch_media(services: Services, task: FetchMedia) -> object:
+    return await services.media.fetch(task.message_id, task.media_id)
+
+
 PARSE_MESSAGE = TaskKind("parse_message", ParseMessage, _parse_message)
 SEND_SMS = TaskKind("send_sms", SendSms, _send_sms)
 SYNC_INVOICE = TaskKind("sync_invoice", SyncInvoice, _sync_invoice)
+FETCH_MEDIA = TaskKind("fetch_media", FetchMedia, _fetch_media)
 
 
 @attrs.frozen
@@ -134,4 +147,4 @@ class TaskRegistry:
         return await self.kind_of(payload).handle(services, payload)
 
 
-TASKS = TaskRegistry((PARSE_MESSAGE, SEND_SMS, SYNC_INVOICE))
+TASKS = TaskRegistry((PARSE_MESSAGE, SEND_SMS, SYNC_INVOICE, FETCH_MEDIA))

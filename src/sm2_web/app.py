@@ -39,6 +39,8 @@ from sm2_web.portal import portal_router
 from sm2_web.problems import HANDLERS
 from sm2_web.routes import webhooks
 from sm2_web.routes.admin import admin_router
+from sm2_web.routes.attachments import attachment
+from sm2_web.routes.corrections import CorrectionController
 from sm2_web.routes.events import Broadcaster, events
 from sm2_web.routes.jobs import JobController
 from sm2_web.routes.session import login, logout, too_many
@@ -188,7 +190,9 @@ def create_app(
             logout,
             JobController,
             TechnicianController,
+            attachment,
             admin_router(),
+            CorrectionController,
             events,
             health,
             webhooks.twilio_sms,

@@ -13,8 +13,16 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
 from sm2_core.domain.job import Job
+from sm2_core.domain.media import Attachment, MediaItem
 from sm2_core.domain.records import AuditEntry, InboundMessage
-from sm2_core.serialize import job_detail_primitives, job_primitives, plain
+from sm2_core.domain.terms import MAX_TERM_LENGTH, MAX_TERMS
+from sm2_core.serialize import (
+    job_detail_primitives,
+    job_primitives,
+    media_item_primitives,
+    plain,
+)
+from sm2_core.services import Services
 from sm2_core.services.reference import ReferenceEntity
 
 NO_NUL = r"^[^\x00]*$"
@@ -65,6 +73,37 @@ class CompletionOut(Struct):
     completed_at: datetime | None
 
 
+class AttachmentOut(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A file shown on a job: a photo the dealership texted (``mms``) or a technician's."""
+
+    id: UUID
+    content_type: str
+    size: int
+    source: str
+    url: str
+    """The API path serving its bytes (to an admin, or to the job's technician)."""
+
+
+class MediaItemOut(Struct, kw_only=True, forbid_unknown_fields=True):
+    """An MMS item of a text: ``pending`` until fetched, then ``stored`` (with its ``url``),
+    ``refused`` (too large, a type not taken) or ``failed`` (``error`` says how)."""
+
+    id: UUID
+    position: int
+    state: str
+    declared_type: str | None
+    """The type the carrier claimed; ``content_type`` is the one read from the bytes."""
+    content_type: str | None
+    size: int | None
+    error: str | None
+    attempts: int
+    url: str | None
+
+
+def media_items_out(items: Iterable[MediaItem]) -> list[MediaItemOut]:
+    return [msgspec.convert(media_item_primitives(i), MediaItemOut) for i in items]
+
+
 class JobOut(Struct, kw_only=True, forbid_unknown_fields=True):
     """A job as ``sm2_core.serialize.job_primitives`` shapes it (the CLI prints the same); this
     Struct only types it for OpenAPI, and refuses a field it does not declare."""
@@ -103,10 +142,17 @@ class JobOut(Struct, kw_only=True, forbid_unknown_fields=True):
     version: int
     created_at: datetime
     updated_at: datetime
+    attachments: list[AttachmentOut]
+    """The photos of the text the job came from, once fetched and judged acceptable."""
 
 
-def job_out(job: Job) -> JobOut:
-    return msgspec.convert(job_primitives(job), JobOut)
+def job_out(job: Job, attachments: Iterable[Attachment] = ()) -> JobOut:
+    return msgspec.convert(job_primitives(job, attachments), JobOut)
+
+
+async def job_with_attachments(services: Services, job: Job) -> JobOut:
+    """The job as ``job_out`` shapes it, its attachments loaded."""
+    return job_out(job, await services.media.attachments_of(job))
 
 
 class JobUpdateOut(JobOut, kw_only=True):
@@ -115,8 +161,12 @@ class JobUpdateOut(JobOut, kw_only=True):
     could not start it without breaking the 20 km rule); empty when nothing."""
 
 
-def job_update_out(job: Job, warnings: Iterable[str]) -> JobUpdateOut:
-    return msgspec.convert({**job_primitives(job), "warnings": list(warnings)}, JobUpdateOut)
+def job_update_out(
+    job: Job, warnings: Iterable[str], attachments: Iterable[Attachment] = ()
+) -> JobUpdateOut:
+    return msgspec.convert(
+        {**job_primitives(job, attachments), "warnings": list(warnings)}, JobUpdateOut
+    )
 
 
 class JobPage(Struct):
@@ -137,8 +187,10 @@ class JobDetailOut(JobOut, kw_only=True):
     audit_timeline: list[AuditOut]
 
 
-def job_detail_out(job: Job, timeline: Iterable[AuditEntry]) -> JobDetailOut:
-    return msgspec.convert(job_detail_primitives(job, timeline), JobDetailOut)
+def job_detail_out(
+    job: Job, timeline: Iterable[AuditEntry], attachments: Iterable[Attachment] = ()
+) -> JobDetailOut:
+    return msgspec.convert(job_detail_primitives(job, timeline, attachments), JobDetailOut)
 
 
 class JobPatch(Struct, kw_only=True, forbid_unknown_fields=True):
@@ -199,9 +251,11 @@ class MessageOut(Struct):
     status: str
     dealership_id: UUID | None
     job_ids: list[UUID]
+    media: list[MediaItemOut] = msgspec.field(default_factory=list)
+    """The photos and files attached to the text (MMS), each with where it stands."""
 
 
-def message_out(m: InboundMessage) -> MessageOut:
+def message_out(m: InboundMessage, media: Iterable[MediaItem] = ()) -> MessageOut:
     return MessageOut(
         m.id,
         m.sid,
@@ -212,6 +266,7 @@ def message_out(m: InboundMessage) -> MessageOut:
         m.status.value,
         m.dealership_id,
         list(m.job_ids),
+        media=media_items_out(media),
     )
 
 
@@ -256,6 +311,10 @@ class ServiceOut(Struct):
     base_price: Decimal
     requires_approval: bool
     is_active: bool
+    terms_en: list[str]
+    terms_fr: list[str]
+    hints_en: list[str]
+    hints_fr: list[str]
 
 
 Code = Annotated[str, Meta(pattern="^[A-Za-z][A-Za-z0-9_]{1,39}$")]
@@ -271,6 +330,26 @@ Price = Annotated[
 not negative, at most two decimals, within the column."""
 
 
+# At least one letter or digit, no "|" (it separates terms in CSV files): what the catalog takes.
+Term = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=MAX_TERM_LENGTH,
+        pattern=r"^[^\x00|]*[0-9A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F][^\x00|]*$",
+    ),
+]
+Terms = Annotated[
+    list[Term],
+    Meta(
+        max_length=MAX_TERMS,
+        description="Words or short phrases that name the service in texts; the parsers use "
+        "them at once (strong words in terms_*, symptoms and vague verbs in hints_*)",
+        examples=[["wheel alignment", "alignment"]],
+    ),
+]
+
+
 class ServiceIn(Struct, forbid_unknown_fields=True, kw_only=True):
     code: Code
     name: Name
@@ -278,6 +357,10 @@ class ServiceIn(Struct, forbid_unknown_fields=True, kw_only=True):
     base_price: Price
     requires_approval: bool = False
     is_active: bool = True
+    terms_en: Terms = msgspec.field(default_factory=list)
+    terms_fr: Terms = msgspec.field(default_factory=list)
+    hints_en: Terms = msgspec.field(default_factory=list)
+    hints_fr: Terms = msgspec.field(default_factory=list)
 
 
 class ServicePatch(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -286,6 +369,10 @@ class ServicePatch(Struct, forbid_unknown_fields=True, kw_only=True):
     base_price: Price | UnsetType = UNSET
     requires_approval: bool | UnsetType = UNSET
     is_active: bool | UnsetType = UNSET
+    terms_en: Terms | UnsetType = UNSET
+    terms_fr: Terms | UnsetType = UNSET
+    hints_en: Terms | UnsetType = UNSET
+    hints_fr: Terms | UnsetType = UNSET
 
 
 Phone = Annotated[str, Meta(min_length=7, max_length=32, pattern=NO_NUL)]
@@ -447,6 +534,10 @@ def entity_out(item: ReferenceEntity | User) -> ReferenceOut | UserOut:
             item.base_price,
             item.requires_approval,
             item.is_active,
+            list(item.terms_en),
+            list(item.terms_fr),
+            list(item.hints_en),
+            list(item.hints_fr),
         )
     if isinstance(item, Dealership):
         return DealershipOut(

@@ -207,3 +207,36 @@ class TestDemo:
         assert_ok(result)
         assert "COMPLETED, invoice SYNCED" in result.stdout
         assert 0 == count_jobs(pg_url)
+
+
+class TestParseWithTheDatabaseCatalog:
+    def test_a_service_imported_with_its_words_is_what_sm2_parse_reads(
+        self, sm2: Sm2Pg, tmp_path: Path
+    ) -> None:
+        """``sm2 import services`` with terms, then ``sm2 parse`` on the same database."""
+        body = "Alignement sur Civic 2021 stock H5512"
+        assert_ok(sm2("seed", "--demo"))
+        before = json.loads(sm2("parse", body).stdout)
+        assert before["requests"][0]["service_code"] is None
+        path = tmp_path / "services.csv"
+        path.write_text(
+            "code,name,name_fr,base_price,requires_approval,terms_en,terms_fr\n"
+            "WHEEL_ALIGNMENT,Wheel alignment,Alignement,99.00,false,"
+            "wheel alignment|alignment,alignement|parallélisme\n",
+            encoding="utf-8",
+        )
+        assert_ok(sm2("import", "services", str(path)))
+        after = json.loads(sm2("parse", body).stdout)
+        assert ("WHEEL_ALIGNMENT", "H5512") == (
+            after["requests"][0]["service_code"],
+            after["requests"][0]["stock_no"],
+        )
+        exported = sm2("export", "services")
+        assert_ok(exported)
+        assert "alignement|parallélisme" in exported.stdout
+
+    def test_an_unreachable_database_is_said_not_replaced_by_the_demo(
+        self, env: dict[str, str]
+    ) -> None:
+        broken = Sm2Pg({**env, "SM2_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/none"})
+        assert_refused(broken("parse", "oil change RAV4 2022"), "cannot read the services catalog")

@@ -143,13 +143,13 @@ class TestInbox:
         assert "RAV4" not in result.stdout
 
     def test_json(self, sm2: Sm2, system: MemorySystem) -> None:
-        """``--json``: id, from, body, status, received_at for each message."""
+        """``--json``: id, from, body, status, received_at and media for each message."""
         texts_in(system, NO_WORK, UNKNOWN_SENDER)
         messages = json.loads(sm2("inbox", "--json").stdout)
         assert {("NO_WORK", NO_WORK[0], "merci!"), ("UNMATCHED", *UNKNOWN_SENDER)} == {
             (m["status"], m["from"], m["body"]) for m in messages
         }
-        assert {"id", "from", "body", "status", "received_at"} == set(messages[0])
+        assert {"id", "from", "body", "status", "received_at", "media"} == set(messages[0])
 
     def test_empty(self, sm2: Sm2) -> None:
         """No such texts: nothing printed, ``[]`` in JSON."""

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import attrs
 
 from sm2_adapters.bootstrap import build_services
+from sm2_adapters.catalog import LiveCatalog
 from sm2_adapters.memory.events import MemoryEventBus
 from sm2_adapters.memory.fakes import (
     FastPasswordHasher,
@@ -24,6 +25,7 @@ from sm2_adapters.memory.fakes import (
     RecordingSmsSender,
     SentSms,
 )
+from sm2_adapters.memory.media import MemoryBlobStore, RecordingMediaSource
 from sm2_adapters.memory.store import MemoryStore, MemoryUnitOfWork
 from sm2_core.policies import PolicyConfig
 from sm2_core.ports import MessageParser, QuickBooksConnection, SmsSender, UnitOfWorkFactory
@@ -44,6 +46,10 @@ class MemorySystem:
     services: Services
     inbox: RecordingCarrierInbox
     """The carrier's record that reconciliation reads: tests put texts in ``inbox.texts``."""
+    media: RecordingMediaSource
+    """The carrier's media (MMS): tests put files in ``media.files`` by URL."""
+    blobs: MemoryBlobStore
+    """Where fetched media are kept."""
 
     @property
     def uow(self) -> UnitOfWorkFactory:
@@ -103,16 +109,21 @@ def build_memory_system(
     config: PolicyConfig | None = None,
     sms: SmsSender | None = None,
 ) -> MemorySystem:
-    """``sms`` replaces the recording sender that texts go to (``MemorySystem.sms``)."""
+    """``sms`` replaces the recording sender that texts go to (``MemorySystem.sms``); the
+    default parser reads the store's services as they are at each parse."""
+    tasks = MemoryTaskQueue()
+    store = MemoryStore(tasks=tasks)
+    # Reading the store costs nothing, so no time to live: a service written straight into
+    # the store (as tests do) is seen by the next parse too.
+    catalog = LiveCatalog(store.unit_of_work, ttl_seconds=0.0)
     if parser is None:
         from sm2_adapters.parsing.offline import OfflineParser
 
-        parser = OfflineParser()
-    tasks = MemoryTaskQueue()
-    store = MemoryStore(tasks=tasks)
+        parser = OfflineParser(catalog)
     clock = clock or ManualClock()
     recording, accounting = RecordingSmsSender(), RecordingAccounting()
     inbox = RecordingCarrierInbox()
+    media, blobs = RecordingMediaSource(), MemoryBlobStore()
     services = build_services(
         uow=store.unit_of_work,
         clock=clock,
@@ -123,6 +134,9 @@ def build_memory_system(
         hasher=FastPasswordHasher(),
         config=config,
         inbox=inbox,
+        watcher=catalog,
+        media=media,
+        blobs=blobs,
     )
     return MemorySystem(
         store=store,
@@ -132,6 +146,8 @@ def build_memory_system(
         accounting=accounting,
         services=services,
         inbox=inbox,
+        media=media,
+        blobs=blobs,
         limiter=MemoryRateLimiter(clock),
     )
 
@@ -139,6 +155,7 @@ def build_memory_system(
 __all__ = [
     "FastPasswordHasher",
     "ManualClock",
+    "MemoryBlobStore",
     "MemoryEventBus",
     "MemoryHealth",
     "MemoryOpener",
@@ -149,6 +166,7 @@ __all__ = [
     "MemoryUnitOfWork",
     "RecordingAccounting",
     "RecordingCarrierInbox",
+    "RecordingMediaSource",
     "RecordingSmsSender",
     "SentSms",
     "build_memory_system",

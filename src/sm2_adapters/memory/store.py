@@ -14,8 +14,10 @@ from uuid import UUID
 
 import attrs
 
+from sm2_adapters.memory.corrections import MemoryCorrectionRepository
 from sm2_adapters.memory.events import MemoryEventBus
 from sm2_adapters.memory.fakes import MemoryTaskQueue
+from sm2_adapters.memory.media import MemoryMediaRepository
 from sm2_adapters.memory.repositories import (
     MemoryAuditRepository,
     MemoryJobRepository,
@@ -23,8 +25,10 @@ from sm2_adapters.memory.repositories import (
     MemoryOutboxRepository,
     MemoryRepository,
 )
+from sm2_core.domain.corrections import ParseCorrection, ParsedField
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
 from sm2_core.domain.job import Job
+from sm2_core.domain.media import MediaItem
 from sm2_core.domain.records import AuditEntry, DomainEvent, InboundMessage, OutboundSms
 from sm2_core.ports import UnitOfWork
 from sm2_core.tasks import TaskPayload
@@ -44,6 +48,8 @@ class Tables:
     audit: list[AuditEntry] = attrs.Factory(list)
     messages: dict[UUID, InboundMessage] = attrs.Factory(dict)
     outbox: dict[UUID, OutboundSms] = attrs.Factory(dict)
+    media: dict[UUID, MediaItem] = attrs.Factory(dict)
+    corrections: dict[tuple[UUID, ParsedField], ParseCorrection] = attrs.Factory(dict)
     job_counters: dict[int, int] = attrs.Factory(dict)
 
     def snapshot(self) -> Tables:
@@ -103,6 +109,8 @@ class MemoryUnitOfWork:
         self.audit = MemoryAuditRepository(t)
         self.messages = MemoryMessageRepository(t)
         self.outbox = MemoryOutboxRepository(t)
+        self.media = MemoryMediaRepository(t)
+        self.corrections = MemoryCorrectionRepository(t)
         self.events = _PendingEvents()
         self.tasks = _PendingTasks()
 

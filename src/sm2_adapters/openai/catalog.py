@@ -8,8 +8,7 @@ from typing import Protocol
 
 import attrs
 
-from sm2_adapters.seed import demo_rows
-from sm2_core.domain.enums import ReferenceKind
+from sm2_adapters.seed import demo_services
 
 
 class CatalogService(Protocol):
@@ -24,22 +23,39 @@ class CatalogService(Protocol):
     @property
     def name_fr(self) -> str: ...
 
+    @property
+    def terms_en(self) -> tuple[str, ...]: ...
+
+    @property
+    def terms_fr(self) -> tuple[str, ...]: ...
+
 
 @attrs.frozen
 class CatalogEntry:
     code: str
     name: str
     name_fr: str
+    terms_en: tuple[str, ...] = ()
+    terms_fr: tuple[str, ...] = ()
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Both languages' words, interleaved so a cut keeps some of each."""
+        pairs = zip(self.terms_en, self.terms_fr, strict=False)
+        mixed = [t for pair in pairs for t in pair]
+        shorter = min(len(self.terms_en), len(self.terms_fr))
+        return (*mixed, *self.terms_en[shorter:], *self.terms_fr[shorter:])
 
 
 def catalog_entries(services: Iterable[CatalogService]) -> tuple[CatalogEntry, ...]:
     """Plain, frozen copies sorted by code, so the prompt and schema do not depend on the
     order the caller listed them in (a stable prompt is also a cacheable one)."""
-    unique = {s.code: CatalogEntry(s.code, s.name, s.name_fr) for s in services}
+    unique = {
+        s.code: CatalogEntry(s.code, s.name, s.name_fr, s.terms_en, s.terms_fr) for s in services
+    }
     return tuple(unique[code] for code in sorted(unique))
 
 
 def seed_catalog() -> tuple[CatalogEntry, ...]:
     """The catalog ``sm2 seed --demo`` installs; for callers without a database at hand."""
-    rows = demo_rows(ReferenceKind.SERVICES)
-    return catalog_entries(CatalogEntry(row["code"], row["name"], row["name_fr"]) for row in rows)
+    return catalog_entries(demo_services())

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
 import attrs
 
-from sm2_adapters.openai.catalog import CatalogService
 from sm2_adapters.openai.parser import OpenAIParser
 from sm2_adapters.settings import Settings
 from sm2_core.errors import IntegrationError
 from sm2_core.parsing import ParseResult
-from sm2_core.ports import MessageParser, RateLimiter
+from sm2_core.ports import MessageParser, ParsingCatalog, RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +64,14 @@ class CombinedParser:
         *,
         offline: MessageParser,
         limiter: RateLimiter,
-        catalog: Iterable[CatalogService],
+        catalog: ParsingCatalog,
         **options: Any,
     ) -> CombinedParser:
-        """LLM on when ``OPENAI_API_KEY`` is set, at ``SM2_OPENAI_CALLS_PER_HOUR``."""
+        """LLM on when ``OPENAI_API_KEY`` is set, at ``SM2_OPENAI_CALLS_PER_HOUR``; it is told
+        the services of the live ``catalog``."""
         return cls(
             offline=offline,
-            llm=OpenAIParser.from_settings(settings, catalog=catalog),
+            llm=OpenAIParser.from_settings(settings, live=catalog),
             limiter=limiter,
             calls_per_hour=settings.openai_calls_per_hour,
             **options,

@@ -16,6 +16,7 @@ from uuid import UUID
 import attrs
 import openai
 from openai import AsyncOpenAI
+from openai.types.shared_params import ResponseFormatJSONSchema
 
 from sm2_adapters.clock import SystemClock
 from sm2_adapters.openai.catalog import CatalogService, catalog_entries
@@ -24,8 +25,8 @@ from sm2_adapters.openai.prompt import response_format, system_prompt
 from sm2_adapters.openai.validation import to_parse_result
 from sm2_adapters.settings import Settings
 from sm2_core.errors import IntegrationError
-from sm2_core.parsing import ParseResult
-from sm2_core.ports import Clock
+from sm2_core.parsing import CatalogSnapshot, ParseResult
+from sm2_core.ports import Clock, ParsingCatalog
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ class OpenAIParser:
         self,
         *,
         api_key: str,
-        catalog: Iterable[CatalogService],
+        catalog: Iterable[CatalogService] = (),
+        live: ParsingCatalog | None = None,
         model: str = DEFAULT_MODEL,
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
@@ -57,10 +59,10 @@ class OpenAIParser:
         if not api_key:
             raise ValueError("an OpenAI API key is required; build no parser without one")
         self._api_key = api_key
-        entries = catalog_entries(catalog)
-        self._codes = frozenset(e.code for e in entries)
-        self._system_prompt = system_prompt(entries)
-        self._response_format = response_format([e.code for e in entries])
+        self._live = live
+        """When given, each parse tells the model the catalog as it is now, not ``catalog``."""
+        self._instructions = _Instructions.of(catalog)
+        self._instructions_for: CatalogSnapshot | None = None
         self.model = model
         self._base_url = base_url
         self._timeout = timeout
@@ -69,9 +71,7 @@ class OpenAIParser:
         self._client: AsyncOpenAI | None = None
 
     @classmethod
-    def from_settings(
-        cls, settings: Settings, *, catalog: Iterable[CatalogService], **options: Any
-    ) -> OpenAIParser | None:
+    def from_settings(cls, settings: Settings, **options: Any) -> OpenAIParser | None:
         """The parser the settings ask for; None when no API key is set (LLM parsing off)."""
         if not settings.openai_api_key:
             return None
@@ -79,7 +79,6 @@ class OpenAIParser:
             api_key=settings.openai_api_key,
             base_url=settings.openai_base_url,
             model=settings.openai_model,
-            catalog=catalog,
             **options,
         )
 
@@ -88,7 +87,16 @@ class OpenAIParser:
 
     @property
     def system_prompt(self) -> str:
-        return self._system_prompt
+        """The instructions the last parse gave (the fixed catalog's before any)."""
+        return self._instructions.prompt
+
+    async def _current(self) -> _Instructions:
+        if self._live is not None:
+            snapshot = await self._live.snapshot()
+            if snapshot is not self._instructions_for:
+                self._instructions = _Instructions.of(snapshot.services)
+                self._instructions_for = snapshot
+        return self._instructions
 
     def _get_client(self) -> AsyncOpenAI:
         # Built on first use: an httpx pool belongs to the event loop that uses it, and building
@@ -109,25 +117,26 @@ class OpenAIParser:
 
     async def parse(self, body: str, *, dealership_id: UUID | None = None) -> ParseResult:
         text = body[:MAX_BODY_CHARS]
-        content = await self._ask(text)
+        instructions = await self._current()
+        content = await self._ask(text, instructions)
         answer = decode_answer(content)
-        result = to_parse_result(answer, codes=self._codes, this_year=self._clock.now().year)
+        result = to_parse_result(answer, codes=instructions.codes, this_year=self._clock.now().year)
         if len(body) > len(text):
             note = f"Text longer than {MAX_BODY_CHARS} characters; only its start was read"
             result = attrs.evolve(result, warnings=(*result.warnings, note))
         return result
 
-    async def _ask(self, text: str) -> str:
+    async def _ask(self, text: str, instructions: _Instructions) -> str:
         """The answer's JSON text, or IntegrationError."""
         log.debug("asking %s to read a text of %d characters", self.model, len(text))
         try:
             completion = await self._get_client().chat.completions.create(
                 model=self.model,
                 messages=[
-                    {"role": "system", "content": self._system_prompt},
+                    {"role": "system", "content": instructions.prompt},
                     {"role": "user", "content": text},
                 ],
-                response_format=self._response_format,
+                response_format=instructions.response_format,
                 temperature=0,
                 max_completion_tokens=MAX_ANSWER_TOKENS,
             )
@@ -153,6 +162,21 @@ class OpenAIParser:
     def _redact(self, text: str) -> str:
         # Vendor messages echo parts of a bad key; never let the whole key reach a log or a job.
         return text.replace(self._api_key, "***")
+
+
+@attrs.frozen
+class _Instructions:
+    """What the model is told for one catalog: the prompt, the answer's schema, the codes."""
+
+    prompt: str
+    response_format: ResponseFormatJSONSchema
+    codes: frozenset[str]
+
+    @classmethod
+    def of(cls, catalog: Iterable[CatalogService]) -> _Instructions:
+        entries = catalog_entries(catalog)
+        codes = [e.code for e in entries]
+        return cls(system_prompt(entries), response_format(codes), frozenset(codes))
 
 
 def _content(completion: object) -> str:

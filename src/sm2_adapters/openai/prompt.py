@@ -17,24 +17,9 @@ from sm2_core.domain.enums import Urgency
 
 SCHEMA_NAME = "sm2_work_request"
 
-#: Words dealers use for a service beyond its catalog names (seen in texts, both languages).
-#: Codes missing here are described by their names alone.
-SERVICE_HINTS: dict[str, str] = {
-    "OIL_CHANGE": "oil, vidange, huile, filtre",
-    "KEY_PROGRAMMING": "key, fob, lost keys, clé, cle, télécommande",
-    "TIRE_CHANGE": "tires, tyres, pneus, pneus d'hiver, winter tires, balancing, pose",
-    "BRAKE_SERVICE": "brakes, pads, rotors, grinding, freins, plaquettes, disques",
-    "BATTERY_REPLACEMENT": "battery dead, boost, batterie à changer",
-    "DIAGNOSTIC": "diag, check engine, voyant moteur, warning light, bruit, noise",
-    "ENGINE_REPAIR": "engine repair, moteur, réparation moteur, reparation",
-    "PDI": "PDI, pre-delivery, inspection avant livraison",
-    "DETAILING": "detail, full detail, esthétique, lavage, nettoyage",
-    "WINDSHIELD_REPAIR": "windshield, chip, crack, pare-brise, fissure",
-    "PAINTLESS_DENT_REPAIR": "dent, PDR, débosselage, bosse",
-    "AC_SERVICE": "A/C, AC, air conditioning, blowing warm, climatisation, clim",
-    "REMOTE_STARTER": "remote start, démarreur à distance, démarreur",
-    "SOFTWARE_UPDATE": "software, module programming, ECU, reprogrammation, mise à jour",
-}
+#: Words per service shown to the model: enough to recognise the catalog's own vocabulary, few
+#: enough that a 200-service catalog keeps the prompt (and each call's cost) bounded.
+TERMS_SHOWN = 12
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 
@@ -81,7 +66,7 @@ def response_format(codes: Sequence[str]) -> ResponseFormatJSONSchema:
 def _catalog_lines(catalog: Sequence[CatalogEntry]) -> str:
     lines = []
     for entry in catalog:
-        hint = SERVICE_HINTS.get(entry.code)
+        hint = ", ".join(entry.terms[:TERMS_SHOWN])
         words = f" (also: {hint})" if hint else ""
         lines.append(f"- {entry.code}: {entry.name} / {entry.name_fr}{words}")
     return "\n".join(lines)

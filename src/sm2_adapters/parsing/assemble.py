@@ -8,7 +8,7 @@ import attrs
 
 from sm2_adapters.parsing.identifiers import StockMention, VinMention
 from sm2_adapters.parsing.services import ServiceMention, choose_service
-from sm2_adapters.parsing.vehicles import VehiclePhrase
+from sm2_adapters.parsing.vehicles import VehiclePhrase, sold_in
 from sm2_core.domain.vin import Vin
 
 Item = VinMention | StockMention | VehiclePhrase | ServiceMention
@@ -78,6 +78,9 @@ def _merge(a: VehiclePhrase, b: VehiclePhrase) -> VehiclePhrase:
         model=model_from.model,
         fuzzy_model=model_from.fuzzy_model,
         fuzzy_brand=a.fuzzy_brand if a.brand else b.fuzzy_brand,
+        model_names=model_from.model_names,
+        make_hinted=model_from.make_hinted,
+        unknown_name=not (a.model or b.model) and (a.unknown_name or b.unknown_name),
     )
 
 
@@ -146,27 +149,37 @@ class Vehicle:
     inherited: set[str] = attrs.Factory(set)
     conflicts: list[str] = attrs.Factory(list)
     brand_written: str | None = None
+    unknown_name: bool = False
 
 
-def resolve(draft: Draft, shared_groups: Sequence[frozenset[str]]) -> Vehicle:
+def resolve(
+    draft: Draft, shared_groups: Sequence[frozenset[str]], diagnostic: str | None = None
+) -> Vehicle:
     p = draft.phrase
     vin = Vin(draft.vin.value) if draft.vin and draft.vin.valid else None
     vin_make = vin.make if vin else None
     v = Vehicle(
         vin=draft.vin,
         stock=draft.stock,
-        service=choose_service(draft.services),
+        service=choose_service(draft.services, diagnostic),
         service_codes=len({s.code for s in draft.services if s.strong}),
     )
     if p is not None:
         v.year, v.model, v.model_fuzzy, v.brand_written = p.year, p.model, p.fuzzy_model, p.brand
-        v.make, v.make_ambiguous = _make(p, vin_make, v.conflicts)
+        v.unknown_name = p.unknown_name
+        year = p.year or (vin.model_year if vin else None)
+        v.make, v.make_ambiguous = _make(p, vin_make, year, v.conflicts)
+        v.model = _model_as_make_prints_it(p, v.make)
     if vin is not None:
         _apply_vin(v, vin, shared_groups)
     return v
 
 
-def _make(p: VehiclePhrase, vin_make: str | None, conflicts: list[str]) -> tuple[str | None, bool]:
+def _make(
+    p: VehiclePhrase, vin_make: str | None, year: int | None, conflicts: list[str]
+) -> tuple[str | None, bool]:
+    """The make of a model: the brand written, else the VIN's maker, else the one make that
+    sold it that year, else the dealership's own brand (``make_hinted``), else a guess."""
     if not p.model_makes:
         return p.brand, False
     for wanted in (p.brand, vin_make):
@@ -174,7 +187,21 @@ def _make(p: VehiclePhrase, vin_make: str | None, conflicts: list[str]) -> tuple
             return wanted, False
     if p.brand:
         conflicts.append(f"{p.brand} does not make a {p.model}")
-    return p.model_makes[0], len(p.model_makes) > 1
+    makes = p.model_makes
+    if year is not None and len(makes) == len(p.model_names):
+        sold = [m for m, name in zip(makes, p.model_names, strict=True) if sold_in(m, name, year)]
+        makes = tuple(sold) or makes
+    if len(makes) == 1:
+        return makes[0], False
+    # The dealership's brand breaks a tie only: a make it chose is no longer a guess.
+    return makes[0], not (p.make_hinted and makes[0] == p.model_makes[0])
+
+
+def _model_as_make_prints_it(p: VehiclePhrase, make: str | None) -> str | None:
+    """A model two makes sell under different names ("Ram 1500" at Dodge, "1500" at Ram)."""
+    if make in p.model_makes and len(p.model_names) == len(p.model_makes):
+        return p.model_names[p.model_makes.index(make)]
+    return p.model
 
 
 def _apply_vin(v: Vehicle, vin: Vin, shared_groups: Sequence[frozenset[str]]) -> None:

@@ -1,4 +1,5 @@
-"""Lookup tables built once from the vocabulary modules (lazily, on first parser)."""
+"""Lookup tables: vehicles built once from the vocabulary modules (lazily, on first parser);
+services compiled from the live catalog's words, once per catalog snapshot."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ from functools import cache
 
 import attrs
 
-from sm2_adapters.parsing import vocab_services, vocab_vehicles, vocab_words
-from sm2_adapters.parsing.text import FuzzyIndex, alnum_key, words
+from sm2_adapters.parsing import vocab_vehicles, vocab_words
+from sm2_adapters.parsing.text import FuzzyIndex, alnum_key, fold, words
+from sm2_core.domain.entities import Service
+
+#: "A/C" would otherwise split into the filler words "a" and "c"; same length keeps spans.
+AC_MARK = re.compile(r"\ba\s?[/.]\s?c\b\.?")
 
 # A letters/digits boundary that people also type with a space ("RAV 4", "CX 5", "Mazda 3");
 # one-letter prefixes are excluded so "a 4" does not become an Audi A4.
@@ -42,14 +47,6 @@ class VehicleCatalog:
     fuzzy: FuzzyIndex
     """Strong model and brand keys, for typos ("Silverdo", "Hyundia")."""
     max_parts: int
-
-
-@attrs.frozen
-class ServiceCatalog:
-    phrases: dict[tuple[str, ...], ServiceTerm]
-    vocabulary: frozenset[str]
-    fuzzy: FuzzyIndex
-    max_len: int
 
 
 def _add_model(index: dict[str, list[ModelEntry]], key: str, entry: ModelEntry) -> None:
@@ -100,23 +97,86 @@ def vehicle_catalog() -> VehicleCatalog:
 
 
 def _filtered(phrase: str) -> tuple[str, ...]:
-    return tuple(w for w in words(phrase) if w not in vocab_words.FILLER_WORDS)
+    folded = AC_MARK.sub("ac", fold(phrase))
+    return tuple(w for w in words(folded) if w not in vocab_words.FILLER_WORDS)
 
 
-@cache
-def service_catalog() -> ServiceCatalog:
+@attrs.frozen
+class ServiceCatalog:
+    phrases: dict[tuple[str, ...], ServiceTerm]
+    vocabulary: frozenset[str]
+    fuzzy: FuzzyIndex
+    max_len: int
+    diagnostic: str | None
+    """The service a trouble code ("P0420") hints at: the one named a diagnostic, if any."""
+    stems: dict[str, str]
+    """Stem → the one vocabulary word with that stem: "aligner" finds "alignement"."""
+
+
+#: Endings of English and French inflections and derivations, longest first. Stripping one
+#: lets "aligner", "aligning" and "alignment" meet; a stem must keep five letters, so short
+#: words ("cles", "keys") are never cut down to something everyday words share.
+_ENDINGS = (
+    "ements", "ement", "ments", "ment", "ations", "ation", "ages", "age", "ings", "ing",
+    "euses", "euse", "eurs", "eur", "ers", "er", "ees", "ee", "es", "ed", "s", "e",
+)  # fmt: skip
+MIN_STEM = 5
+
+
+def stem(word: str) -> str:
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
+            return word[: -len(ending)]
+    return word
+
+
+def _stems(vocabulary: Iterable[str]) -> dict[str, str]:
+    """Stems that lead to one word (or to words of one stem only: "alignment"/"alignement")."""
+    found: dict[str, set[str]] = {}
+    for word in vocabulary:
+        if word.isalpha() and len(word) > MIN_STEM and word not in vocab_words.COMMON_WORDS:
+            found.setdefault(stem(word), set()).add(word)
+    return {key: min(words) for key, words in found.items()}
+
+
+def _strong_terms(service: Service) -> tuple[str, ...]:
+    # Its names name it too: a service added with no words is still found by its name.
+    return (service.name, service.name_fr, *service.terms_en, *service.terms_fr)
+
+
+def compile_services(services: Iterable[Service]) -> ServiceCatalog:
+    """The phrase table of the active services' words.
+
+    Hints first and strong words after, so a phrase that is one service's hint and another's
+    strong word names the second; between two services' strong words the first code wins, the
+    same on every run."""
+    active = sorted((s for s in services if s.is_active), key=lambda s: s.code, reverse=True)
     phrases: dict[tuple[str, ...], ServiceTerm] = {}
-    for code, groups in vocab_services.SERVICE_TERMS.items():
-        for strength in ("weak", "strong"):  # strong last: it wins a phrase listed twice
-            for phrase in groups.get(strength, ()):
+    for strong in (False, True):
+        for service in active:
+            for phrase in (
+                _strong_terms(service) if strong else (*service.hints_en, *service.hints_fr)
+            ):
                 key = _filtered(phrase)
                 if key:
-                    phrases[key] = ServiceTerm(code, strength == "strong")
+                    phrases[key] = ServiceTerm(service.code, strong)
     vocabulary = frozenset(w for key in phrases for w in key)
     # Seven letters and up: shorter words sit one edit from too many everyday words
     # ("coming" → "coding", "remove" → "remote").
     fuzzy = FuzzyIndex((w for w in vocabulary if w.isalpha()), min_length=7)
-    return ServiceCatalog(phrases, vocabulary, fuzzy, max(len(k) for k in phrases))
+    return ServiceCatalog(
+        phrases,
+        vocabulary,
+        fuzzy,
+        max((len(k) for k in phrases), default=1),
+        _diagnostic(active),
+        _stems(vocabulary),
+    )
+
+
+def _diagnostic(services: Iterable[Service]) -> str | None:
+    named = [s.code for s in services if ("diagnostic",) in map(_filtered, _strong_terms(s))]
+    return min(named, default=None)
 
 
 @cache

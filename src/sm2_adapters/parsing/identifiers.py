@@ -139,16 +139,32 @@ def _partial_vins(folded: str, runs: list[re.Match[str]], used: set[int]) -> lis
 
 
 def find_stocks(
-    folded: str, original: str, is_model: Callable[[str], bool]
+    folded: str,
+    original: str,
+    is_model: Callable[[str], bool],
+    is_model_name: Callable[[str], bool] | None = None,
+    count: int = 0,
 ) -> tuple[list[StockMention], str]:
-    """Stock numbers after a keyword (and the list that follows it), else guessed by shape."""
+    """Stock numbers after a keyword (and the list that follows it), else guessed by shape,
+    else the list of exactly ``count`` values a written count announced ("x4: T25-1, T25-2,
+    T25-3, T25-4").
+
+    ``is_model`` tells any model-shaped word ("C300", "S000" read as a Mercedes family);
+    ``is_model_name`` only a model's own name ("RAV4", "Q7"). After "stock", "stk" or "#" a
+    value is the dealer's number unless it is a model's very name: "stock C300" is a stock.
+    """
     found: list[StockMention] = []
     for keyword in _STOCK_KEYWORD.finditer(folded):
         if any(s.start <= keyword.start() < s.end for s in found):
             continue
-        found += _stock_list(folded, original, keyword.end(), is_model)
+        # "unité"/"unit" also just means "the vehicle" ("l'unité C300 2019"): no leniency.
+        vague = keyword.group().lstrip("#").lstrip().startswith("unit")
+        lenient = is_model_name if is_model_name is not None and not vague else is_model
+        found += _stock_list(folded, original, keyword.end(), lenient)
     if not found:
         found = _guessed_stocks(folded, original, is_model)
+        if count >= 2 and len(found) != count:
+            found = _counted_list(folded, original, is_model, count) or found
     for stock in found:
         folded = mask(folded, stock.start, stock.end)
     return found, folded
@@ -205,6 +221,19 @@ def _next_in_list(
         ):
             return value.start(), value.end()
     return None
+
+
+def _counted_list(
+    folded: str, original: str, is_model: Callable[[str], bool], count: int
+) -> list[StockMention]:
+    for run in _STOCK_VALUE.finditer(folded):
+        text = run.group()
+        if not _acceptable(text, is_model) or (text.isdigit() and 1981 <= int(text) <= 2035):
+            continue
+        listed = _stock_list(folded, original, run.start(), is_model)
+        if len(listed) == count:
+            return [attrs.evolve(s, guessed=True) for s in listed]
+    return []
 
 
 def _guessed_stocks(

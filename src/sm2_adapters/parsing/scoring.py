@@ -18,7 +18,8 @@ NO_SERVICE = 0.45
 SERVICE_HINT_ONLY = 0.15
 SERVICE_FUZZY = 0.1
 SEVERAL_SERVICES = 0.05
-VIN_BAD_CHECK_DIGIT = 0.3
+# A VIN typo is kept as written, for a human to check against the car (below the line).
+VIN_BAD_CHECK_DIGIT = 0.45
 VIN_INCOMPLETE = 0.3
 VIN_CORRECTED = 0.02
 NO_IDENTIFIER = 0.15
@@ -27,12 +28,20 @@ STOCK_GUESSED = 0.15
 NO_MODEL = 0.1
 NO_MODEL_BUT_VIN = 0.03
 MODEL_FUZZY = 0.12
-MAKE_AMBIGUOUS = 0.1
+# A coin toss between makes selling the same model (no brand, VIN, year or dealership
+# brand to tell): as likely wrong as right, so below the review line.
+MAKE_AMBIGUOUS = 0.3
 NO_MAKE = 0.05
 NO_YEAR = 0.08
 INHERITED = 0.03
-UNKNOWN_MODEL_WORD = 0.1
+YEAR_WITHOUT_MODEL = 0.1
+# No model, and a name-like word no vocabulary knows beside the year or brand ("Kia EV3
+# 2025"): the text named a vehicle the parser did not understand; a human should look.
+UNKNOWN_MODEL_WORD = 0.3
 NO_VEHICLE = 0.2
+# One vehicle of several has no year while another's was written ("Forester et Outback 2021"):
+# the year may have been meant for both; a human should say.
+YEAR_MAYBE_SHARED = 0.3
 # A contradiction with a valid VIN must always reach a human (below the 0.6 review line).
 CONFLICT = {"brand in text": 0.45, "year in text": 0.2, "does not make": 0.25}
 
@@ -78,8 +87,11 @@ def _description(v: Vehicle, warn: list[str]) -> float:
         penalty += NO_VEHICLE
     if v.model is None:
         penalty += NO_MODEL_BUT_VIN if decoded else NO_MODEL
-        if v.year is not None and not decoded:
+        if v.unknown_name:
             penalty += UNKNOWN_MODEL_WORD
+            warn.append("vehicle model not recognised")
+        elif v.year is not None and not decoded:
+            penalty += YEAR_WITHOUT_MODEL
             warn.append("vehicle model not recognised")
     if v.model_fuzzy:
         penalty += MODEL_FUZZY
@@ -105,8 +117,12 @@ def score(vehicles: Sequence[Vehicle], extra_penalty: float = 0.0) -> tuple[floa
     """The message's confidence (its weakest request) and the doubts found on the way."""
     warnings: list[str] = []
     worst = 1.0
+    written_years = {v.year for v in vehicles if v.year is not None and not v.year_from_vin}
     for v in vehicles:
         penalty = sum(f(v, warnings) for f in (_service, _identity, _description, _conflicts))
+        if v.year is None and written_years and not (v.vin and v.vin.valid):
+            warnings.append(f"no year for the {v.model or 'vehicle'}; another one's may apply")
+            penalty += YEAR_MAYBE_SHARED
         worst = min(worst, 1.0 - penalty)
     value = min(CEILING, max(FLOOR, worst - extra_penalty))
     return value, list(dict.fromkeys(warnings))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 import attrs
 
 from sm2_adapters.parsing import vocab_words
-from sm2_adapters.parsing.catalog import ServiceCatalog, phrase_table
+from sm2_adapters.parsing.catalog import MIN_STEM, ServiceCatalog, phrase_table, stem
 from sm2_adapters.parsing.text import Token, find_phrases
 from sm2_core.domain.enums import Urgency
 
@@ -32,6 +32,10 @@ def _spelled(cat: ServiceCatalog, norm: str) -> tuple[str, bool]:
         return norm, False
     if norm[:1] in "dl" and norm[1:] in cat.vocabulary:
         return norm[1:], False  # elision typed without its apostrophe: "dhuile", "lhuile"
+    if len(norm) > MIN_STEM and norm.isalpha() and norm not in vocab_words.COMMON_WORDS:
+        inflected = cat.stems.get(stem(norm))
+        if inflected is not None:
+            return inflected, True  # another form of a catalog word: "aligner" → "alignement"
     if len(norm) >= 5 and norm not in vocab_words.COMMON_WORDS:
         corrected = cat.fuzzy.correct(norm)
         if corrected is not None:
@@ -39,15 +43,11 @@ def _spelled(cat: ServiceCatalog, norm: str) -> tuple[str, bool]:
     return norm, False
 
 
-def find_services(
-    cat: ServiceCatalog, tokens: Sequence[Token], known: Collection[str] | None
-) -> list[ServiceMention]:
+def find_services(cat: ServiceCatalog, tokens: Sequence[Token]) -> list[ServiceMention]:
     kept = [t for t in tokens if t.norm not in vocab_words.FILLER_WORDS]
     spelled = [_spelled(cat, t.norm) for t in kept]
     found = []
     for i, n, term in find_phrases([s[0] for s in spelled], cat.phrases, cat.max_len):
-        if known is not None and term.code not in known:
-            continue
         span = kept[i : i + n]
         fuzzy = any(s[1] for s in spelled[i : i + n])
         found.append(
@@ -55,25 +55,28 @@ def find_services(
                 span[0].start, span[0].index, span[-1].index, term.code, term.strong, fuzzy
             )
         )
-    return sorted(found + _trouble_codes(tokens, known), key=lambda m: m.start)
+    return sorted(found + _trouble_codes(tokens, cat.diagnostic), key=lambda m: m.start)
 
 
-def _trouble_codes(tokens: Sequence[Token], known: Collection[str] | None) -> list[ServiceMention]:
+def _trouble_codes(tokens: Sequence[Token], diagnostic: str | None) -> list[ServiceMention]:
     """An OBD code ("P0420") hints at a diagnostic even when no service word is written."""
-    if known is not None and "DIAGNOSTIC" not in known:
+    if diagnostic is None:
         return []
     return [
-        ServiceMention(t.start, t.index, t.index, "DIAGNOSTIC", strong=False, fuzzy=False)
+        ServiceMention(t.start, t.index, t.index, diagnostic, strong=False, fuzzy=False)
         for t in tokens
         if _OBD_CODE.fullmatch(t.norm)
     ]
 
 
-def choose_service(mentions: Sequence[ServiceMention]) -> ServiceMention | None:
-    """Strong words beat hints; DIAGNOSTIC yields to any other service; then the first one."""
+def choose_service(
+    mentions: Sequence[ServiceMention], diagnostic: str | None = None
+) -> ServiceMention | None:
+    """Strong words beat hints; a diagnostic yields to any other service ("diag ABS" on a brake
+    job is a brake job); then the first one."""
     if not mentions:
         return None
-    return min(mentions, key=lambda m: (not m.strong, m.code == "DIAGNOSTIC", m.start))
+    return min(mentions, key=lambda m: (not m.strong, m.code == diagnostic, m.start))
 
 
 def urgency_of(tokens: Sequence[Token]) -> tuple[Urgency, tuple[str, ...]]:

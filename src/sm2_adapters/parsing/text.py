@@ -81,9 +81,15 @@ def tokenize(original: str, folded: str) -> tuple[Token, ...]:
 
 
 def tight(folded: str, left: Token, right: Token) -> bool:
-    """True when only spaces, dashes or quotes separate two adjacent tokens."""
+    """True when only spaces, dashes, quotes or a name's full stop separate two adjacent
+    tokens."""
     gap = folded[left.end : right.start]
-    return right.index == left.index + 1 and (not gap or bool(_TIGHT_GAP.fullmatch(gap)))
+    if right.index != left.index + 1:
+        return False
+    if not gap or gap == "." or _TIGHT_GAP.fullmatch(gap):
+        return True  # a full stop inside a name does not end a sentence: "ID.4", "F.150"
+    # ... nor one after a short abbreviation: "ID. 4", "ID. Buzz".
+    return gap == ". " and len(left.norm) <= 2 and left.norm.isalpha()
 
 
 def is_sentence_start(folded: str, token: Token) -> bool:
@@ -129,18 +135,23 @@ class FuzzyIndex:
 
     def correct(self, token: str) -> str | None:
         """The single word one edit away, or None when there is none or it is ambiguous."""
-        return _correct(self, token)
+        close = _close(self, token)
+        return close[0] if len(close) == 1 else None
+
+    def close(self, token: str) -> tuple[str, ...]:
+        """Every word one edit away, sorted: a caller may find they all mean the same thing
+        ("tucon" is one edit from "tucson" and from the alias "tuscon")."""
+        return _close(self, token)
 
 
 @lru_cache(maxsize=8192)
-def _correct(index: FuzzyIndex, token: str) -> str | None:
+def _close(index: FuzzyIndex, token: str) -> tuple[str, ...]:
     if len(token) < index._min_length - 1 or not token.isalpha():
-        return None
+        return ()
     candidates: set[str] = set()
     for form in _deletes(token) | {token}:
         candidates.update(index._by_delete.get(form, ()))
-    close = sorted(w for w in candidates if osa_distance(token, w) == 1)
-    return close[0] if len(close) == 1 else None
+    return tuple(sorted(w for w in candidates if osa_distance(token, w) == 1))
 
 
 def find_phrases(

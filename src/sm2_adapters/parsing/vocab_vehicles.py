@@ -222,6 +222,12 @@ MODELS: dict[str, tuple[str, ...]] = {
         "Caliber",
         "Nitro",
         "Viper",
+        # Sold under Dodge before Ram and Mercedes-Benz took them (see SOLD_YEARS).
+        "Ram 1500",
+        "Ram 2500",
+        "Ram 3500",
+        "Dakota",
+        "Sprinter",
     ),
     "Chrysler": (
         "Pacifica",
@@ -354,6 +360,7 @@ MODELS: dict[str, tuple[str, ...]] = {
         "Gladiator",
         "Wagoneer",
         "Grand Wagoneer",
+        "Wagoneer S",
         "Patriot",
         "Liberty",
         "Commander",
@@ -406,6 +413,7 @@ MODELS: dict[str, tuple[str, ...]] = {
         "MKT",
         "MKS",
         "Continental",
+        "LS",
     ),
     "Mazda": (
         "Mazda2",
@@ -494,7 +502,7 @@ MODELS: dict[str, tuple[str, ...]] = {
         "Grand Am",
     ),
     "Porsche": ("Cayenne", "Macan", "Panamera", "Taycan", "Boxster", "Cayman"),
-    "Ram": ("ProMaster", "ProMaster City"),
+    "Ram": ("ProMaster", "ProMaster City", "Dakota"),
     "Rivian": ("R1T", "R1S"),
     "Saturn": ("Vue", "Ion", "Outlook", "Aura", "Sky", "Relay", "Astra"),
     "Scion": ("xB", "xD", "tC", "FR-S", "iQ", "iA", "iM"),
@@ -849,6 +857,28 @@ WEAK_MODELS: frozenset[str] = frozenset(
 
 #: Makes of one group build on shared WMIs (Stellantis, GM...): a VIN decoded as one of them
 #: does not contradict a text naming another.
+#: Model years a make sold a model whose name another make sells too: a year written in the
+#: text (or decoded from the VIN) tells them apart, and the make still selling it is read first.
+#: Models of one make only need no entry.
+SOLD_YEARS: dict[tuple[str, str], tuple[int, int]] = {
+    ("Dodge", "Ram 1500"): (1994, 2010),
+    ("Dodge", "Ram 2500"): (1994, 2010),
+    ("Dodge", "Ram 3500"): (1994, 2010),
+    ("Ram", "1500"): (2011, 2100),
+    ("Ram", "2500"): (2011, 2100),
+    ("Ram", "3500"): (2011, 2100),
+    ("Dodge", "Dakota"): (1987, 2010),
+    ("Ram", "Dakota"): (2011, 2011),
+    ("Dodge", "Sprinter"): (2003, 2009),
+    ("Mercedes-Benz", "Sprinter"): (2010, 2100),
+    ("Dodge", "Grand Caravan"): (1984, 2020),
+    ("Chrysler", "Grand Caravan"): (2021, 2100),
+    ("Lincoln", "LS"): (2000, 2006),
+    ("Lexus", "LS"): (1990, 2100),
+    ("Chrysler", "Town & Country"): (1990, 2016),
+    ("Scion", "tC"): (2005, 2016),
+}
+
 SHARED_WMI_GROUPS: tuple[frozenset[str], ...] = (
     frozenset({"Chrysler", "Dodge", "Jeep", "Ram", "Fiat"}),
     frozenset({"Chevrolet", "GMC", "Buick", "Cadillac", "Pontiac", "Saturn", "Hummer"}),

@@ -25,7 +25,7 @@ from sm2_adapters.postgres.queue import JOB_ROW
 from sm2_adapters.postgres.records import MESSAGE_COLUMNS, fetch_dicts, message_params
 from sm2_core.domain.records import InboundMessage
 from sm2_core.errors import AlreadyExists, InvalidInput
-from sm2_core.tasks import PARSE_MESSAGE
+from sm2_core.tasks import FETCH_MEDIA, PARSE_MESSAGE
 
 #: PostgreSQL type of each of ``MESSAGE_COLUMNS``, for ``unnest``: one statement text whatever
 #: the batch size, so it is prepared once. ``job_ids`` travels as an array literal (``unnest``
@@ -43,6 +43,8 @@ _COLUMN_TYPES = {
     "parser": "text",
     "parse_confidence": "float8",
     "num_media": "int4",
+    "language": "text",
+    "media": "jsonb",
 }
 assert tuple(_COLUMN_TYPES) == MESSAGE_COLUMNS
 
@@ -52,11 +54,39 @@ _INSERTED = ", ".join("job_ids::uuid[]" if c == "job_ids" else c for c in MESSAG
 #: The parse task's arguments, built from the stored text's id as the registry encodes them.
 (_ARGUMENT,) = PARSE_MESSAGE.argument_names
 _PARSE_ARGS = f"jsonb_build_object('{_ARGUMENT}', stored.id::text)"
+#: Each media item's fetch task's: the text's id and the item's (``item.ref``, one element of
+#: the text's ``media`` column).
+_MESSAGE_ARG, _MEDIA_ARG = FETCH_MEDIA.argument_names
+_FETCH_ARGS = (
+    f"jsonb_build_object('{_MESSAGE_ARG}', stored.id::text, '{_MEDIA_ARG}', item.ref->>'id')"
+)
+_PARSE_JOB = JOB_ROW.format(queue="%s", task="%s", args=_PARSE_ARGS)
+_FETCH_JOB = JOB_ROW.format(queue="%s", task="%s", args=_FETCH_ARGS)
 
 #: The jobs are written by procrastinate's own defer function (see ``queue``) in this statement,
-#: one per text actually inserted (a repeated ``sid`` is skipped by ON CONFLICT and gets none),
-#: in arrival order: the worker takes jobs by id, so texts are parsed in the order they came.
-_STORE_MANY = f"""
+#: for each text actually inserted (a repeated ``sid`` is skipped by ON CONFLICT and gets none)
+#: its parse and the fetch of each of its media items, in arrival order: the worker takes jobs
+#: by id, so texts are parsed in the order they came.
+_QUEUE_MANY = f"""
+        SELECT {_PARSE_JOB}
+        FROM stored JOIN incoming USING (id)
+        ORDER BY incoming.arrival
+"""
+_QUEUE_MANY_WITH_MEDIA = f"""
+        SELECT job FROM (
+            SELECT incoming.arrival, 0 AS n, {_PARSE_JOB} AS job
+            FROM stored JOIN incoming USING (id)
+            UNION ALL
+            SELECT incoming.arrival, item.n, {_FETCH_JOB}
+            FROM stored JOIN incoming USING (id),
+                jsonb_array_elements(stored.media) WITH ORDINALITY AS item(ref, n)
+        ) AS jobs
+        ORDER BY arrival, n
+"""
+
+
+def _store_many(queue_jobs: str) -> str:
+    return f"""
 WITH incoming AS (
     SELECT * FROM unnest({", ".join(f"%s::{t}[]" for t in _COLUMN_TYPES.values())})
         WITH ORDINALITY AS t({_COLUMNS}, arrival)
@@ -66,33 +96,45 @@ WITH incoming AS (
     -- then wait on each other in the same order, never in a deadlock.
     SELECT {_INSERTED} FROM incoming ORDER BY sid
     ON CONFLICT (sid) DO NOTHING
-    RETURNING id
+    RETURNING id, media
 ), queued AS (
-    SELECT procrastinate_defer_jobs_v1(ARRAY(
-        SELECT {JOB_ROW.format(queue="%s", task="%s", args=_PARSE_ARGS)}
-        FROM stored JOIN incoming USING (id)
-        ORDER BY incoming.arrival
-    )) AS job_ids
+    SELECT procrastinate_defer_jobs_v1(ARRAY({queue_jobs})) AS job_ids
 )
 SELECT stored.id FROM stored, queued
 """
 
+
 #: The same for a lone text, the common case below a few hundred texts a second: plain VALUES
 #: cost PostgreSQL less than ``unnest`` and the join back to it (``bench/receipt_statement.py``).
-_STORE_ONE = f"""
+_QUEUE_ONE = f"ARRAY[{_PARSE_JOB}]"
+_QUEUE_ONE_WITH_MEDIA = f"""ARRAY[{_PARSE_JOB}] || ARRAY(
+        SELECT {_FETCH_JOB}
+        FROM jsonb_array_elements(stored.media) WITH ORDINALITY AS item(ref, n)
+        ORDER BY item.n
+    )"""
+
+
+def _store_one(queue_jobs: str) -> str:
+    return f"""
 WITH stored AS (
     INSERT INTO inbound_messages ({_COLUMNS})
     VALUES ({", ".join(["%s"] * len(MESSAGE_COLUMNS))})
     ON CONFLICT (sid) DO NOTHING
-    RETURNING id
+    RETURNING id, media
 ), queued AS (
-    SELECT procrastinate_defer_jobs_v1(ARRAY[{
-    JOB_ROW.format(queue="%s", task="%s", args=_PARSE_ARGS)
-}]) AS job_ids
+    SELECT procrastinate_defer_jobs_v1({queue_jobs}) AS job_ids
     FROM stored
 )
 SELECT stored.id FROM stored, queued
 """
+
+
+#: Texts without media (nearly all) take the statements without the fetch part: it costs the
+#: lone text's statement about a tenth more even when it finds nothing to fetch.
+_STORE_MANY = _store_many(_QUEUE_MANY)
+_STORE_MANY_WITH_MEDIA = _store_many(_QUEUE_MANY_WITH_MEDIA)
+_STORE_ONE = _store_one(_QUEUE_ONE)
+_STORE_ONE_WITH_MEDIA = _store_one(_QUEUE_ONE_WITH_MEDIA)
 
 
 def _array_literal(values: tuple[Any, ...]) -> str:
@@ -101,14 +143,16 @@ def _array_literal(values: tuple[Any, ...]) -> str:
 
 def receipt_statement(texts: list[InboundMessage], queue: str) -> tuple[str, tuple[Any, ...]]:
     """Receipt's statement and its parameters for texts of distinct sids, each with its parse
-    task."""
+    task and its media items' fetch tasks."""
     rows = [message_params(message) for message in texts]
+    media = any(message.media for message in texts)
+    tasks = (queue, PARSE_MESSAGE.name, *((queue, FETCH_MEDIA.name) if media else ()))
     if len(texts) == 1:
-        return _STORE_ONE, (*rows[0], queue, PARSE_MESSAGE.name)
+        return (_STORE_ONE_WITH_MEDIA if media else _STORE_ONE), (*rows[0], *tasks)
     job_ids = MESSAGE_COLUMNS.index("job_ids")
     columns = [list(values) for values in zip(*rows, strict=True)]
     columns[job_ids] = [_array_literal(tuple(ids)) for ids in columns[job_ids]]
-    return _STORE_MANY, (*columns, queue, PARSE_MESSAGE.name)
+    return (_STORE_MANY_WITH_MEDIA if media else _STORE_MANY), (*columns, *tasks)
 
 
 @attrs.define

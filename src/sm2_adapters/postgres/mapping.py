@@ -99,9 +99,12 @@ def job_params(job: Job) -> dict[str, Any]:
 
 
 def entity_params(entity: Any) -> dict[str, Any]:
-    """A reference entity as query parameters: enums as their values, sets as sorted lists."""
+    """A reference entity as query parameters: enums as their values, sets as sorted lists,
+    tuples as lists in their order (both become arrays)."""
     out: dict[str, Any] = _converter.unstructure(entity)
     for key, value in out.items():
         if isinstance(value, set | frozenset):
             out[key] = sorted(value)
+        elif isinstance(value, tuple):
+            out[key] = list(value)
     return out

@@ -69,6 +69,8 @@ MESSAGE_COLUMNS = (
     "parser",
     "parse_confidence",
     "num_media",
+    "language",
+    "media",
 )
 
 
@@ -86,7 +88,14 @@ def message_params(m: InboundMessage) -> tuple[Any, ...]:
         m.parser,
         m.parse_confidence,
         m.num_media,
+        m.language.value if m.language else None,
+        Jsonb(media_document(m)),
     )
+
+
+def media_document(m: InboundMessage) -> list[dict[str, Any]]:
+    """The text's media items as its ``media`` column (JSONB) keeps them."""
+    return [{"id": str(r.id), "url": r.url, "content_type": r.content_type} for r in m.media]
 
 
 class PostgresMessageRepository:

@@ -135,6 +135,10 @@ def repositories(conn: AsyncConnection[Any]) -> dict[str, TableRepository[Any]]:
                 "requires_approval",
                 "is_active",
                 "qb_item_id",
+                "terms_en",
+                "terms_fr",
+                "hints_en",
+                "hints_fr",
             ),
         ),
         "dealerships": TableRepository(

@@ -25,6 +25,8 @@ import attrs
 
 from sm2_adapters.postgres.inbound import PostgresInboundStore
 from sm2_adapters.postgres.outage import DATABASE_DOWN
+from sm2_adapters.postgres.records import media_document
+from sm2_core.domain.media import MediaRef
 from sm2_core.domain.records import InboundMessage
 from sm2_core.errors import AlreadyExists, InvalidInput
 
@@ -147,6 +149,7 @@ def _document(message: InboundMessage) -> dict[str, Any]:
         "body": message.body,
         "received_at": message.received_at.isoformat(),
         "num_media": message.num_media,
+        "media": media_document(message),
     }
 
 
@@ -159,6 +162,11 @@ def _message(document: dict[str, Any]) -> InboundMessage:
         body=document["body"],
         received_at=datetime.fromisoformat(document["received_at"]),
         num_media=int(document["num_media"]),
+        # Spooled before texts kept their media: none.
+        media=tuple(
+            MediaRef(id=UUID(ref["id"]), url=ref["url"], content_type=ref.get("content_type"))
+            for ref in document.get("media", ())
+        ),
     )
 
 

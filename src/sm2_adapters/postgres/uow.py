@@ -9,7 +9,9 @@ from typing import Any, Self
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
+from sm2_adapters.postgres.corrections import PostgresCorrectionRepository
 from sm2_adapters.postgres.jobs import PostgresJobRepository
+from sm2_adapters.postgres.media import PostgresMediaRepository
 from sm2_adapters.postgres.queue import TASK_QUEUE, PendingTasks
 from sm2_adapters.postgres.records import (
     PendingEvents,
@@ -48,6 +50,8 @@ class PostgresUnitOfWork:
         self.audit = PostgresAuditRepository(conn)
         self.messages = PostgresMessageRepository(conn)
         self.outbox = PostgresOutboxRepository(conn)
+        self.media = PostgresMediaRepository(conn)
+        self.corrections = PostgresCorrectionRepository(conn)
 
     async def __aexit__(
         self,

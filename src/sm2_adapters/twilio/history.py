@@ -2,7 +2,8 @@
 
 Reconciliation reads it to find texts whose webhook never reached us. Twilio lists newest first,
 a page at a time (``next_page_uri``); the SDK follows the pages, from ``SM2_TWILIO_API_URL``
-when it is set, as it does for sends (``sms.api_client``).
+when it is set, as it does for sends (``sms.api_client``). A text with media (MMS) has them in
+its Media subresource, listed too: their content URLs are what the webhook would have given.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any
 import attrs
 
 from sm2_adapters.settings import Settings
+from sm2_adapters.twilio.media import TwilioMediaSource
 from sm2_adapters.twilio.sms import api_client, check_api_url, twilio_call
 from sm2_adapters.unconfigured import CarrierInboxNotConfigured
-from sm2_core.domain.records import ReceivedSms
+from sm2_core.domain.records import ReceivedMedia, ReceivedSms
 from sm2_core.ports import CarrierInbox
 
 #: The whole listing, every page included: a day of a dispatcher's texts is a few pages.
@@ -56,13 +58,31 @@ class TwilioInbox:
             records = await client.messages.list_async(
                 to=self.number, date_sent_after=after, page_size=self.page_size
             )
-        texts = [_received(record) for record in records if record.direction == INBOUND]
+            inbound = [r for r in records if r.direction == INBOUND]
+            media = {r.sid: await self._media(client, r) for r in inbound if _has_media(r)}
+        texts = [_received(record, media.get(record.sid, ())) for record in inbound]
         # Kept to ``since`` here too (Twilio may read the filter by the day); oldest first.
         texts = [sms for sms in reversed(texts) if sms.sent_at is None or sms.sent_at >= after]
         return sorted(texts, key=lambda sms: sms.sent_at or after)
 
+    async def _media(self, client: Any, record: Any) -> tuple[ReceivedMedia, ...]:
+        """A text's media, in the order Twilio lists them, as content URLs (the webhook's)."""
+        urls = TwilioMediaSource(
+            account_sid=self.account_sid, auth_token=self.auth_token, api_url=self.api_url
+        )
+        items = await client.messages(record.sid).media.list_async(page_size=self.page_size)
+        return tuple(
+            ReceivedMedia(urls.media_url(item.uri), item.content_type)
+            for item in items
+            if isinstance(item.uri, str)
+        )
 
-def _received(record: Any) -> ReceivedSms:
+
+def _has_media(record: Any) -> bool:
+    return str(record.num_media or "0").strip() not in ("", "0")
+
+
+def _received(record: Any, media: tuple[ReceivedMedia, ...] = ()) -> ReceivedSms:
     """A message resource as the SDK reads it, unchecked: receipt judges the fields."""
     sent_at = record.date_sent
     return ReceivedSms(
@@ -72,6 +92,7 @@ def _received(record: Any) -> ReceivedSms:
         body=record.body,
         num_media=record.num_media,
         sent_at=sent_at if isinstance(sent_at, datetime) else None,
+        media=media,
     )
 
 

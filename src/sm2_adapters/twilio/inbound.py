@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 import attrs
 from twilio.request_validator import RequestValidator
 
-from sm2_core.domain.records import ReceivedSms, RefusalReason, WebhookRefusal
+from sm2_core.domain.records import ReceivedMedia, ReceivedSms, RefusalReason, WebhookRefusal
 
 #: Twilio's own requests are a few kilobytes; anything this large is not one.
 MAX_WEBHOOK_BYTES = 64 * 1024
@@ -49,6 +49,7 @@ class TwilioWebhook:
             to_number=form.get("To"),
             body=form.get("Body"),
             num_media=form.get("NumMedia"),
+            media=_media(form),
         )
 
     def _signed(self, url: str, form: dict[str, str], signature: str) -> bool:
@@ -56,6 +57,15 @@ class TwilioWebhook:
         return bool(signature) and bool(
             RequestValidator(self.auth_token).validate(url, form, signature)
         )
+
+
+def _media(form: dict[str, str]) -> tuple[ReceivedMedia, ...]:
+    """``MediaUrl0``, ``MediaContentType0``, ``MediaUrl1``... as Twilio numbers them (receipt
+    judges how many there may be)."""
+    found: list[ReceivedMedia] = []
+    while (url := form.get(f"MediaUrl{len(found)}")) is not None:
+        found.append(ReceivedMedia(url, form.get(f"MediaContentType{len(found)}")))
+    return tuple(found)
 
 
 def _form(raw: bytes) -> dict[str, str] | None:

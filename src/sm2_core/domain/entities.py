@@ -37,6 +37,13 @@ class Service:
     is_active: bool = True
     qb_item_id: str | None = None
     """The QuickBooks Item this service is invoiced as, once known."""
+    terms_en: tuple[str, ...] = ()
+    """Words and phrases that name the service in English texts ("oil change", "lof")."""
+    terms_fr: tuple[str, ...] = ()
+    """The same in French ("vidange", "changement d'huile")."""
+    hints_en: tuple[str, ...] = ()
+    """Weak words that only hint at the service (a symptom: "noise"); a named service wins."""
+    hints_fr: tuple[str, ...] = ()
 
     def display_name(self, language: Language) -> str:
         return self.name_fr if language is Language.FR else self.name

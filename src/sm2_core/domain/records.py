@@ -9,7 +9,8 @@ from uuid import UUID
 
 import attrs
 
-from sm2_core.domain.enums import Role
+from sm2_core.domain.enums import Language, Role
+from sm2_core.domain.media import MediaRef
 
 
 @attrs.frozen
@@ -94,7 +95,19 @@ class InboundMessage:
     job_ids: tuple[UUID, ...] = ()
     parser: str | None = None
     parse_confidence: float | None = None
+    language: Language | None = None
+    """The language the parser read it in; None until parsed."""
     num_media: int = 0
+    media: tuple[MediaRef, ...] = ()
+    """The photos and files attached to it (MMS), as the carrier gave them, in its order."""
+
+
+@attrs.frozen
+class ReceivedMedia:
+    """One item attached to a text, as the carrier gave it: unchecked."""
+
+    url: str | None
+    content_type: str | None = None
 
 
 @attrs.frozen
@@ -111,6 +124,7 @@ class ReceivedSms:
     sent_at: datetime | None = None
     """When the carrier received it, where the carrier says (its message record); None for a
     webhook, which arrives as it happens."""
+    media: tuple[ReceivedMedia, ...] = ()
 
 
 class RefusalReason(enum.Enum):

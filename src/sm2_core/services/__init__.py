@@ -7,10 +7,12 @@ import attrs
 from sm2_core.domain.records import ReceivedSms
 from sm2_core.services.admin import AdminService
 from sm2_core.services.billing import BillingService
+from sm2_core.services.corrections import CorrectionService
 from sm2_core.services.dispatch import DispatchService, JobDetail, Suggestion
 from sm2_core.services.field import FieldService
-from sm2_core.services.imports import COLUMNS, ImportReport, ImportService
+from sm2_core.services.imports import COLUMNS, ImportReport, ImportService, missing_columns
 from sm2_core.services.intake import IntakeService
+from sm2_core.services.media import MediaService
 from sm2_core.services.outbox import OutboxService
 from sm2_core.services.receipt import (
     Receipt,
@@ -34,6 +36,8 @@ class Services:
     billing: BillingService
     admin: AdminService
     imports: ImportService
+    corrections: CorrectionService
+    media: MediaService
 
     async def run_task(self, task: TaskPayload) -> object:
         """Run one queued task (see ``sm2_core.tasks``); each is safe to run twice."""
@@ -44,12 +48,14 @@ __all__ = [
     "COLUMNS",
     "AdminService",
     "BillingService",
+    "CorrectionService",
     "DispatchService",
     "FieldService",
     "ImportReport",
     "ImportService",
     "IntakeService",
     "JobDetail",
+    "MediaService",
     "OutboxService",
     "Receipt",
     "ReceiptService",
@@ -59,4 +65,5 @@ __all__ = [
     "Services",
     "StoreAndQueue",
     "Suggestion",
+    "missing_columns",
 ]

@@ -29,6 +29,7 @@ from sm2_core.ports import (
     Clock,
     DealershipRepository,
     PasswordHasher,
+    ReferenceWatcher,
     TechnicianRepository,
     UnitOfWork,
     UnitOfWorkFactory,
@@ -77,6 +78,8 @@ class AdminService:
     uow: UnitOfWorkFactory
     clock: Clock
     hasher: PasswordHasher
+    watcher: ReferenceWatcher | None = None
+    """Told of each committed change (the parsers' catalog cache listens)."""
     _decoy: _DecoyHash = attrs.field(factory=_DecoyHash, init=False, repr=False, eq=False)
 
     @overload
@@ -179,7 +182,13 @@ class AdminService:
         item = build(spec, fields)
         async with self.uow() as uow:
             await self.add_item(uow, spec, item, actor=actor)
+        self.changed(spec.kind)
         return item
+
+    def changed(self, kind: ReferenceKind) -> None:
+        """Call after a change of ``kind`` committed."""
+        if self.watcher is not None:
+            self.watcher.changed(kind)
 
     async def add_item(
         self, uow: UnitOfWork, spec: Kind, item: ReferenceEntity, *, actor: Actor
@@ -238,7 +247,9 @@ class AdminService:
                 await uow.audit.add(
                     self.audit_entry(spec.subject, item_id, "update", actor, before, after)
                 )
-            return new
+        if after:
+            self.changed(spec.kind)
+        return new
 
     async def history(self, kind: ReferenceKind, item_id: UUID) -> list[AuditEntry]:
         subject = kind_spec(kind).subject

@@ -22,6 +22,7 @@ from sm2_core.services.common import (
     save_change,
     settle_technician,
 )
+from sm2_core.services.corrections import record_corrections
 
 #: Marks "leave the technician as it is" in :meth:`DispatchService.update`.
 UNCHANGED: object = object()
@@ -175,7 +176,9 @@ class DispatchService:
             actor=actor,
             now=self.clock.now(),
         )
-        return await save_change(uow, change)
+        saved = await save_change(uow, change)
+        await record_corrections(uow, job, saved, actor=actor, now=change.job.updated_at)
+        return saved
 
     async def suggestions(self, job_id: UUID, *, limit: int = 10) -> list[Suggestion]:
         """Technicians fit for the job: certified and at work. Those who could start it now

@@ -18,6 +18,7 @@ import attrs
 from sm2_core.domain.enums import ReferenceKind, TechnicianStatus, Urgency
 from sm2_core.domain.phone import normalize_phone
 from sm2_core.domain.records import Actor
+from sm2_core.domain.terms import TERM_FIELDS, join_terms, split_terms
 from sm2_core.errors import InvalidInput, PermissionDenied, Sm2Error
 from sm2_core.lifecycle import diff
 from sm2_core.ports import UnitOfWork, UnitOfWorkFactory
@@ -33,7 +34,14 @@ from sm2_core.services.reference import (
 #: The columns of each kind's CSV, in file order (exports write them in this order).
 COLUMNS: dict[ReferenceKind, tuple[str, ...]] = {
     ReferenceKind.ZONES: ("name", "description", "latitude", "longitude"),
-    ReferenceKind.SERVICES: ("code", "name", "name_fr", "base_price", "requires_approval"),
+    ReferenceKind.SERVICES: (
+        "code",
+        "name",
+        "name_fr",
+        "base_price",
+        "requires_approval",
+        *TERM_FIELDS,
+    ),
     ReferenceKind.DEALERSHIPS: ("name", "phone", "email", "zone", "is_audit_flagged"),
     ReferenceKind.TECHNICIANS: ("name", "phone", "zone", "skills", "status"),
     ReferenceKind.RULES: (
@@ -46,6 +54,19 @@ COLUMNS: dict[ReferenceKind, tuple[str, ...]] = {
         "is_active",
     ),
 }
+#: Columns a file may leave out: the records it updates keep those values (files written before
+#: services had words still import).
+OPTIONAL_COLUMNS: dict[ReferenceKind, frozenset[str]] = {
+    ReferenceKind.SERVICES: frozenset(TERM_FIELDS),
+}
+
+
+def missing_columns(kind: ReferenceKind, header: Sequence[str]) -> list[str]:
+    """The required columns of ``kind`` that ``header`` lacks, in file order."""
+    optional = OPTIONAL_COLUMNS.get(kind, frozenset())
+    return [c for c in COLUMNS[kind] if c not in header and c not in optional]
+
+
 _NATURAL_KEY: dict[ReferenceKind, str] = {
     ReferenceKind.ZONES: "name",
     ReferenceKind.SERVICES: "code",
@@ -121,7 +142,10 @@ class ImportService:
                     f"{len(problems)} of {len(rows)} rows are invalid; nothing was imported",
                     fields=problems,
                 )
-            return await self._write(uow, kind, items, actor, progress)
+            report = await self._write(uow, kind, items, actor, progress)
+        if report.created or report.updated:
+            self.admin.changed(kind)
+        return report
 
     async def _write(
         self,
@@ -196,6 +220,8 @@ def _export_row(
             return "true" if value else "false"
         if isinstance(value, frozenset):
             return ";".join(sorted(value))
+        if isinstance(value, tuple):
+            return join_terms(value)
         return str(getattr(value, "value", value))
 
     values = {f.name: getattr(item, f.name) for f in attrs.fields(type(item))}
@@ -258,6 +284,8 @@ def _service_row(_: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:
         "name_fr": _text(row, "name_fr", required=False) or _text(row, "name"),
         "base_price": price,
         "requires_approval": parse_bool(row.get("requires_approval", "")),
+        # A file without a terms column keeps the service's words; an empty cell clears them.
+        **{f: split_terms(row[f] or "") for f in TERM_FIELDS if f in row},
     }
 
 

@@ -79,6 +79,7 @@ class IntakeService:
             dealership_id=dealership.id,
             parser=result.parser,
             parse_confidence=result.confidence,
+            language=result.language,
         )
         if not result.is_work:
             await uow.messages.update(attrs.evolve(done, status=MessageStatus.NO_WORK))

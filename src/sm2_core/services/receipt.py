@@ -11,17 +11,21 @@ from uuid import uuid4
 
 import attrs
 
+from sm2_core.domain.media import MediaRef
 from sm2_core.domain.phone import normalize_phone
-from sm2_core.domain.records import InboundMessage, ReceivedSms
+from sm2_core.domain.records import InboundMessage, ReceivedMedia, ReceivedSms
 from sm2_core.errors import InvalidInput
 from sm2_core.ports import CarrierInbox, Clock, InboundStore, TaskQueue, UnitOfWorkFactory
-from sm2_core.tasks import ParseMessage
+from sm2_core.tasks import FetchMedia, ParseMessage, TaskPayload
 
 #: Twilio concatenates at most 10 segments; anything longer is not an SMS.
 MAX_BODY_CHARS = 1600
 #: Twilio attaches at most 10 media to one message.
 MAX_MEDIA = 10
 MAX_SID_CHARS = 64
+#: Twilio's media URLs are about 150 characters; a content type a few dozen.
+MAX_MEDIA_URL_CHARS = 2048
+MAX_CONTENT_TYPE_CHARS = 200
 
 
 @attrs.frozen
@@ -64,8 +68,15 @@ class StoreAndQueue:
         async with self.uow() as uow:
             stored, new = await uow.messages.add(message)
             if new:
-                uow.tasks.add(ParseMessage(message_id=stored.id))
+                for task in receipt_tasks(stored):
+                    uow.tasks.add(task)
         return stored, new
+
+
+def receipt_tasks(message: InboundMessage) -> list[TaskPayload]:
+    """What a newly stored text queues: its parse, and the fetch of each of its media items."""
+    fetches = [FetchMedia(message_id=message.id, media_id=ref.id) for ref in message.media]
+    return [ParseMessage(message_id=message.id), *fetches]
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -95,6 +106,7 @@ class ReceiptService:
         num_media = _small_count(sms.num_media or "0")
         if num_media is None or num_media > MAX_MEDIA:
             problems["NumMedia"] = f"must be 0..{MAX_MEDIA}"
+        problems.update(_media_problems(sms.media))
         for name, value in (("Body", body), ("From", sender), ("To", to_number)):
             if "\x00" in value:
                 problems[name] = "contains a NUL character"
@@ -113,6 +125,10 @@ class ReceiptService:
             body=body,
             received_at=sms.sent_at or self.clock.now(),
             num_media=num_media or 0,
+            media=tuple(
+                MediaRef(id=uuid4(), url=(m.url or "").strip(), content_type=_type(m.content_type))
+                for m in sms.media
+            ),
         )
 
     async def reconcile(self, *, since: datetime) -> ReconcileReport:
@@ -157,6 +173,25 @@ class ReceiptService:
 def _required(sms: ReceivedSms) -> dict[str, str | None]:
     """The fields every carrier request carries, by their wire names."""
     return {"MessageSid": sms.sid, "From": sms.from_number, "Body": sms.body}
+
+
+def _media_problems(media: tuple[ReceivedMedia, ...]) -> dict[str, str]:
+    """Each item's fields at fault, by their wire names (``MediaUrl0``, ``MediaContentType0``).
+    Only what cannot be stored is refused here: the URL itself is judged when it is fetched."""
+    if len(media) > MAX_MEDIA:
+        return {"MediaUrl": f"at most {MAX_MEDIA} items"}
+    problems = {}
+    for n, item in enumerate(media):
+        url, content_type = (item.url or "").strip(), item.content_type or ""
+        if not url or len(url) > MAX_MEDIA_URL_CHARS or "\x00" in url:
+            problems[f"MediaUrl{n}"] = f"required, at most {MAX_MEDIA_URL_CHARS} characters"
+        if len(content_type) > MAX_CONTENT_TYPE_CHARS or "\x00" in content_type:
+            problems[f"MediaContentType{n}"] = f"at most {MAX_CONTENT_TYPE_CHARS} characters"
+    return problems
+
+
+def _type(content_type: str | None) -> str | None:
+    return (content_type or "").strip().lower() or None
 
 
 def _small_count(raw: str) -> int | None:

@@ -16,6 +16,7 @@ import attrs
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, Zone
 from sm2_core.domain.enums import ReferenceKind
 from sm2_core.domain.phone import normalize_phone
+from sm2_core.domain.terms import clean_terms
 from sm2_core.errors import InvalidInput, NotFound
 from sm2_core.ports import Repository, UnitOfWork
 
@@ -98,7 +99,14 @@ def _normalized(item: ReferenceEntity) -> ReferenceEntity:
         item = attrs.evolve(item, phone=normalize_phone(item.phone))
     if isinstance(item, Service):
         _check_price(item.base_price)
-        item = attrs.evolve(item, code=item.code.strip().upper())
+        item = attrs.evolve(
+            item,
+            code=item.code.strip().upper(),
+            terms_en=clean_terms("terms_en", item.terms_en),
+            terms_fr=clean_terms("terms_fr", item.terms_fr),
+            hints_en=clean_terms("hints_en", item.hints_en),
+            hints_fr=clean_terms("hints_fr", item.hints_fr),
+        )
     if isinstance(item, RankingRule) and item.service_code is not None:
         item = attrs.evolve(item, service_code=item.service_code.strip().upper())
     if isinstance(item, Technician):

@@ -6,6 +6,16 @@ FRENCH: dict[str, str] = {
     "Main": "Principal",
     "Dispatch board": "Tableau de répartition",
     "Inbox": "Boîte de réception",
+    # MMS photos
+    "Photos from the text": "Photos du texto",
+    "Photo {n} from the text": "Photo {n} du texto",
+    "Open file {n}": "Ouvrir le fichier {n}",
+    "File {n}": "Fichier {n}",
+    "bytes": "octets",
+    "KB": "Ko",
+    "MB": "Mo",
+    "Being fetched": "En cours de récupération",
+    "Fetch failed": "Échec de la récupération",
     "Dealerships": "Concessionnaires",
     "Technicians": "Techniciens",
     "Services": "Services",
@@ -247,6 +257,20 @@ FRENCH: dict[str, str] = {
     "Name (English)": "Nom (anglais)",
     "Name (French)": "Nom (français)",
     "Jobs need a dispatcher's verification": "Les travaux doivent être vérifiés",
+    "Words that name it (English)": "Mots qui le nomment (anglais)",
+    "Words that name it (French)": "Mots qui le nomment (français)",
+    "Hints (English)": "Indices (anglais)",
+    "Words": "Mots",
+    "names only": "noms seulement",
+    "Hints (French)": "Indices (français)",
+    "One per line: words and short phrases dealers text for this service": (
+        "Un par ligne : les mots et courtes expressions que les concessionnaires écrivent "
+        "pour ce service"
+    ),
+    "One per line: symptoms or vague words that only suggest it; a named service wins": (
+        "Un par ligne : symptômes ou mots vagues qui le suggèrent seulement ; un service "
+        "nommé l'emporte"
+    ),
     "Phone (sends the texts)": "Téléphone (expéditeur des textos)",
     "Flagged for audit (every job is verified)": "Sous audit (chaque travail est vérifié)",
     "Home zone": "Zone de résidence",
@@ -337,4 +361,48 @@ FRENCH: dict[str, str] = {
     "Reload the page and try again.": "Rechargez la page et réessayez.",
     "Something went wrong on our side": "Un problème est survenu de notre côté",
     "Quote request id {id} to support.": "Indiquez la référence {id} au soutien technique.",
+    # the parser's corrections
+    "Corrections": "Corrections",
+    "Parser corrections": "Corrections de la lecture automatique",
+    "How often dispatchers corrected what the parser read from a text, over the last {n} days.": (
+        "À quelle fréquence les répartiteurs ont corrigé ce que la lecture automatique a tiré "
+        "d'un texto, sur les {n} derniers jours."
+    ),
+    "Corrections per service and field": "Corrections par service et par champ",
+    "Jobs made from a text in the period, by their service as corrected; a share is of that "
+    "service's jobs.": (
+        "Travaux créés à partir d'un texto pendant la période, selon leur service corrigé; "
+        "un pourcentage se calcule sur les travaux de ce service."
+    ),
+    "Jobs from texts": "Travaux issus de textos",
+    "No service": "Aucun service",
+    "All services": "Tous les services",
+    "No job was made from a text in this period.": (
+        "Aucun travail n'a été créé à partir d'un texto pendant cette période."
+    ),
+    "Every corrected text can be exported as a labeled corpus for the parser's accuracy bench:": (
+        "Chaque texto corrigé peut être exporté en corpus étiqueté pour mesurer la précision "
+        "de la lecture automatique :"
+    ),
+    "Suggested words": "Mots suggérés",
+    "Words that keep appearing in texts dispatchers corrected to the same service, over the "
+    "last {n} days. Nothing is added unless you add it.": (
+        "Mots qui reviennent dans les textos que les répartiteurs ont corrigés vers le même "
+        "service, sur les {n} derniers jours. Rien n'est ajouté sans vous."
+    ),
+    "Word": "Mot",
+    "Texts": "Textos",
+    "{n} elsewhere": "{n} ailleurs",
+    "Add as a term": "Ajouter comme mot du service",
+    "No word to suggest for now.": "Aucun mot à suggérer pour l'instant.",
+    "Dispatchers' corrections suggest {n} new term(s).": (
+        "Les corrections des répartiteurs suggèrent {n} nouveau(x) mot(s)."
+    ),
+    "How often the parser was corrected": "Fréquence des corrections de la lecture automatique",
+    "Added: the parser reads the word as the service from the next text on.": (
+        "Ajouté : la lecture automatique reconnaît ce mot comme ce service dès le prochain texto."
+    ),
+    "Stock number": "Numéro de stock",
+    "English": "Anglais",
+    "French": "Français",
 }

@@ -35,12 +35,14 @@ async def _message(services: Services, message_id: UUID) -> InboundMessage:
 @get("/inbox", name="portal:inbox")
 async def inbox(request: Request[Any, Any, Any], services: Services, actor: Actor) -> Response[str]:
     lookups = await Lookups.load(services)
+    messages = await services.intake.inbox(limit=INBOX_SIZE)
     return render(
         request,
         "admin/inbox.html",
         {
             "actor": actor,
-            "messages": await services.intake.inbox(limit=INBOX_SIZE),
+            "messages": messages,
+            "media_of": await services.media.items(messages),
             "lookups": lookups,
             "dealerships": sorted(
                 (d for d in lookups.dealerships.values() if d.is_active), key=lambda d: d.name

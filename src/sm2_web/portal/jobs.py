@@ -72,6 +72,7 @@ async def job_page(
     # away to start it now, say): shown after the assignment that caused it, and until it ends.
     warnings = await services.dispatch.warnings(job)
     lookups = await Lookups.load(services)
+    media = await services.media.items_of_job(job)
     return render(
         request,
         "admin/job.html",
@@ -90,6 +91,7 @@ async def job_page(
             "cancellable": not job.status.is_terminal,
             "approvable": _approvable(job),
             "notice": done_notice(request),
+            "media": media,
         },
     )
 

@@ -70,6 +70,9 @@ async def _page(
         "sample": preview.SAMPLE,
         "matches": {},
         "recent": 0,
+        "suggested_terms": len(await services.corrections.suggestions())
+        if kind is ReferenceKind.SERVICES
+        else 0,
     }
     if kind is ReferenceKind.RULES:
         recent = await preview.recent_jobs(services, clock.now())

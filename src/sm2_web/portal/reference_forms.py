@@ -15,6 +15,7 @@ from uuid import UUID
 import attrs
 
 from sm2_core.domain.enums import Language, ReferenceKind, TechnicianStatus, Urgency
+from sm2_core.domain.terms import SEPARATOR, split_terms
 from sm2_core.errors import InvalidInput, NotFound
 from sm2_web.portal import views
 from sm2_web.portal.views import Lookups
@@ -25,7 +26,7 @@ class Field:
     name: str
     label: str
     widget: str
-    """text, email, tel, textarea, int, float, decimal, checkbox, skills, or select."""
+    """text, email, tel, textarea, terms, int, float, decimal, checkbox, skills, or select."""
     required: bool = False
     choices: str | None = None
     """For selects: zones, dealerships, services, urgencies, languages, statuses."""
@@ -33,6 +34,9 @@ class Field:
     """The value of an empty input."""
     hint: str | None = None
 
+
+_TERMS_HINT = "One per line: words and short phrases dealers text for this service"
+_HINTS_HINT = "One per line: symptoms or vague words that only suggest it; a named service wins"
 
 FIELDS: dict[ReferenceKind, tuple[Field, ...]] = {
     ReferenceKind.ZONES: (
@@ -47,6 +51,10 @@ FIELDS: dict[ReferenceKind, tuple[Field, ...]] = {
         Field("name_fr", "Name (French)", "text", required=True),
         Field("base_price", "Price", "decimal", required=True),
         Field("requires_approval", "Jobs need a dispatcher's verification", "checkbox"),
+        Field("terms_en", "Words that name it (English)", "terms", hint=_TERMS_HINT),
+        Field("terms_fr", "Words that name it (French)", "terms", hint=_TERMS_HINT),
+        Field("hints_en", "Hints (English)", "terms", hint=_HINTS_HINT),
+        Field("hints_fr", "Hints (French)", "terms", hint=_HINTS_HINT),
     ),
     ReferenceKind.DEALERSHIPS: (
         Field("name", "Name", "text", required=True),
@@ -110,6 +118,9 @@ def _value(field: Field, form: Any) -> Any:
         return bool(form.get(field.name))
     if field.widget == "skills":
         return frozenset(code.upper() for code in form.getall(field.name, []))
+    if field.widget == "terms":
+        # One per line, as shown; "|" too, as in the CSV, for a list pasted from a file.
+        return split_terms((form.get(field.name) or "").replace("\n", SEPARATOR))
     value = _read(field, form)
     if value is None and field.required:
         raise InvalidInput(f"{field.name} is required", fields={field.name: "required"})
@@ -128,6 +139,8 @@ def _shown(value: Any) -> Any:
         return str(value)
     if isinstance(value, frozenset):
         return sorted(value)
+    if isinstance(value, tuple):
+        return "\n".join(value)
     return "" if value is None else value
 
 

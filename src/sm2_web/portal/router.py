@@ -14,6 +14,7 @@ from litestar.static_files import create_static_files_router
 from sm2_web.config import WebConfig
 from sm2_web.portal.access import admin_page_actor, tech_page_actor
 from sm2_web.portal.board import board
+from sm2_web.portal.corrections import CORRECTION_HANDLERS
 from sm2_web.portal.csrf import csrf_protection
 from sm2_web.portal.errors import HANDLERS, csrf_refused
 from sm2_web.portal.inbox import INBOX_HANDLERS
@@ -40,6 +41,7 @@ def portal_router(config: WebConfig) -> Router:
             *REFERENCE_HANDLERS,
             *SETTINGS_HANDLERS,
             *USER_HANDLERS,
+            *CORRECTION_HANDLERS,
         ],
         dependencies={"actor": Provide(admin_page_actor)},
     )

@@ -57,6 +57,7 @@ async def my_jobs(
         {
             "actor": actor,
             "jobs": jobs,
+            "attachments": await services.media.attachments(jobs),
             "lookups": lookups,
             "notice": DONE.get(request.query_params.get("done") or ""),
         },

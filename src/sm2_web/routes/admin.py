@@ -235,7 +235,8 @@ class InboxController(Controller):
     @get("/", operation_id="inbox", summary="Texts that made no job: unknown sender, no work")
     async def inbox(self, services: Services, actor: Actor, limit: int = 100) -> s.MessagePage:
         messages = await services.intake.inbox(limit=max(1, min(limit, 500)))
-        return s.MessagePage(items=[s.message_out(m) for m in messages])
+        media = await services.media.items(messages)
+        return s.MessagePage(items=[s.message_out(m, media[m.id]) for m in messages])
 
 
 def admin_router() -> Router:

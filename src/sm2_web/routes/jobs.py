@@ -32,6 +32,7 @@ from sm2_web.schemas import (
     job_detail_out,
     job_out,
     job_update_out,
+    job_with_attachments,
 )
 
 
@@ -137,12 +138,17 @@ class JobController(Controller):
         )
         # An empty cursor (``?cursor=``) is the first page, as no cursor is.
         page = await services.dispatch.list_jobs(query, limit=limit, cursor=cursor or None)
-        return JobPage(items=[job_out(j) for j in page.items], next_cursor=page.next_cursor)
+        found = await services.media.attachments(page.items)
+        return JobPage(
+            items=[job_out(j, found.get(j.id, ())) for j in page.items],
+            next_cursor=page.next_cursor,
+        )
 
     @get("/{job_id:uuid}", operation_id="getJob", summary="A job with its audit timeline")
     async def get_job(self, services: Services, actor: Actor, job_id: UUID) -> JobDetailOut:
         detail = await services.dispatch.detail(job_id)
-        return job_detail_out(detail.job, detail.timeline)
+        attachments = await services.media.attachments_of(detail.job)
+        return job_detail_out(detail.job, detail.timeline, attachments)
 
     @patch(
         "/{job_id:uuid}",
@@ -178,7 +184,8 @@ class JobController(Controller):
             service_code=None if data.service_code is UNSET else data.service_code.upper(),
             urgency=None if data.urgency is UNSET else Urgency(data.urgency),
         )
-        return job_update_out(job, await services.dispatch.warnings(job))
+        warnings = await services.dispatch.warnings(job)
+        return job_update_out(job, warnings, await services.media.attachments_of(job))
 
     @post(
         "/{job_id:uuid}/verify",
@@ -187,13 +194,16 @@ class JobController(Controller):
         summary="Clear the manual-review hold",
     )
     async def verify(self, services: Services, actor: Actor, job_id: UUID) -> JobOut:
-        return job_out(await services.dispatch.verify(job_id, actor=actor))
+        return await job_with_attachments(
+            services, await services.dispatch.verify(job_id, actor=actor)
+        )
 
     @post("/{job_id:uuid}/cancel", operation_id="cancelJob", status_code=200)
     async def cancel(
         self, services: Services, actor: Actor, job_id: UUID, data: CancelIn
     ) -> JobOut:
-        return job_out(await services.dispatch.cancel(job_id, data.reason, actor=actor))
+        job = await services.dispatch.cancel(job_id, data.reason, actor=actor)
+        return await job_with_attachments(services, job)
 
     @post(
         "/{job_id:uuid}/approve",
@@ -202,7 +212,8 @@ class JobController(Controller):
         summary="Approve a COMPLETED job and queue its invoice (retries a FAILED one)",
     )
     async def approve(self, services: Services, actor: Actor, job_id: UUID) -> JobOut:
-        return job_out(await services.billing.approve(job_id, actor=actor))
+        job = await services.billing.approve(job_id, actor=actor)
+        return await job_with_attachments(services, job)
 
     @get(
         "/{job_id:uuid}/suggestions",

@@ -12,7 +12,7 @@ from sm2_core.domain.records import Actor
 from sm2_core.services import Services
 from sm2_web.auth import tech_actor
 from sm2_web.problems import document_errors
-from sm2_web.schemas import CompleteIn, JobOut, job_out
+from sm2_web.schemas import CompleteIn, JobOut, job_out, job_with_attachments
 
 
 @document_errors
@@ -27,11 +27,13 @@ class TechnicianController(Controller):
         self, services: Services, actor: Actor, include_done: bool = False
     ) -> list[JobOut]:
         jobs = await services.field.my_jobs(actor=actor, include_done=include_done)
-        return [job_out(j) for j in jobs]
+        found = await services.media.attachments(jobs)
+        return [job_out(j, found.get(j.id, ())) for j in jobs]
 
     @get("/{job_id:uuid}", operation_id="myJob")
     async def my_job(self, services: Services, actor: Actor, job_id: UUID) -> JobOut:
-        return job_out(await services.field.get(job_id, actor=actor))
+        job = await services.field.get(job_id, actor=actor)
+        return await job_with_attachments(services, job)
 
     @post(
         "/{job_id:uuid}/accept",
@@ -40,7 +42,8 @@ class TechnicianController(Controller):
         summary="SCHEDULED → IN_PROGRESS (refused by the 20 km rule)",
     )
     async def accept(self, services: Services, actor: Actor, job_id: UUID) -> JobOut:
-        return job_out(await services.field.accept(job_id, actor=actor))
+        job = await services.field.accept(job_id, actor=actor)
+        return await job_with_attachments(services, job)
 
     @post(
         "/{job_id:uuid}/complete",
@@ -56,4 +59,5 @@ class TechnicianController(Controller):
             labour_minutes=data.labour_minutes,
             parts=tuple(Part(p.name, p.quantity) for p in data.parts),
         )
-        return job_out(await services.field.complete(job_id, report, actor=actor))
+        job = await services.field.complete(job_id, report, actor=actor)
+        return await job_with_attachments(services, job)

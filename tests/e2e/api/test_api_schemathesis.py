@@ -83,6 +83,7 @@ DOMAIN_RULES = {
     "listTechnicians": _OPAQUE_CURSOR,
     "listRules": _OPAQUE_CURSOR,
     "listUsers": _OPAQUE_CURSOR,
+    "listCorrections": _OPAQUE_CURSOR,
     "createDealership": _PHONE,
     "updateDealership": _PHONE,
     "createTechnician": _PHONE + "; skills must be codes of the catalog",

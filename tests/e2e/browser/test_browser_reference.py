@@ -61,3 +61,47 @@ class TestTechnicians:
         row = admin_page.locator("table.reference tbody tr", has_text="Sophie Côté")
         expect(row).to_contain_text("On leave")
         expect(row).to_contain_text("OIL_CHANGE")
+
+
+class TestServiceWords:
+    def test_a_service_is_created_with_its_words_and_edited(
+        self, admin_page: Page, server: PortalServer
+    ) -> None:
+        """One term a line in the form; the list shows the words; the edit form shows them back;
+        what the parser reads is the saved service's words."""
+        page = admin_page
+        page.goto(server.url + "/admin/services")
+        form = page.locator("#reference-form")
+        form.get_by_label("Code").fill("WHEEL_ALIGNMENT")
+        form.get_by_label("Name (English)").fill("Wheel alignment")
+        form.get_by_label("Name (French)").fill("Alignement")
+        form.get_by_label("Price").fill("99.00")
+        form.get_by_label("Words that name it (English)").fill("wheel alignment\nalignment\n")
+        form.get_by_label("Words that name it (French)").fill("alignement\nparallélisme")
+        form.get_by_role("button", name="Save").click()
+        expect(page.get_by_role("status").filter(has_text="Saved: created.")).to_be_visible()
+        row = page.locator("table.reference tbody tr", has_text="WHEEL_ALIGNMENT")
+        expect(row).to_contain_text("wheel alignment, alignment, alignement, parallélisme")
+        row.get_by_role("link", name="Edit").click()
+        words = page.get_by_label("Words that name it (French)")
+        expect(words).to_have_value("alignement\nparallélisme")
+        words.fill("alignement\nparallélisme\ngéométrie")
+        page.get_by_role("button", name="Save").click()
+        expect(row).to_contain_text("wheel alignment, alignment, alignement, parallélisme +1")
+        service = server.call(server.system.services.admin.all("services"))
+        saved = next(s for s in service if s.code == "WHEEL_ALIGNMENT")
+        assert ("alignement", "parallélisme", "géométrie") == saved.terms_fr
+
+    def test_a_term_too_long_is_refused_at_its_field(
+        self, admin_page: Page, server: PortalServer
+    ) -> None:
+        admin_page.goto(server.url + "/admin/services")
+        form = admin_page.locator("#reference-form")
+        form.get_by_label("Code").fill("TOO_WORDY")
+        form.get_by_label("Name (English)").fill("Wordy")
+        form.get_by_label("Name (French)").fill("Verbeux")
+        form.get_by_label("Price").fill("10")
+        form.get_by_label("Hints (English)").fill("x" * 61)
+        form.get_by_role("button", name="Save").click()
+        expect(admin_page.get_by_role("alert")).to_contain_text("Please correct the form")
+        expect(admin_page.locator("body")).to_contain_text("at most 60 characters")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -17,10 +18,15 @@ from openai_helpers import (
 )
 from openai_wire_fake import FakeOpenAI
 
+from sm2_adapters.catalog import LiveCatalog
+from sm2_adapters.memory import build_memory_system
 from sm2_adapters.memory.fakes import ManualClock, MemoryRateLimiter
 from sm2_adapters.openai import CombinedParser, OpenAIParser, seed_catalog
 from sm2_adapters.openai.combined import RATE_LIMITED, limiter_key
+from sm2_adapters.seed import seed_demo
 from sm2_adapters.settings import Settings
+from sm2_core.domain.enums import ReferenceKind, Role
+from sm2_core.domain.records import Actor
 from sm2_core.parsing import ParseResult
 
 BODY = "key Q5 WA1BNAFY4PP057830"
@@ -139,7 +145,7 @@ class TestRateLimit:
             settings,
             offline=ScriptedOffline(offline_result(0.4)),
             limiter=limiter,
-            catalog=seed_catalog(),
+            catalog=await demo_catalog_store(),
         )
         fake_openai.answer(AUDI_KEY).answer(AUDI_KEY)
         try:
@@ -215,3 +221,58 @@ class TestChoice:
         assert "offline" == result.parser
         [note] = result.warnings
         assert note.startswith("LLM reading less certain (")
+
+
+async def demo_catalog_store() -> LiveCatalog:
+    system = build_memory_system()
+    await seed_demo(system.services)
+    return LiveCatalog(system.store.unit_of_work)
+
+
+class TestLiveCatalog:
+    async def test_a_service_added_by_an_admin_is_offered_to_the_model_at_the_next_parse(
+        self, fake_openai: FakeOpenAI, limiter: MemoryRateLimiter
+    ) -> None:
+        """The schema's enum and the prompt follow the catalog without a restart."""
+        system = build_memory_system()
+        await seed_demo(system.services)
+        catalog = LiveCatalog(system.store.unit_of_work, ttl_seconds=3600)
+        admin = system.services.admin
+        settings = Settings(openai_api_key=API_KEY, openai_base_url=fake_openai.base_url)
+        combined = CombinedParser.from_settings(
+            settings, offline=ScriptedOffline(offline_result(0.4)), limiter=limiter, catalog=catalog
+        )
+        # The catalog tells the LLM through the admin service's watcher, as the system wires it.
+        object.__setattr__(admin, "watcher", catalog)
+        fake_openai.answer(AUDI_KEY).answer(AUDI_KEY)
+        try:
+            await combined.parse(BODY, dealership_id=DEALERSHIP)
+            await admin.create(
+                ReferenceKind.SERVICES,
+                {
+                    "code": "WHEEL_ALIGNMENT",
+                    "name": "Wheel alignment",
+                    "name_fr": "Alignement",
+                    "base_price": Decimal("99.00"),
+                    "terms_en": ("alignment", "align"),
+                    "terms_fr": ("alignement", "parallelisme"),
+                },
+                actor=Actor(name="admin", role=Role.ADMIN),
+            )
+            await combined.parse(BODY, dealership_id=DEALERSHIP)
+        finally:
+            await combined.aclose()
+        before, after = (request_enum(r.body) for r in fake_openai.requests[:2])
+        assert "WHEEL_ALIGNMENT" not in before
+        assert "WHEEL_ALIGNMENT" in after
+        prompt = fake_openai.requests[1].body["messages"][0]["content"]
+        assert "WHEEL_ALIGNMENT: Wheel alignment / Alignement" in prompt
+        assert "alignement" in prompt
+
+
+def request_enum(body: dict[str, Any]) -> list[str | None]:
+    schema = body["response_format"]["json_schema"]["schema"]
+    enum: list[str | None] = schema["properties"]["requests"]["items"]["properties"][
+        "service_code"
+    ]["enum"]
+    return enum

@@ -10,6 +10,12 @@ error documents Twilio answers (401 20003, 404 20404, 400 21211/21602/21603/2160
 ``PageSize``, ``Page`` and ``PageToken``. The messages listed are those tests put in ``inbound``
 (texts dealerships sent: ``inbound_message`` builds them) and those created by POST.
 
+Media (MMS): ``add_media`` gives a message an item, served as Twilio serves them. ``GET
+/2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{MediaSid}`` (HTTP Basic auth
+required) answers 307 to a signed URL on a second listening address (another origin, like
+Twilio's storage), which serves the bytes without asking for credentials and records who came
+(``storage_requests``); ``…/Media.json`` lists a message's media resources.
+
 Tests queue other answers (429, 500, a slow one) in ``replies``; every request is recorded as
 it came.
 """
@@ -33,6 +39,9 @@ from aiohttp import web
 API_VERSION = "2010-04-01"
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _PATH = re.compile(rf"^/{API_VERSION}/Accounts/(?P<sid>[^/]+)/Messages\.json$")
+_MESSAGE = rf"^/{API_VERSION}/Accounts/(?P<sid>[^/]+)/Messages/(?P<message>[^/]+)"
+_MEDIA = re.compile(_MESSAGE + r"/Media/(?P<media>[^/.]+)$")
+_MEDIA_LIST = re.compile(_MESSAGE + r"/Media\.json$")
 
 
 @attrs.frozen
@@ -65,6 +74,19 @@ class Reply:
     content_type: str = "application/json"
     delay: float = 0.0
     """Seconds to wait before answering (a Twilio that hangs)."""
+    headers: dict[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class MediaFile:
+    """One MMS item of a message, as Twilio keeps it."""
+
+    sid: str
+    message_sid: str
+    data: bytes
+    content_type: str
+    chunked: bool = False
+    """Served without a Content-Length (as a stream)."""
 
 
 def twilio_error(status: int, code: int, message: str) -> Reply:
@@ -165,17 +187,40 @@ class FakeTwilio:
         self.inbound: list[dict[str, Any]] = []
         """Message resources in the account's log that no POST made: what tests put in (texts
         dealerships sent, ``inbound_message``), listed with the created ones."""
+        self.media: dict[str, MediaFile] = {}
+        """By media sid."""
+        self.media_replies: list[Reply | None] = []
+        """Like ``replies``, for the next requests of media content URLs only."""
+        self.storage_requests: list[SeenRequest] = []
+        """Requests to the storage the media URLs redirect to."""
+        self._signed: dict[str, str] = {}
+        """Storage token → media sid."""
         self._runner: web.AppRunner | None = None
         self.url = ""
+        self.storage_url = ""
 
     async def start(self) -> None:
         app = web.Application()
+        app.router.add_route("GET", "/storage/{token}", self._storage)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        host, port = self._runner.addresses[0][:2]
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        (host, port), (storage_host, storage_port) = (a[:2] for a in self._runner.addresses)
         self.url = f"http://{host}:{port}"
+        self.storage_url = f"http://{storage_host}:{storage_port}"
+
+    def add_media(
+        self, message_sid: str, data: bytes, content_type: str = "image/jpeg", **kw: Any
+    ) -> str:
+        """Give ``message_sid`` an item; its media URL (what the webhook's MediaUrlN says)."""
+        item = MediaFile(f"ME{secrets.token_hex(16)}", message_sid, data, content_type, **kw)
+        self.media[item.sid] = item
+        return f"{self.url}{self._media_uri(item)}"
+
+    def _media_uri(self, item: MediaFile) -> str:
+        return f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{item.message_sid}/Media/{item.sid}"
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -191,18 +236,90 @@ class FakeTwilio:
             query=dict(request.query.items()),
         )
         self.requests.append(seen)
-        reply = self.replies.pop(0) if self.replies else None
+        if self.media_replies and _MEDIA.match(seen.path):
+            reply = self.media_replies.pop(0)
+        else:
+            reply = self.replies.pop(0) if self.replies else None
         if reply is None:
             reply = self._answer(seen)
         if reply.delay:
             await asyncio.sleep(reply.delay)
         return web.Response(
-            status=reply.status, text=reply.body, content_type=reply.content_type, charset="utf-8"
+            status=reply.status,
+            text=reply.body,
+            content_type=reply.content_type,
+            charset="utf-8",
+            headers=reply.headers,
         )
+
+    async def _storage(self, request: web.Request) -> web.StreamResponse:
+        """The signed storage URL a media URL redirects to: no credentials asked."""
+        self.storage_requests.append(
+            SeenRequest(
+                method=request.method,
+                path=request.path,
+                headers={k.lower(): v for k, v in request.headers.items()},
+                raw_body=b"",
+                auth=_basic_auth(request.headers.get("Authorization", "")),
+                query=dict(request.query.items()),
+            )
+        )
+        sid = self._signed.get(request.match_info["token"])
+        if sid is None or request.query.get("Signature") != "sig-" + request.match_info["token"]:
+            return web.Response(status=403, text="<Error>AccessDenied</Error>")
+        item = self.media[sid]
+        if not item.chunked:
+            return web.Response(body=item.data, content_type=item.content_type)
+        response = web.StreamResponse(headers={"Content-Type": item.content_type})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for start in range(0, len(item.data), 256 * 1024):
+            await response.write(item.data[start : start + 256 * 1024])
+        await response.write_eof()
+        return response
+
+    def _media_answer(self, seen: SeenRequest) -> Reply | None:
+        """A media content URL (a redirect to storage) or a message's media list."""
+        if (found := _MEDIA.match(seen.path)) is not None:
+            item = self.media.get(found["media"])
+            if item is None or item.message_sid != found["message"]:
+                return twilio_error(404, 20404, f"The requested resource {seen.path} was not found")
+            token = secrets.token_hex(8)
+            self._signed[token] = item.sid
+            # A signed URL's query is part of its signature: sent exactly as given.
+            location = f"{self.storage_url}/storage/{token}?Expires=1&Signature=sig-{token}"
+            return Reply(307, "", "text/plain", headers={"Location": location})
+        if (found := _MEDIA_LIST.match(seen.path)) is not None:
+            items = [m for m in self.media.values() if m.message_sid == found["message"]]
+            path = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{found['message']}"
+            document = {
+                "media_list": [
+                    {
+                        "account_sid": self.account_sid,
+                        "content_type": m.content_type,
+                        "parent_sid": m.message_sid,
+                        "sid": m.sid,
+                        "uri": f"{self._media_uri(m)}.json",
+                    }
+                    for m in items
+                ],
+                "end": max(0, len(items) - 1),
+                "first_page_uri": f"{path}/Media.json?PageSize=50&Page=0",
+                "next_page_uri": None,
+                "page": 0,
+                "page_size": 50,
+                "previous_page_uri": None,
+                "start": 0,
+                "uri": f"{path}/Media.json?PageSize=50&Page=0",
+            }
+            return Reply(200, json.dumps(document))
+        return None
 
     def _answer(self, seen: SeenRequest) -> Reply:
         if seen.auth != (self.account_sid, self.auth_token):
             return twilio_error(401, 20003, "Authenticate")
+        if seen.method == "GET" and (media := self._media_answer(seen)) is not None:
+            return media
         match = _PATH.match(seen.path)
         if seen.method not in ("GET", "POST") or match is None or match["sid"] != self.account_sid:
             return twilio_error(404, 20404, f"The requested resource {seen.path} was not found")

@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sm2_adapters.parsing import OfflineParser
+from sm2_adapters.seed import demo_services
 from sm2_core.domain.enums import Language, Urgency
-from sm2_core.parsing import ParsedRequest
+from sm2_core.parsing import CatalogSnapshot, ParsedRequest
 
 PARSER = OfflineParser()
 
@@ -232,7 +233,8 @@ class TestServices:
 
     def test_known_codes_limit_the_answer(self) -> None:
         """A parser told the catalog returns only codes of that catalog."""
-        parser = OfflineParser(known_service_codes={"OIL_CHANGE"})
+        oil = [s for s in demo_services() if s.code == "OIL_CHANGE"]
+        parser = OfflineParser(CatalogSnapshot.of(oil))
         assert parser.parse_text("clé Civic 2022 stock H1234").requests[0].service_code is None
 
 

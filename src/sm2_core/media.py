@@ -1,0 +1,107 @@
+"""What a dealership's MMS item may be: judged from its bytes, never from what it claims.
+
+Images (JPEG, PNG, GIF, HEIC/HEIF, WebP) and PDF, of at most ``MAX_MEDIA_BYTES`` each. The
+type is read from the first bytes (their magic numbers) with ``filetype``; HEIF files, whose
+type is named by the brands of their ``ftyp`` box, are read here, because ``filetype`` knows
+only some of the brands phones write.
+"""
+
+from __future__ import annotations
+
+import attrs
+import filetype
+
+MAX_MEDIA_BYTES = 5 * 1024 * 1024
+"""5 MB (MiB), Twilio's own limit for an MMS."""
+MAX_MEDIA_LABEL = "5 MB"
+#: Enough of the start of a file to tell its type (filetype reads no more than this).
+_HEAD_BYTES = 8192
+
+ACCEPTED_TYPES: dict[str, str] = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/gif": "GIF",
+    "image/heic": "HEIC",
+    "image/heif": "HEIF",
+    "image/webp": "WebP",
+    "application/pdf": "PDF",
+}
+"""The types taken, by their MIME name, with the name people know them by."""
+ACCEPTED_LABEL = "images (JPEG, PNG, GIF, HEIC/HEIF, WebP) and PDF only"
+
+#: ``ftyp`` brands of a HEIF still image coded with HEVC (what iPhones and most Android
+#: phones write), then those of any other HEIF still image.
+_HEIC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis"})
+_HEIF_BRANDS = frozenset({b"mif1", b"mif2"})
+#: AVIF files are HEIF files too (``mif1`` among their brands): not taken, and named as such.
+_AVIF_BRANDS = frozenset({b"avif", b"avis"})
+
+
+@attrs.frozen
+class Download:
+    """What fetching an item gave: its bytes, up to a limit."""
+
+    data: bytes = attrs.field(repr=lambda data: f"<{len(data)} bytes>")
+    complete: bool = True
+    """False when there was more than the limit: ``data`` is then only its start (or empty)."""
+    size: int | None = None
+    """The whole item's size, when the source said it (Content-Length); else ``len(data)``."""
+
+
+@attrs.frozen
+class Accepted:
+    content_type: str
+    size: int
+
+
+@attrs.frozen
+class Refused:
+    reason: str
+
+
+def sniff(data: bytes) -> str | None:
+    """The MIME type the bytes are (from their start), or None when they are no type we know."""
+    head = data[:_HEAD_BYTES]
+    heif = _heif_type(head)
+    if heif is not None:
+        return heif
+    found: str | None = filetype.guess_mime(head)
+    return found
+
+
+def judge(download: Download, *, limit: int = MAX_MEDIA_BYTES) -> Accepted | Refused:
+    """Whether an item may be kept: small enough, and of a type we take."""
+    size = download.size if download.size is not None else len(download.data)
+    if not download.complete or size > limit or len(download.data) > limit:
+        known = f" ({size} bytes)" if download.size is not None else ""
+        return Refused(f"larger than {_label(limit)}{known}")
+    if not download.data:
+        return Refused("empty")
+    kind = sniff(download.data)
+    if kind is None:
+        return Refused(f"not a type we recognise: {ACCEPTED_LABEL}")
+    if kind not in ACCEPTED_TYPES:
+        return Refused(f"{kind} is not taken: {ACCEPTED_LABEL}")
+    return Accepted(content_type=kind, size=len(download.data))
+
+
+def _label(limit: int) -> str:
+    return MAX_MEDIA_LABEL if limit == MAX_MEDIA_BYTES else f"{limit} bytes"
+
+
+def _heif_type(head: bytes) -> str | None:
+    """``image/heic`` or ``image/heif`` for an ISO base media file whose brands say so."""
+    if len(head) < 16 or head[4:8] != b"ftyp":
+        return None
+    box_size = int.from_bytes(head[:4], "big")
+    if box_size < 16 or box_size > len(head):
+        return None
+    # The major brand, then (after the minor version) the compatible brands.
+    brands = {head[8:12]} | {head[i : i + 4] for i in range(16, box_size - 3, 4)}
+    if brands & _AVIF_BRANDS:
+        return None
+    if brands & _HEIC_BRANDS:
+        return "image/heic"
+    if brands & _HEIF_BRANDS:
+        return "image/heif"
+    return None
