@@ -413,6 +413,9 @@ class DealershipPatch(Struct, forbid_unknown_fields=True, kw_only=True):
 Status = Annotated[str, Meta(pattern="^(AVAILABLE|BUSY|OFFLINE|ON_LEAVE)$")]
 
 
+LanguageCode = Annotated[str, Meta(pattern="^(en|fr)$")]
+
+
 class TechnicianOut(Struct):
     id: UUID
     name: str
@@ -421,6 +424,7 @@ class TechnicianOut(Struct):
     skills: list[str]
     status: str
     is_active: bool
+    language: str
 
 
 class TechnicianIn(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -430,6 +434,7 @@ class TechnicianIn(Struct, forbid_unknown_fields=True, kw_only=True):
     skills: list[Code] = []
     status: Status = "AVAILABLE"
     is_active: bool = True
+    language: LanguageCode = "fr"
 
 
 class TechnicianPatch(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -439,6 +444,7 @@ class TechnicianPatch(Struct, forbid_unknown_fields=True, kw_only=True):
     skills: list[Code] | UnsetType = UNSET
     status: Status | UnsetType = UNSET
     is_active: bool | UnsetType = UNSET
+    language: LanguageCode | UnsetType = UNSET
 
 
 UrgencyName = Annotated[str, Meta(pattern="^(LOW|MEDIUM|HIGH|CRITICAL)$")]

@@ -163,7 +163,7 @@ def repositories(conn: AsyncConnection[Any]) -> dict[str, TableRepository[Any]]:
             table="technicians",
             entity=Technician,
             kind="technician",
-            columns=("id", "name", "phone", "zone_id", "skills", "status", "is_active"),
+            columns=("id", "name", "phone", "zone_id", "skills", "status", "is_active", "language"),
         ),
         "rules": TableRepository(
             conn,

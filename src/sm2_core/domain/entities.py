@@ -76,6 +76,8 @@ class Technician:
     """Service codes the technician is certified for."""
     status: TechnicianStatus = TechnicianStatus.AVAILABLE
     is_active: bool = True
+    language: Language = Language.FR
+    """The language of the alerts and messages the technician is sent."""
 
     def is_certified_for(self, service_code: str) -> bool:
         return service_code in self.skills

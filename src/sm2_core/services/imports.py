@@ -15,7 +15,7 @@ from uuid import UUID
 
 import attrs
 
-from sm2_core.domain.enums import ReferenceKind, TechnicianStatus, Urgency
+from sm2_core.domain.enums import Language, ReferenceKind, TechnicianStatus, Urgency
 from sm2_core.domain.phone import normalize_phone
 from sm2_core.domain.records import Actor
 from sm2_core.domain.terms import TERM_FIELDS, join_terms, split_terms
@@ -43,7 +43,7 @@ COLUMNS: dict[ReferenceKind, tuple[str, ...]] = {
         *TERM_FIELDS,
     ),
     ReferenceKind.DEALERSHIPS: ("name", "phone", "email", "zone", "is_audit_flagged"),
-    ReferenceKind.TECHNICIANS: ("name", "phone", "zone", "skills", "status"),
+    ReferenceKind.TECHNICIANS: ("name", "phone", "zone", "skills", "status", "language"),
     ReferenceKind.RULES: (
         "description",
         "dealership",
@@ -58,6 +58,7 @@ COLUMNS: dict[ReferenceKind, tuple[str, ...]] = {
 #: services had words still import).
 OPTIONAL_COLUMNS: dict[ReferenceKind, frozenset[str]] = {
     ReferenceKind.SERVICES: frozenset(TERM_FIELDS),
+    ReferenceKind.TECHNICIANS: frozenset({"language"}),
 }
 
 
@@ -317,7 +318,17 @@ def _technician_row(lk: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:
         "zone_id": lk._zone(_text(row, "zone", required=False)),
         "skills": _skills(row.get("skills"), lk.service_codes),
         "status": TechnicianStatus[status],
+        **({"language": _language(row["language"])} if "language" in row else {}),
     }
+
+
+def _language(text: str | None) -> Language:
+    """A file's language cell: ``fr`` or ``en`` (any case); empty is French, the default."""
+    value = (text or "").strip().lower() or Language.FR.value
+    try:
+        return Language(value)
+    except ValueError:
+        raise ValueError("language must be fr or en") from None
 
 
 def _rule_row(lk: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:

@@ -261,6 +261,7 @@ FRENCH: dict[str, str] = {
     "Words that name it (French)": "Mots qui le nomment (français)",
     "Hints (English)": "Indices (anglais)",
     "Words": "Mots",
+    "Language of alerts": "Langue des alertes",
     "names only": "noms seulement",
     "Hints (French)": "Indices (français)",
     "One per line: words and short phrases dealers text for this service": (

@@ -69,6 +69,7 @@ FIELDS: dict[ReferenceKind, tuple[Field, ...]] = {
         Field("phone", "Phone", "tel", required=True),
         Field("zone_id", "Home zone", "select", choices="zones"),
         Field("status", "Status", "select", choices="statuses", blank=TechnicianStatus.AVAILABLE),
+        Field("language", "Language of alerts", "select", choices="languages", blank=Language.FR),
         Field("skills", "Skills", "skills", choices="services"),
     ),
     ReferenceKind.RULES: (

@@ -76,6 +76,8 @@ def _technician(d: dict[str, Any]) -> dict[str, Any]:
         out["skills"] = frozenset(code.upper() for code in out["skills"])
     if "status" in out:
         out["status"] = TechnicianStatus(out["status"])
+    if "language" in out:
+        out["language"] = Language(out["language"])
     return out
 
 

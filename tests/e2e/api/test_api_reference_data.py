@@ -230,3 +230,20 @@ class TestRulesOfTheData:
         phones = {d["phone"] for d in (await listing(api, "dealerships"))["items"]}
         assert AUDI not in phones
         assert 9 == len(phones)
+
+
+class TestTechnicianLanguage:
+    async def test_french_by_default_english_on_request(self, api: Api) -> None:
+        """The language a technician's alerts are written in: stored, answered, patched."""
+        body = {"name": "Jordan Smith", "phone": "+14185550291"}
+        created = await api.client.post("/api/technicians", headers=api.admin, json=body)
+        assert ("fr", 201) == (created.json()["language"], created.status_code)
+        url = f"/api/technicians/{created.json()['id']}"
+        patched = await api.client.patch(url, headers=api.admin, json={"language": "en"})
+        assert "en" == patched.json()["language"]
+        assert "en" == (await api.client.get(url, headers=api.admin)).json()["language"]
+
+    async def test_another_language_is_422(self, api: Api) -> None:
+        body = {"name": "Jordan Smith", "phone": "+14185550292", "language": "es"}
+        response = await api.client.post("/api/technicians", headers=api.admin, json=body)
+        assert "language" in str(assert_problem(response, 422))

@@ -7,7 +7,7 @@ from core_helpers import ADMIN, Demo, tech_actor
 
 from sm2_adapters.memory import MemorySystem
 from sm2_adapters.seed import SEED_ORDER, demo_rows, seed_demo
-from sm2_core.domain.enums import TechnicianStatus, Urgency
+from sm2_core.domain.enums import Language, TechnicianStatus, Urgency
 from sm2_core.errors import InvalidInput, PermissionDenied
 from sm2_core.services import ImportReport
 
@@ -183,3 +183,33 @@ class TestReimport:
         seen: list[int] = []
         await system.services.imports.import_rows("zones", ZONES, actor=ADMIN, progress=seen.append)
         assert [1, 2] == seen
+
+
+class TestOptionalColumns:
+    async def test_a_technician_s_language_is_read_and_kept_when_absent(self, demo: Demo) -> None:
+        """``language`` is fr or en; a file without the column leaves it as it was."""
+        imports = demo.svc.imports
+        row = {"name": "Jordan", "phone": "+14185550287", "skills": "PDI", "language": "EN"}
+        await imports.import_rows("technicians", [row], actor=ADMIN)
+        without = {k: v for k, v in row.items() if k != "language"} | {"skills": "PDI;DIAGNOSTIC"}
+        await imports.import_rows("technicians", [without], actor=ADMIN)
+        techs = {t.name: t for t in await demo.svc.admin.all("technicians")}
+        assert (Language.EN, {"PDI", "DIAGNOSTIC"}) == (
+            techs["Jordan"].language,
+            techs["Jordan"].skills,
+        )
+        with pytest.raises(InvalidInput) as refused:
+            await imports.import_rows("technicians", [row | {"language": "es"}], actor=ADMIN)
+        assert {"line 2": "language must be fr or en"} == refused.value.fields
+
+    async def test_services_keep_their_words_when_the_file_has_none(self, demo: Demo) -> None:
+        imports = demo.svc.imports
+        await imports.import_rows(
+            "services", [service("WAX", terms_en="wax|waxing", terms_fr="cire")], actor=ADMIN
+        )
+        await imports.import_rows("services", [service("WAX", price="99")], actor=ADMIN)
+        wax = next(s for s in await demo.svc.admin.all("services") if s.code == "WAX")
+        assert (("wax", "waxing"), ("cire",)) == (wax.terms_en, wax.terms_fr)
+        await imports.import_rows("services", [service("WAX", terms_en="")], actor=ADMIN)
+        wax = next(s for s in await demo.svc.admin.all("services") if s.code == "WAX")
+        assert ((), ("cire",)) == (wax.terms_en, wax.terms_fr)
