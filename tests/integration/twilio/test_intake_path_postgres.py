@@ -10,13 +10,11 @@ import httpx
 import psycopg
 import pytest
 from fake_twilio_api import FakeTwilio
+from pg_system import seeded_system
 from twilio.request_validator import RequestValidator
-from twilio_helpers import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER
+from twilio_helpers import AUTH_TOKEN, OUR_NUMBER
 
-from pgtools import reset_database
-from sm2_adapters.seed import seed_demo
-from sm2_adapters.settings import Settings
-from sm2_adapters.system import System, build_system
+from sm2_adapters.system import System
 from sm2_core.ports import JobFilter
 from sm2_web.serve import app_for_runtime, web_config
 
@@ -27,24 +25,8 @@ TOYOTA = "+14185550103"
 
 @pytest.fixture
 async def system(pg_url: str, tmp_path: Path, fake_twilio: FakeTwilio) -> AsyncIterator[System]:
-    reset_database(pg_url)
-    settings = Settings(
-        database_url=pg_url,
-        data_dir=tmp_path,
-        public_url=PUBLIC,
-        jwt_secret="j" * 32,
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN,
-        twilio_from_number=OUR_NUMBER,
-        twilio_api_url=fake_twilio.url,
-    )
-    built = build_system(settings)
-    await built.open()
-    try:
-        await seed_demo(built.services)
+    async with seeded_system(pg_url, tmp_path, fake_twilio.url, public_url=PUBLIC) as built:
         yield built
-    finally:
-        await built.close()
 
 
 def _client(system: System) -> httpx.AsyncClient:

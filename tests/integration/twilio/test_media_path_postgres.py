@@ -15,14 +15,12 @@ import httpx
 import psycopg
 import pytest
 from fake_twilio_api import SERVICE_UNAVAILABLE, FakeTwilio, inbound_message, twilio_error
+from pg_system import seeded_system
 from twilio.request_validator import RequestValidator
 from twilio_helpers import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER
 
 import media_samples as sample
-from pgtools import reset_database
-from sm2_adapters.seed import seed_demo
-from sm2_adapters.settings import Settings
-from sm2_adapters.system import System, build_system
+from sm2_adapters.system import System
 from sm2_core.domain.entities import User
 from sm2_core.domain.enums import Role
 from sm2_core.media import MAX_MEDIA_BYTES
@@ -36,27 +34,13 @@ OIL_CHANGE = "changement d'huile sur RAV4 2022 stock T9001, client attend"
 
 @pytest.fixture
 async def system(pg_url: str, tmp_path: Path, fake_twilio: FakeTwilio) -> AsyncIterator[System]:
-    reset_database(pg_url)
     with psycopg.connect(pg_url, autocommit=True) as conn:
         if conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone() != (None,):
             conn.execute("DELETE FROM procrastinate_jobs")
-    settings = Settings(
-        database_url=pg_url,
-        data_dir=tmp_path,
-        public_url=PUBLIC,
-        jwt_secret="j" * 32,
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN,
-        twilio_from_number=OUR_NUMBER,
-        twilio_api_url=fake_twilio.url,
-    )
-    built = build_system(settings, pool_size=4)
-    await built.open()
-    try:
-        await seed_demo(built.services)
+    async with seeded_system(
+        pg_url, tmp_path, fake_twilio.url, pool_size=4, public_url=PUBLIC
+    ) as built:
         yield built
-    finally:
-        await built.close()
 
 
 class Web:

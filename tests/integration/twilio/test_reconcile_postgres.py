@@ -14,12 +14,12 @@ import psycopg
 import pytest
 from click.testing import CliRunner, Result
 from fake_twilio_api import FakeTwilio, inbound_message
+from pg_system import seeded_system
 from twilio_helpers import ACCOUNT_SID, AUDI_QUEBEC, AUTH_TOKEN, OUR_NUMBER
 
 from pgtools import reset_database
-from sm2_adapters.seed import seed_demo
 from sm2_adapters.settings import Settings
-from sm2_adapters.system import System, build_system, open_system
+from sm2_adapters.system import System, open_system
 from sm2_cli.main import cli
 from sm2_core.domain.records import ReceivedSms
 
@@ -145,23 +145,8 @@ class TestPeriodicTask:
     async def system(
         self, pg_url: str, tmp_path: Path, fake_twilio: FakeTwilio
     ) -> AsyncIterator[System]:
-        reset_database(pg_url)
-        settings = Settings(
-            database_url=pg_url,
-            data_dir=tmp_path,
-            jwt_secret="j" * 32,
-            twilio_account_sid=ACCOUNT_SID,
-            twilio_auth_token=AUTH_TOKEN,
-            twilio_from_number=OUR_NUMBER,
-            twilio_api_url=fake_twilio.url,
-        )
-        built = build_system(settings)
-        await built.open()
-        try:
-            await seed_demo(built.services)
+        async with seeded_system(pg_url, tmp_path, fake_twilio.url) as built:
             yield built
-        finally:
-            await built.close()
 
     async def test_the_worker_stores_what_the_webhook_missed(
         self, system: System, fake_twilio: FakeTwilio
