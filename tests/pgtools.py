@@ -24,6 +24,12 @@ _TABLES = (
     "zones",
     "integration_tokens",
     "rate_limit_hits",
+    "conversation_reads",
+    "opt_outs",
+    "notices",
+    "notice_windows",
+    "push_subscriptions",
+    "daily_summaries",
 )
 
 

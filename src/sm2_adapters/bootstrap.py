@@ -7,6 +7,7 @@ real system) and ``settings``; import-linter holds them to it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import time
 from typing import TYPE_CHECKING
 
 from sm2_core.parsing import CatalogSnapshot
@@ -20,6 +21,7 @@ from sm2_core.ports import (
     MediaSource,
     MessageParser,
     PasswordHasher,
+    PushSender,
     ReferenceWatcher,
     SmsSender,
     SmsWebhook,
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 from sm2_core.services import (
     AdminService,
     BillingService,
+    ConversationService,
     CorrectionService,
     DispatchService,
     FieldService,
@@ -41,6 +44,7 @@ from sm2_core.services import (
     ImportService,
     IntakeService,
     MediaService,
+    NotificationService,
     OutboxService,
     ReceiptService,
     Services,
@@ -64,20 +68,36 @@ def build_services(
     watcher: ReferenceWatcher | None = None,
     media: MediaSource | None = None,
     blobs: BlobStore | None = None,
+    push: PushSender | None = None,
+    public_url: str = "http://127.0.0.1:8000",
+    push_ack_seconds: float = 60.0,
+    timezone: str = "America/Toronto",
+    summary_at: time = time(6, 30),
+    reader: MessageParser | None = None,
 ) -> Services:
     """``inbound`` defaults to a ``StoreAndQueue`` on ``uow``; ``inbox`` (the carrier's record
     that reconciliation reads) to one that says Twilio is not configured; ``watcher`` is told of
     reference changes (the parsers' live catalog); ``media`` (where texts' MMS items are
-    fetched) and ``blobs`` (where they are kept) to ones that say they are not configured."""
+    fetched) and ``blobs`` (where they are kept) to ones that say they are not configured;
+    ``reader`` (what reads dealers' replies on pages: the offline parser) to ``parser``."""
     from sm2_adapters.parsing.stopwords import not_service_words
     from sm2_adapters.unconfigured import (
         BlobStoreNotConfigured,
         CarrierInboxNotConfigured,
         MediaSourceNotConfigured,
+        PushNotConfigured,
     )
 
     config = config or PolicyConfig()
     admin = AdminService(uow=uow, clock=clock, hasher=hasher, watcher=watcher)
+    outbox = OutboxService(
+        uow=uow,
+        sms=sms,
+        push=push or PushNotConfigured(),
+        clock=clock,
+        public_url=public_url,
+        ack_seconds=push_ack_seconds,
+    )
     return Services(
         receipt=ReceiptService(
             uow=uow,
@@ -87,7 +107,7 @@ def build_services(
             inbox=inbox or CarrierInboxNotConfigured(),
         ),
         intake=IntakeService(uow=uow, parser=parser, clock=clock, config=config),
-        outbox=OutboxService(uow=uow, sms=sms),
+        outbox=outbox,
         dispatch=DispatchService(uow=uow, clock=clock, config=config),
         field=FieldService(uow=uow, clock=clock, config=config),
         billing=BillingService(uow=uow, clock=clock, tasks=tasks, accounting=accounting),
@@ -104,6 +124,16 @@ def build_services(
             clock=clock,
             source=media or MediaSourceNotConfigured(),
             blobs=blobs or BlobStoreNotConfigured(),
+        ),
+        conversations=ConversationService(uow=uow, clock=clock, reader=reader or parser),
+        notifications=NotificationService(
+            uow=uow,
+            clock=clock,
+            outbox=outbox,
+            push=push or PushNotConfigured(),
+            public_url=public_url,
+            timezone=timezone,
+            summary_at=summary_at,
         ),
     )
 

@@ -52,3 +52,23 @@ def decode_time_cursor(cursor: str) -> tuple[datetime, UUID]:
         raise InvalidInput(
             "invalid cursor", fields={"cursor": "not a cursor from this list"}
         ) from None
+
+
+def encode_time_text_cursor(at: datetime, key: str) -> str:
+    """A cursor of a list in time order, then by a text key (a phone number): the last row's."""
+    raw = json.dumps([at.isoformat(), key], ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_time_text_cursor(cursor: str) -> tuple[datetime, str]:
+    """The (time, text) a cursor carries; InvalidInput for anything this module did not make."""
+    try:
+        at, key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        when = datetime.fromisoformat(at)
+        if when.tzinfo is None or not isinstance(key, str):
+            raise ValueError("naive time or no key")
+        return when, key
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeError):
+        raise InvalidInput(
+            "invalid cursor", fields={"cursor": "not a cursor from this list"}
+        ) from None

@@ -8,9 +8,11 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import time
 from ipaddress import ip_network
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -60,6 +62,105 @@ def _networks(raw: str | None) -> tuple[str, ...]:
                     f"SM2_TRUSTED_PROXIES: {item.strip()!r} is not an address or a network"
                 ) from None
     return tuple(found)
+
+
+def _positive_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _seconds(env, name, default)
+    if value <= 0:
+        raise InvalidInput(f"{name} must be more than 0 seconds")
+    return value
+
+
+def parse_vapid_private_key(text: str, *, source: str) -> str:
+    """A P-256 private key given as the base64url of its 32 bytes (what ``web-push
+    generate-vapid-keys`` prints) or as PEM (``vapid --gen``, ``openssl ecparam``), returned as
+    the former: the one form the Web Push sender reads. InvalidInput names ``source`` and never
+    repeats the value (it is a secret)."""
+    import base64
+    import binascii
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    refused = InvalidInput(
+        f"{source} must be a P-256 private key: the base64url of its 32 bytes, or PEM",
+        fields={source: "not a P-256 private key"},
+    )
+    text = text.strip()
+    key: ec.EllipticCurvePrivateKey
+    try:
+        if text.startswith("-----BEGIN"):
+            # One-line forms (.env files, container settings) write the newlines as \n.
+            pem = text.replace("\\n", "\n").encode()
+            loaded = serialization.load_pem_private_key(pem, password=None)
+            if not isinstance(loaded, ec.EllipticCurvePrivateKey) or not isinstance(
+                loaded.curve, ec.SECP256R1
+            ):
+                raise refused
+            key = loaded
+        else:
+            raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+            if len(raw) != 32:
+                raise refused
+            key = ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
+    except (ValueError, TypeError, binascii.Error):
+        raise refused from None
+    number = key.private_numbers().private_value.to_bytes(32, "big")
+    return base64.urlsafe_b64encode(number).rstrip(b"=").decode()
+
+
+def new_vapid_private_key() -> str:
+    """A fresh P-256 key, as ``parse_vapid_private_key`` returns them."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    number = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
+    return base64.urlsafe_b64encode(number.to_bytes(32, "big")).rstrip(b"=").decode()
+
+
+def _vapid_subject(subject: str | None, public_url: str) -> str:
+    """Who push services contact about our pushes (RFC 8292 ``sub``): a mailto: or https: URI."""
+    if subject is None:
+        return public_url if urlsplit(public_url).scheme == "https" else "mailto:dispatch@localhost"
+    parts = urlsplit(subject)
+    if (parts.scheme == "mailto" and "@" in parts.path) or (
+        parts.scheme == "https" and parts.netloc
+    ):
+        return subject
+    raise InvalidInput(
+        f"SM2_VAPID_SUBJECT must be a mailto: address or an https: URL, not {subject!r}",
+        fields={"SM2_VAPID_SUBJECT": "not a mailto: or https: URI"},
+    )
+
+
+def _timezone(name: str | None) -> str:
+    """An IANA zone name the machine knows (``America/Toronto``)."""
+    if name is None:
+        return "America/Toronto"
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"SM2_TIMEZONE must be a time zone name such as America/Toronto, not {name!r}",
+            fields={"SM2_TIMEZONE": "unknown time zone"},
+        ) from None
+    return name
+
+
+def _clock_time(text: str | None, source: str, default: time) -> time:
+    if text is None:
+        return default
+    try:
+        hours, minutes = (int(part) for part in text.split(":"))
+        return time(hours, minutes)
+    except ValueError:
+        raise InvalidInput(
+            f"{source} must be a time of day as HH:MM (06:30), not {text!r}",
+            fields={source: "not HH:MM"},
+        ) from None
 
 
 def _default_data_dir() -> Path:
@@ -118,6 +219,18 @@ class Settings:
     catalog_ttl_seconds: float = 2.0
     """How long a process parses with its copy of the services catalog before reading it
     again: the longest a change made by another process goes unseen by this one."""
+    vapid_private_key: str | None = attrs.field(default=None, repr=False)
+    """The Web Push signing key (base64url of the P-256 key's 32 bytes); None: a dev key is
+    generated into the data dir (``effective_vapid_private_key``)."""
+    vapid_subject: str = "mailto:dispatch@localhost"
+    """The contact push services see in our VAPID tokens (``mailto:`` or ``https:``)."""
+    push_ack_seconds: float = 60.0
+    """How long an alert pushed to a technician's browser waits for its acknowledgement before
+    the SMS goes instead."""
+    timezone: str = "America/Toronto"
+    """The company's time zone (``SM2_TIMEZONE``): the morning summary's day and hour."""
+    summary_at: time = time(6, 30)
+    """When technicians get the summary of their day (``SM2_MORNING_SUMMARY``, HH:MM local)."""
 
     @classmethod
     def from_env(
@@ -130,12 +243,14 @@ class Settings:
 
         data_dir = get("SM2_DATA_DIR")
         environment = (get("QBO_ENVIRONMENT") or "sandbox").lower()
+        public_url = (get("SM2_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
+        vapid_key = get("SM2_VAPID_PRIVATE_KEY")
         if environment not in ("sandbox", "production"):
             raise InvalidInput("QBO_ENVIRONMENT must be sandbox or production")
         return cls(
             database_url=get("SM2_DATABASE_URL"),
             data_dir=Path(data_dir).expanduser() if data_dir else _default_data_dir(),
-            public_url=(get("SM2_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            public_url=public_url,
             jwt_secret=get("SM2_JWT_SECRET"),
             secret_key=get("SM2_SECRET_KEY"),
             cors_origins=tuple(
@@ -161,10 +276,20 @@ class Settings:
             waiting_alert_seconds=_int(merged, "SM2_WAITING_ALERT_SECONDS", 120),
             blob_dir=Path(blobs).expanduser() if (blobs := get("SM2_BLOB_DIR")) else None,
             catalog_ttl_seconds=_seconds(merged, "SM2_CATALOG_TTL_SECONDS", 2.0),
+            vapid_private_key=(
+                parse_vapid_private_key(vapid_key, source="SM2_VAPID_PRIVATE_KEY")
+                if vapid_key
+                else None
+            ),
+            vapid_subject=_vapid_subject(get("SM2_VAPID_SUBJECT"), public_url),
+            push_ack_seconds=_positive_seconds(merged, "SM2_PUSH_ACK_SECONDS", 60.0),
+            timezone=_timezone(get("SM2_TIMEZONE")),
+            summary_at=_clock_time(get("SM2_MORNING_SUMMARY"), "SM2_MORNING_SUMMARY", time(6, 30)),
         )
 
-    def dev_secret(self, name: str) -> str:
-        """A secret generated once into the data dir, for a development set-up without one.
+    def dev_secret(self, name: str, *, generate: Callable[[], str] | None = None) -> str:
+        """A secret generated once into the data dir, for a development set-up without one
+        (``generate`` makes it: a random token when None).
 
         The file is created with mode 0600; its value is never logged.
         """
@@ -172,7 +297,7 @@ class Settings:
         if path.is_file():
             return path.read_text("utf-8").strip()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        value = secrets.token_urlsafe(48)
+        value = generate() if generate is not None else secrets.token_urlsafe(48)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
@@ -204,3 +329,14 @@ class Settings:
     @property
     def effective_jwt_secret(self) -> str:
         return self.jwt_secret or self.dev_secret("jwt_secret")
+
+    @property
+    def effective_vapid_private_key(self) -> str:
+        """SM2_VAPID_PRIVATE_KEY, else the key generated once into the data dir: browsers stay
+        subscribed only while the key is the same, so it is never generated again."""
+        if self.vapid_private_key:
+            return self.vapid_private_key
+        stored = self.dev_secret("vapid_private_key", generate=new_vapid_private_key)
+        return parse_vapid_private_key(
+            stored, source=str(self.data_dir / "secrets" / "vapid_private_key")
+        )

@@ -43,20 +43,22 @@ from sm2_adapters.tasks import (
     ProcrastinateQueue,
     ServicesRef,
     build_task_app,
+    due_tasks,
     install_schema,
-    queue_depth,
 )
 from sm2_adapters.twilio import (
     twilio_inbox_from_settings,
     twilio_media_from_settings,
     twilio_sender_from_settings,
 )
+from sm2_adapters.webpush import push_sender_from_settings
 from sm2_core.errors import IntegrationError
 from sm2_core.parsing import CatalogSnapshot
 from sm2_core.ports import (
     AccountingGateway,
     CarrierInbox,
     MediaSource,
+    MessageParser,
     RateLimiter,
     SmsSender,
 )
@@ -103,7 +105,7 @@ class System:
         procrastinate does not say how many ran, so this answers 0."""
         for _ in range(rounds):
             await self.run_worker(wait=False)
-            if not (await queue_depth(self.task_app)).get("todo"):
+            if not await due_tasks(self.task_app):
                 break
         return 0
 
@@ -145,6 +147,13 @@ def _parser(settings: Settings, limiter: RateLimiter, catalog: LiveCatalog) -> C
     return CombinedParser.from_settings(
         settings, offline=OfflineParser(catalog), limiter=limiter, catalog=catalog
     )
+
+
+def _reader(catalog: LiveCatalog) -> MessageParser:
+    """What reads dealers' replies on pages ("apply to job"): the offline parser alone."""
+    from sm2_adapters.parsing.offline import OfflineParser
+
+    return OfflineParser(catalog)
 
 
 def _sms(settings: Settings) -> SmsSender:
@@ -193,6 +202,12 @@ def build_system(
         watcher=catalog,
         media=media or twilio_media_from_settings(settings),
         blobs=FileBlobStore(settings.blobs_path),
+        push=push_sender_from_settings(settings),
+        public_url=settings.public_url,
+        push_ack_seconds=settings.push_ack_seconds,
+        timezone=settings.timezone,
+        summary_at=settings.summary_at,
+        reader=_reader(catalog),
     )
     return System(
         settings=settings,

@@ -79,6 +79,12 @@ def build_task_app(url: str, ref: ServicesRef, *, max_pool_size: int = 10) -> Ap
         # Safety net for webhooks Twilio could not deliver at all (our process down, network).
         await reconciler.run(datetime.fromtimestamp(timestamp, UTC) - RECONCILE_WINDOW)
 
+    @app.periodic(cron="* * * * *", periodic_id="summary")
+    @app.task(name="send_morning_summary", queue=TASK_QUEUE, queueing_lock="summary")
+    async def send_morning_summary(timestamp: int) -> None:
+        # Every minute: the first run past the configured time of a day sends it, once.
+        await ref.get().notifications.morning_summary()
+
     @app.periodic(cron="* * * * *", periodic_id="stalled")
     @app.task(name="retry_stalled_jobs", queue=TASK_QUEUE, queueing_lock="stalled")
     async def retry_stalled_jobs(timestamp: int) -> None:
@@ -209,3 +215,13 @@ async def queue_depth(app: App) -> dict[str, int]:
         queue=TASK_QUEUE,
     )
     return {row["status"]: int(row["n"]) for row in rows}
+
+
+async def due_tasks(app: App) -> int:
+    """Tasks waiting that may run now (not those deferred to a later time)."""
+    row = await app.connector.execute_query_one_async(
+        "SELECT count(*) AS n FROM procrastinate_jobs WHERE queue_name = %(queue)s"
+        " AND status = 'todo' AND (scheduled_at IS NULL OR scheduled_at <= now())",
+        queue=TASK_QUEUE,
+    )
+    return int(row["n"])

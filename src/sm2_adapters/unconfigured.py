@@ -7,11 +7,13 @@ QuickBooks connection approval records the invoice as FAILED "QuickBooks not con
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sm2_core.domain.push import PushSubscription
 from sm2_core.domain.records import ReceivedSms
 from sm2_core.errors import NotConfigured
 from sm2_core.media import Download
-from sm2_core.ports import InvoiceReceipt, InvoiceRequest
+from sm2_core.ports import InvoiceReceipt, InvoiceRequest, PushOutcome
 
 #: What reconciliation says when there is no Twilio account to ask.
 TWILIO_INBOX_NOT_CONFIGURED = (
@@ -22,6 +24,9 @@ TWILIO_INBOX_NOT_CONFIGURED = (
 class SmsNotConfigured:
     async def send(self, *, to: str, body: str) -> str:
         raise NotConfigured("Twilio is not configured: the text stays in the outbox, unsent")
+
+    async def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+        raise NotConfigured("Twilio is not configured: there is no carrier record to look in")
 
 
 class CarrierInboxNotConfigured:
@@ -54,3 +59,17 @@ class BlobStoreNotConfigured:
 
     async def delete(self, key: str) -> None:
         raise NotConfigured("no blob store: files cannot be deleted")
+
+
+class PushNotConfigured:
+    """No VAPID key: browsers cannot subscribe (no public key to give them) and alerts go by
+    SMS."""
+
+    @property
+    def public_key(self) -> str | None:
+        return None
+
+    async def push(
+        self, subscription: PushSubscription, payload: dict[str, Any], *, ttl_seconds: int
+    ) -> PushOutcome:
+        raise NotConfigured("Web Push is not configured: no VAPID key")

@@ -20,6 +20,7 @@ from sm2_adapters.memory import RecordingAccounting, RecordingSmsSender, build_m
 from sm2_core.domain.enums import ReferenceKind, Role
 from sm2_core.domain.job import Completion, Job, Part
 from sm2_core.domain.records import Actor, AuditEntry, ReceivedSms
+from sm2_core.notices import STATUS_WINDOW
 from sm2_core.ports import JobFilter
 from sm2_core.services import Services
 
@@ -46,17 +47,25 @@ class DemoHost:
     sms: RecordingSmsSender
     accounting: RecordingAccounting
     where: str
+    later: Callable[[float], Awaitable[object]]
+    """Let ``seconds`` pass (for real, or on the memory system's clock), then run what is due."""
 
 
 @asynccontextmanager
 async def memory_host() -> AsyncIterator[DemoHost]:
     system = build_memory_system()
+
+    async def later(seconds: float) -> object:
+        system.clock.advance(seconds=seconds)
+        return await system.run_tasks()
+
     yield DemoHost(
         services=system.services,
         run_tasks=system.run_tasks,
         sms=system.sms,
         accounting=system.accounting,
         where="in-memory adapters",
+        later=later,
     )
 
 
@@ -72,6 +81,11 @@ async def postgres_host() -> AsyncIterator[DemoHost]:
         settings = Settings(data_dir=Path(data_dir), jwt_secret="demo", secret_key="demo")
         system = await asyncio.to_thread(build_system, settings, sms=sms, accounting=accounting)
         await system.open()
+
+        async def later(seconds: float) -> object:
+            await asyncio.sleep(seconds)
+            return await system.run_tasks()
+
         try:
             yield DemoHost(
                 services=system.services,
@@ -79,6 +93,7 @@ async def postgres_host() -> AsyncIterator[DemoHost]:
                 sms=sms,
                 accounting=accounting,
                 where=f"an embedded PostgreSQL in {data_dir}",
+                later=later,
             )
         finally:
             await system.close()
@@ -122,6 +137,7 @@ async def run_demo(echo: Echo, *, memory: bool = False) -> None:
         echo(f"SM2 Dispatch demo on {host.where}; Twilio and QuickBooks are recording fakes.\n")
         await texts_in(host, echo)
         await walk_one_job(host, echo)
+        await messages_out(host, echo)
 
 
 async def texts_in(host: DemoHost, echo: Echo) -> None:
@@ -178,3 +194,25 @@ async def walk_one_job(host: DemoHost, echo: Echo) -> None:
         echo(_timeline_line(entry, names))
     echo("\n6. The board now:")
     await print_board(services, echo)
+
+
+async def messages_out(host: DemoHost, echo: Echo) -> None:
+    """What each party's phone received: confirmations, the technician's alert, the
+    dealership's status texts (combined over ten seconds, so the demo waits for them)."""
+    seconds = STATUS_WINDOW.total_seconds() + 0.5
+    echo(f"\n7. Waiting {seconds:g} s: status texts to a dealership are combined over that time")
+    await host.later(seconds)
+    names = {
+        t.phone: f"technician {t.name}"
+        for t in await host.services.admin.all(ReferenceKind.TECHNICIANS)
+    }
+    for dealer in await host.services.admin.all(ReferenceKind.DEALERSHIPS):
+        names[dealer.phone] = f"dealership {dealer.name}"
+    echo("\n8. What each phone received:")
+    received: dict[str, list[str]] = {}
+    for sms in host.sms.sent:
+        received.setdefault(sms.to, []).append(sms.body)
+    for phone, bodies in received.items():
+        echo(f"   {names.get(phone, 'unknown')} ({phone}):")
+        for body in bodies:
+            echo("     " + body.replace("\n", "\n     "))

@@ -84,3 +84,12 @@ class IntegrationError(Sm2Error):
 
 class NotConfigured(Sm2Error):
     """A feature needs configuration that is missing (no Twilio token, QuickBooks not connected)."""
+
+
+class OptedOut(Sm2Error):
+    """The number asked for no more texts (it texted STOP): nothing is sent to it until it
+    texts START."""
+
+    def __init__(self, phone: str) -> None:
+        super().__init__(f"{phone} has opted out of texts (STOP); it must text START first")
+        self.phone = phone

@@ -39,6 +39,9 @@ class Change:
     job: Job
     audit: AuditEntry
     event: DomainEvent
+    before: Job | None = None
+    """The job as it was (None for a new job): who must be told is decided from both."""
+    actor: Actor | None = None
 
 
 def diff(old: AttrsInstance, new: AttrsInstance) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -67,6 +70,8 @@ def job_event(name: str, job: Job, now: datetime, action: str) -> DomainEvent:
             "status": job.status.value,
             "urgency": job.urgency.value,
             "invoice_state": job.invoice_state.value,
+            # Technicians' streams carry only their own jobs' events: filtered on these.
+            "tech_id": str(job.tech_id) if job.tech_id else None,
         },
     )
 
@@ -87,7 +92,13 @@ def record(
         old_values=before,
         new_values=after,
     )
-    return Change(job=new, audit=entry, event=job_event(event, new, now, action))
+    announced = job_event(event, new, now, action)
+    if old.tech_id is not None and old.tech_id != new.tech_id:
+        # The technician it was taken from hears of it too.
+        announced = attrs.evolve(
+            announced, data={**announced.data, "previous_tech_id": str(old.tech_id)}
+        )
+    return Change(job=new, audit=entry, event=announced, before=old, actor=actor)
 
 
 def created(job: Job, *, actor: Actor) -> Change:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
@@ -11,15 +11,20 @@ from uuid import UUID
 
 import attrs
 
+from sm2_core.domain.conversations import Conversation, ThreadMessage
 from sm2_core.domain.corrections import ParseCorrection, ParsedField, ServiceTally
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
 from sm2_core.domain.enums import InvoiceState, JobStatus, ReferenceKind, Urgency
 from sm2_core.domain.job import Job
 from sm2_core.domain.media import MediaItem
+from sm2_core.domain.notices import Notice, NoticeWindow, Recipient
+from sm2_core.domain.push import PushSubscription
 from sm2_core.domain.records import (
     AuditEntry,
     DomainEvent,
     InboundMessage,
+    OptOut,
+    OutboundKind,
     OutboundSms,
     ReceivedSms,
     StoredEvent,
@@ -199,7 +204,105 @@ class OutboxRepository(Protocol):
 
     async def update(self, sms: OutboundSms) -> None: ...
 
-    async def get(self, sms_id: UUID) -> OutboundSms: ...
+    async def get(self, sms_id: UUID, *, for_update: bool = False) -> OutboundSms:
+        """Raises NotFound. ``for_update`` locks it until the unit of work ends."""
+        ...
+
+    async def by_provider_sid(self, sid: str, *, for_update: bool = False) -> OutboundSms | None:
+        """The message the carrier knows by ``sid`` (its status callbacks name it so)."""
+        ...
+
+    async def failed_alerts(self, *, since: datetime, limit: int = 100) -> list[OutboundSms]:
+        """Alerts and summaries to technicians that failed or went undelivered, created at or
+        after ``since``, newest first."""
+        ...
+
+    async def last_sent(self, to_number: str, *, kind: OutboundKind) -> OutboundSms | None:
+        """The newest message of ``kind`` to ``to_number`` that the carrier took (SENT or
+        DELIVERED), by when it was sent: what a text from that number may be answering."""
+        ...
+
+
+class NoticeRepository(Protocol):
+    """Notices waiting to go out, and each recipient's combining window."""
+
+    async def add(self, notice: Notice) -> None: ...
+
+    async def lock_window(self, recipient: Recipient) -> NoticeWindow | None:
+        """The recipient's window, locked until the unit of work ends (None when there is
+        none yet: then concurrent callers are serialised on the recipient all the same)."""
+        ...
+
+    async def save_window(self, window: NoticeWindow) -> None:
+        """Insert or replace the recipient's window."""
+        ...
+
+    async def pending(self, recipient: Recipient) -> list[Notice]:
+        """The recipient's notices not yet sent, in the order they were added, locked (those
+        another unit of work holds are skipped: it is sending them)."""
+        ...
+
+    async def mark_sent(
+        self, notice_ids: Sequence[UUID], *, outbox_id: UUID | None, at: datetime
+    ) -> None:
+        """``outbox_id`` None: nothing was sent for them (nobody to tell, or not wanted)."""
+        ...
+
+    async def claim_summary(self, day: date, *, at: datetime) -> bool:
+        """True for the first caller of the day only: the morning summary goes once."""
+        ...
+
+
+class PushSubscriptionRepository(Protocol):
+    async def save(self, subscription: PushSubscription) -> PushSubscription:
+        """Insert, or replace the one with the same endpoint (a browser subscribes again, or
+        another technician logs in on it); returns what is stored."""
+        ...
+
+    async def for_technician(self, technician_id: UUID) -> list[PushSubscription]:
+        """Oldest first."""
+        ...
+
+    async def remove(self, endpoint: str, *, technician_id: UUID | None = None) -> bool:
+        """Remove the subscription at ``endpoint`` (only the technician's, when given);
+        whether there was one."""
+        ...
+
+
+class OptOutRepository(Protocol):
+    async def get(self, phone: str) -> OptOut | None: ...
+
+    async def add(self, opt_out: OptOut) -> None:
+        """Record it (a number already opted out keeps its first record)."""
+        ...
+
+    async def remove(self, phone: str) -> bool:
+        """Whether the number was opted out."""
+        ...
+
+
+class ConversationRepository(Protocol):
+    """Every text to and from each phone number: inbound texts by their sender, the outbox's
+    messages by their recipient."""
+
+    async def page(self, *, limit: int, cursor: str | None = None) -> Page[Conversation]:
+        """One conversation per number, newest activity first (then by number). Raises
+        InvalidInput for a cursor it did not make."""
+        ...
+
+    async def thread(self, phone: str, *, limit: int | None = None) -> list[ThreadMessage]:
+        """The number's texts oldest first (at the same moment, a text in before a text out,
+        then by id); with ``limit``, the newest ``limit`` of them (still oldest first)."""
+        ...
+
+    async def latest_inbound(self, phone: str) -> InboundMessage | None:
+        """The newest text the number sent us."""
+        ...
+
+    async def mark_read(self, phone: str, *, at: datetime) -> bool:
+        """Texts from the number received up to ``at`` are read; whether the mark moved (it
+        never goes back)."""
+        ...
 
 
 class CorrectionRepository(Protocol):
@@ -240,7 +343,9 @@ class TaskLog(Protocol):
     """Tasks queued with the change that calls for them: they exist only if it commits, and a
     change that commits cannot lose them (an outbox row and the task that sends it)."""
 
-    def add(self, task: TaskPayload) -> None: ...
+    def add(self, task: TaskPayload, *, at: datetime | None = None) -> None:
+        """``at``: not before then (None: at once)."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -281,6 +386,18 @@ class UnitOfWork(Protocol):
 
     @property
     def media(self) -> MediaRepository: ...
+
+    @property
+    def notices(self) -> NoticeRepository: ...
+
+    @property
+    def push_subscriptions(self) -> PushSubscriptionRepository: ...
+
+    @property
+    def opt_outs(self) -> OptOutRepository: ...
+
+    @property
+    def conversations(self) -> ConversationRepository: ...
 
     @property
     def events(self) -> EventLog: ...
@@ -337,7 +454,47 @@ class WordList(Protocol):
 
 class SmsSender(Protocol):
     async def send(self, *, to: str, body: str) -> str:
-        """Send one text; return the provider's id. Raises IntegrationError or NotConfigured."""
+        """Send one text; return the provider's id. Raises IntegrationError or NotConfigured.
+
+        A refusal because the number opted out has ``code`` ``OPTED_OUT_CODE``."""
+        ...
+
+    async def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+        """The provider's id of a text with this body sent to ``to`` at or after ``since``, if
+        the carrier has one: a send interrupted before its answer was recorded is looked up
+        here rather than sent twice. Raises IntegrationError or NotConfigured."""
+        ...
+
+
+#: Twilio's error for a number that replied STOP: the carrier will not deliver to it.
+OPTED_OUT_CODE = "21610"
+
+
+@attrs.frozen
+class PushOutcome:
+    """What the push service said of one push."""
+
+    accepted: bool
+    gone: bool = False
+    """The subscription no longer exists (404/410): forget it."""
+    detail: str = ""
+
+
+class PushSender(Protocol):
+    """Web Push (RFC 8030) with VAPID (RFC 8292), the payload encrypted (RFC 8291)."""
+
+    @property
+    def public_key(self) -> str | None:
+        """The VAPID public key browsers subscribe with (``applicationServerKey``,
+        base64url); None when push is not configured."""
+        ...
+
+    async def push(
+        self, subscription: PushSubscription, payload: dict[str, Any], *, ttl_seconds: int
+    ) -> PushOutcome:
+        """Push ``payload`` (as JSON) to one browser. A refusal is an outcome, not an error;
+        raises IntegrationError (transient) when the push service cannot be reached, and
+        NotConfigured without keys."""
         ...
 
 
@@ -381,12 +538,31 @@ class CarrierInbox(Protocol):
         ...
 
 
+@attrs.frozen
+class DeliveryReport:
+    """The carrier's word on a text we sent (a status callback), fields unchecked: None when
+    the request lacked them."""
+
+    sid: str | None
+    status: str | None
+    """As the carrier writes it (Twilio: ``queued``, ``sent``, ``delivered``, ``undelivered``,
+    ``failed``...)."""
+    error_code: str | None = None
+
+
 class SmsWebhook(Protocol):
-    """The carrier's inbound-SMS webhook request, read and authenticated."""
+    """The carrier's SMS webhook requests (inbound texts, delivery reports), read and
+    authenticated alike."""
 
     def read(self, body: bytes, *, url: str, signature: str) -> ReceivedSms | WebhookRefusal:
         """``url`` is what the carrier called (our public URL, path and query), ``signature``
         the request's signature header ("" when absent)."""
+        ...
+
+    def read_status(
+        self, body: bytes, *, url: str, signature: str
+    ) -> DeliveryReport | WebhookRefusal:
+        """A status callback, checked as ``read`` checks an inbound text."""
         ...
 
 

@@ -25,9 +25,19 @@ from sm2_core.domain.records import AuditEntry
 ATTACHMENT_PATH = "/api/attachments/{id}"
 
 
+def in_order(values: frozenset[Any] | set[Any]) -> list[Any]:
+    """A set as a list people read the same way each time: members of an enum in the order the
+    enum declares them (its meaning's order: a dealership's status texts read assigned,
+    started, completed), anything else sorted."""
+    kinds = {type(v) for v in values}
+    if len(kinds) == 1 and issubclass(declared := kinds.pop(), enum.Enum):
+        return [member for member in declared if member in values]
+    return sorted(values, key=str)
+
+
 def plain(value: Any) -> Any:
     """A JSON-ready copy of a domain value: enums as their values, ids, amounts and times as
-    text (ISO 8601), attrs classes as objects, sets as sorted lists."""
+    text (ISO 8601), attrs classes as objects, sets as lists :func:`in_order`."""
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, UUID | Decimal):
@@ -36,9 +46,10 @@ def plain(value: Any) -> Any:
         return value.isoformat()
     if attrs.has(type(value)):
         return {f.name: plain(getattr(value, f.name)) for f in attrs.fields(type(value))}
-    if isinstance(value, tuple | list | frozenset | set):
-        items = [plain(v) for v in value]
-        return sorted(items, key=str) if isinstance(value, frozenset | set) else items
+    if isinstance(value, frozenset | set):
+        return [plain(v) for v in in_order(value)]
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     return value

@@ -53,7 +53,15 @@ class FetchMedia:
     media_id: UUID
 
 
-TaskPayload = ParseMessage | SendSms | SyncInvoice | FetchMedia
+@attrs.frozen
+class FlushNotices:
+    """A technician's or dealership's waiting notices, to go out as one message."""
+
+    recipient: str
+    """``Recipient.key``: ``tech:<id>`` or ``dealer:<id>``."""
+
+
+TaskPayload = ParseMessage | SendSms | SyncInvoice | FetchMedia | FlushNotices
 P = TypeVar("P", bound=AttrsInstance)
 
 #: How each payload field type travels: as a string in the queue's JSON arguments.
@@ -107,10 +115,15 @@ async def _fetch_media(services: Services, task: FetchMedia) -> object:
     return await services.media.fetch(task.message_id, task.media_id)
 
 
+async def _flush_notices(services: Services, task: FlushNotices) -> object:
+    return await services.notifications.flush(task.recipient)
+
+
 PARSE_MESSAGE = TaskKind("parse_message", ParseMessage, _parse_message)
 SEND_SMS = TaskKind("send_sms", SendSms, _send_sms)
 SYNC_INVOICE = TaskKind("sync_invoice", SyncInvoice, _sync_invoice)
 FETCH_MEDIA = TaskKind("fetch_media", FetchMedia, _fetch_media)
+FLUSH_NOTICES = TaskKind("flush_notices", FlushNotices, _flush_notices)
 
 
 @attrs.frozen
@@ -147,4 +160,4 @@ class TaskRegistry:
         return await self.kind_of(payload).handle(services, payload)
 
 
-TASKS = TaskRegistry((PARSE_MESSAGE, SEND_SMS, SYNC_INVOICE, FETCH_MEDIA))
+TASKS = TaskRegistry((PARSE_MESSAGE, SEND_SMS, SYNC_INVOICE, FETCH_MEDIA, FLUSH_NOTICES))

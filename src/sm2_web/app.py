@@ -40,12 +40,15 @@ from sm2_web.problems import HANDLERS
 from sm2_web.routes import webhooks
 from sm2_web.routes.admin import admin_router
 from sm2_web.routes.attachments import attachment
+from sm2_web.routes.conversations import ConversationController
 from sm2_web.routes.corrections import CorrectionController
 from sm2_web.routes.events import Broadcaster, events
 from sm2_web.routes.jobs import JobController
 from sm2_web.routes.session import login, logout, too_many
 from sm2_web.routes.system import health
 from sm2_web.routes.technician import TechnicianController
+from sm2_web.routes.technician_events import technician_events
+from sm2_web.routes.technician_push import TECHNICIAN_PUSH_HANDLERS
 from sm2_web.traffic import RecentTraffic
 
 log = logging.getLogger("sm2.web")
@@ -190,12 +193,16 @@ def create_app(
             logout,
             JobController,
             TechnicianController,
+            *TECHNICIAN_PUSH_HANDLERS,
+            technician_events,
             attachment,
             admin_router(),
             CorrectionController,
+            ConversationController,
             events,
             health,
             webhooks.twilio_sms,
+            webhooks.twilio_status,
             portal_router(config),
             *(extra_handlers or []),
         ],
@@ -213,7 +220,7 @@ def create_app(
             allow_origins=list(config.cors_origins),
             allow_credentials=False,
             allow_headers=["Authorization", "Content-Type", "If-Match"],
-            allow_methods=["GET", "POST", "PATCH"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
         )
         if config.cors_origins
         else None,

@@ -117,7 +117,15 @@ async def actor_for(
     config: WebConfig,
     clock: Clock,
 ) -> Actor:
-    claims = decode_token(bearer_token(connection, role), role, config=config, clock=clock)
+    token = bearer_token(connection, role)
+    return await token_actor(token, role, services=services, config=config, clock=clock)
+
+
+async def token_actor(
+    token: str, role: Role, *, services: Services, config: WebConfig, clock: Clock
+) -> Actor:
+    """The login a token (header or cookie) stands for, checked in full."""
+    claims = decode_token(token, role, config=config, clock=clock)
     try:
         user = await services.admin.get_user(UUID(claims["sub"]))
     except Exception as exc:  # an unknown or malformed subject is just an invalid token

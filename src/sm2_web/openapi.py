@@ -4,7 +4,8 @@ Litestar documents a Struct from its fields but leaves out two things msgspec en
 Struct that forbids unknown fields (every input here) refuses any other property, which the
 document must say (``additionalProperties: false``), and the constraints on a list's items
 (``skills``: service codes) are dropped. A client generated from the document, or a fuzzer,
-would otherwise send what is then refused.
+would otherwise send what is then refused. So is ``uniqueItems`` (a dealership's
+``notify_on``), which the Struct declares and its route enforces.
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ def _constrained_items(struct: type[msgspec.Struct]) -> dict[str, Schema]:
     for name, node in components[struct.__name__].get("properties", {}).items():
         array = _array(node)
         items = array.get("items") if array else None
-        if not items or "$ref" in items or not set(items) & set(_ITEM_KEYWORDS):
+        # Items without a type are Literals, which Litestar documents itself (type and enum).
+        if not items or "$ref" in items or "type" not in items:
+            continue
+        if not set(items) & set(_ITEM_KEYWORDS):
             continue
         schema = Schema(type=OpenAPIType(items["type"]))
         if "format" in items:
@@ -50,6 +54,13 @@ def _constrained_items(struct: type[msgspec.Struct]) -> dict[str, Schema]:
                 setattr(schema, attribute, items[keyword])
         found[name] = schema
     return found
+
+
+def _unique_lists(struct: type[msgspec.Struct]) -> list[str]:
+    """Properties whose items must differ (``uniqueItems``), which Litestar leaves out."""
+    _, components = msgspec.json.schema_components([struct])
+    properties = components[struct.__name__].get("properties", {})
+    return [name for name, node in properties.items() if (_array(node) or {}).get("uniqueItems")]
 
 
 def _array_schema(node: Any) -> Schema | None:
@@ -72,4 +83,8 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
             array = _array_schema((schema.properties or {}).get(name))
             if array is not None:
                 array.items = items
+        for name in _unique_lists(struct):
+            array = _array_schema((schema.properties or {}).get(name))
+            if array is not None:
+                array.unique_items = True
         return schema

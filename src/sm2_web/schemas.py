@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, overload
+from typing import Annotated, Any, Literal, overload
 from uuid import UUID
 
 import msgspec
@@ -378,6 +378,20 @@ class ServicePatch(Struct, forbid_unknown_fields=True, kw_only=True):
 Phone = Annotated[str, Meta(min_length=7, max_length=32, pattern=NO_NUL)]
 Email = Annotated[str, Meta(pattern=r"^[^@\s\x00]+@[^@\s\x00]+$", max_length=254)]
 
+#: The values of ``DEALER_UPDATES``, in lifecycle order (a test holds the two together: a
+#: Literal is what msgspec checks and the document lists as an enum).
+DealerUpdate = Literal["assigned", "started", "completed"]
+DealerUpdates = Annotated[
+    list[DealerUpdate],
+    Meta(
+        # msgspec cannot refuse a repeated value in a list: the route does (a 422, as documented).
+        extra_json_schema={"uniqueItems": True},
+        description="The status texts the dealership receives as its jobs progress (all three "
+        "when a new dealership does not say; empty for none), answered in lifecycle order",
+        examples=[["assigned", "completed"]],
+    ),
+]
+
 
 class DealershipOut(Struct):
     id: UUID
@@ -388,6 +402,7 @@ class DealershipOut(Struct):
     is_audit_flagged: bool
     is_active: bool
     language: str
+    notify_on: DealerUpdates
 
 
 class DealershipIn(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -398,6 +413,7 @@ class DealershipIn(Struct, forbid_unknown_fields=True, kw_only=True):
     is_audit_flagged: bool = False
     is_active: bool = True
     language: Annotated[str, Meta(pattern="^(en|fr)$")] = "fr"
+    notify_on: DealerUpdates | UnsetType = UNSET
 
 
 class DealershipPatch(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -408,6 +424,7 @@ class DealershipPatch(Struct, forbid_unknown_fields=True, kw_only=True):
     is_audit_flagged: bool | UnsetType = UNSET
     is_active: bool | UnsetType = UNSET
     language: Annotated[str, Meta(pattern="^(en|fr)$")] | UnsetType = UNSET
+    notify_on: DealerUpdates | UnsetType = UNSET
 
 
 Status = Annotated[str, Meta(pattern="^(AVAILABLE|BUSY|OFFLINE|ON_LEAVE)$")]
@@ -555,6 +572,7 @@ def entity_out(item: ReferenceEntity | User) -> ReferenceOut | UserOut:
             item.is_audit_flagged,
             item.is_active,
             item.language.value,
+            plain(item.notify_on),
         )
     if isinstance(item, Technician):
         return msgspec.convert(data, TechnicianOut)

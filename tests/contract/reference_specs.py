@@ -10,6 +10,7 @@ import attrs
 import factories as f
 
 from sm2_core.domain.enums import Language, Role, TechnicianStatus, Urgency
+from sm2_core.domain.notices import DEALER_UPDATES, NoticeKind
 
 Deps = dict[str, Any]
 
@@ -85,8 +86,9 @@ SPECS = (
             is_audit_flagged=True,
             language=Language.EN,
             qb_customer_id="QB-CUST-9",
+            notify_on=frozenset({NoticeKind.COMPLETED, NoticeKind.ASSIGNED}),
         ),
-        bare=lambda d: f.dealership(zone_id=None, qb_customer_id=None),
+        bare=lambda d: f.dealership(zone_id=None, qb_customer_id=None, notify_on=frozenset()),
         changed=lambda x, d: attrs.evolve(
             x,
             name="Renamed",
@@ -97,6 +99,7 @@ SPECS = (
             is_active=False,
             language=Language.FR,
             qb_customer_id=None,
+            notify_on=DEALER_UPDATES,
         ),
         clash=lambda x: f.dealership(phone=x.phone),
         lookup=("by_phone", lambda x: x.phone),

@@ -22,7 +22,9 @@ from sm2_adapters.memory.fakes import (
     MemoryTaskQueue,
     RecordingAccounting,
     RecordingCarrierInbox,
+    RecordingPushSender,
     RecordingSmsSender,
+    SentPush,
     SentSms,
 )
 from sm2_adapters.memory.media import MemoryBlobStore, RecordingMediaSource
@@ -50,6 +52,8 @@ class MemorySystem:
     """The carrier's media (MMS): tests put files in ``media.files`` by URL."""
     blobs: MemoryBlobStore
     """Where fetched media are kept."""
+    push: RecordingPushSender
+    """The Web Push service: what was pushed to technicians' browsers."""
 
     @property
     def uow(self) -> UnitOfWorkFactory:
@@ -111,7 +115,10 @@ def build_memory_system(
 ) -> MemorySystem:
     """``sms`` replaces the recording sender that texts go to (``MemorySystem.sms``); the
     default parser reads the store's services as they are at each parse."""
-    tasks = MemoryTaskQueue()
+    clock = clock or ManualClock()
+    # Tasks deferred to a later time (notices combined in a window, the SMS after an
+    # unacknowledged push) wait until the clock reaches them: tests advance it.
+    tasks = MemoryTaskQueue(clock)
     store = MemoryStore(tasks=tasks)
     # Reading the store costs nothing, so no time to live: a service written straight into
     # the store (as tests do) is seen by the next parse too.
@@ -120,10 +127,10 @@ def build_memory_system(
         from sm2_adapters.parsing.offline import OfflineParser
 
         parser = OfflineParser(catalog)
-    clock = clock or ManualClock()
     recording, accounting = RecordingSmsSender(), RecordingAccounting()
     inbox = RecordingCarrierInbox()
     media, blobs = RecordingMediaSource(), MemoryBlobStore()
+    push = RecordingPushSender()
     services = build_services(
         uow=store.unit_of_work,
         clock=clock,
@@ -137,6 +144,7 @@ def build_memory_system(
         watcher=catalog,
         media=media,
         blobs=blobs,
+        push=push,
     )
     return MemorySystem(
         store=store,
@@ -148,6 +156,7 @@ def build_memory_system(
         inbox=inbox,
         media=media,
         blobs=blobs,
+        push=push,
         limiter=MemoryRateLimiter(clock),
     )
 
@@ -167,7 +176,9 @@ __all__ = [
     "RecordingAccounting",
     "RecordingCarrierInbox",
     "RecordingMediaSource",
+    "RecordingPushSender",
     "RecordingSmsSender",
+    "SentPush",
     "SentSms",
     "build_memory_system",
 ]

@@ -12,9 +12,10 @@ from uuid import UUID
 
 import attrs
 
+from sm2_core.domain.push import PushSubscription
 from sm2_core.domain.records import ReceivedSms
 from sm2_core.errors import IntegrationError
-from sm2_core.ports import Clock, InvoiceReceipt, InvoiceRequest, T_Task
+from sm2_core.ports import Clock, InvoiceReceipt, InvoiceRequest, PushOutcome, T_Task
 from sm2_core.tasks import TASKS, TaskPayload
 
 
@@ -45,13 +46,54 @@ class RecordingSmsSender:
     def __init__(self) -> None:
         self.sent: list[SentSms] = []
         self.fail_with: list[IntegrationError] = []
+        self.lose_answers = 0
+        """How many of the next sends reach the carrier but lose its answer."""
 
     async def send(self, *, to: str, body: str) -> str:
         if self.fail_with:
             raise self.fail_with.pop(0)
         sms = SentSms(to=to, body=body, sid=f"SM{secrets.token_hex(16)}")
         self.sent.append(sms)
+        if self.lose_answers:
+            # The carrier took it, but its answer never reached us (a dropped connection).
+            self.lose_answers -= 1
+            raise IntegrationError("twilio", "connection lost", transient=True, code="connection")
         return sms.sid
+
+    async def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+        for sms in reversed(self.sent):
+            if sms.to == to and sms.body == body:
+                return sms.sid
+        return None
+
+    def to(self, number: str) -> list[str]:
+        """The bodies of the texts sent to ``number``, in order."""
+        return [sms.body for sms in self.sent if sms.to == number]
+
+
+@attrs.frozen
+class SentPush:
+    endpoint: str
+    payload: dict[str, Any]
+
+
+class RecordingPushSender:
+    """Records every push; ``answers`` maps an endpoint to the outcome it gets (accepted by
+    default), like a push service whose subscriptions expire."""
+
+    public_key = "BMemoryPushKeyForTestsOnly"
+
+    def __init__(self) -> None:
+        self.pushed: list[SentPush] = []
+        self.answers: dict[str, PushOutcome] = {}
+
+    async def push(
+        self, subscription: PushSubscription, payload: dict[str, Any], *, ttl_seconds: int
+    ) -> PushOutcome:
+        outcome = self.answers.get(subscription.endpoint, PushOutcome(accepted=True))
+        if outcome.accepted:
+            self.pushed.append(SentPush(subscription.endpoint, dict(payload)))
+        return outcome
 
 
 class RecordingCarrierInbox:
@@ -101,23 +143,40 @@ class MemoryTaskQueue:
     """Keeps deferred tasks until ``run_all`` hands them to a handler, retrying failures.
 
     Each task goes through the registry's encoding, as it does on its way into PostgreSQL, so
-    a payload that could not travel fails here too."""
+    a payload that could not travel fails here too. A task deferred to a later time waits in
+    ``scheduled`` until ``clock`` (the system's, when it has one) reaches it."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock
         self.pending: list[TaskPayload] = []
+        self.scheduled: list[tuple[datetime, TaskPayload]] = []
         self.done: list[TaskPayload] = []
         self.failed: list[tuple[TaskPayload, Exception]] = []
 
-    async def defer(self, task: TaskPayload) -> None:
-        self.pending.append(TASKS.decode(*TASKS.encode(task)))
+    async def defer(self, task: TaskPayload, *, at: datetime | None = None) -> None:
+        task = TASKS.decode(*TASKS.encode(task))
+        if at is None or self.clock is None or at <= self.clock.now():
+            self.pending.append(task)
+        else:
+            self.scheduled.append((at, task))
 
     async def not_queued(self, tasks: Sequence[T_Task]) -> list[T_Task]:
-        return [task for task in tasks if task not in self.pending]
+        waiting = self.pending + [task for _, task in self.scheduled]
+        return [task for task in tasks if task not in waiting]
+
+    def _release_due(self) -> None:
+        if self.clock is None:
+            return
+        now = self.clock.now()
+        due = sorted((item for item in self.scheduled if item[0] <= now), key=lambda i: i[0])
+        self.scheduled = [item for item in self.scheduled if item[0] > now]
+        self.pending.extend(task for _, task in due)
 
     async def run_all(self, handler: TaskHandler, *, max_attempts: int = 3) -> int:
-        """Run until nothing is pending (tasks may defer more); returns how many ran."""
+        """Run until nothing due is pending (tasks may defer more); returns how many ran."""
         ran = 0
         attempts: dict[int, int] = {}
+        self._release_due()
         while self.pending:
             task = self.pending.pop(0)
             key = id(task)
@@ -131,6 +190,7 @@ class MemoryTaskQueue:
                 else:
                     self.failed.append((task, exc))
             ran += 1
+            self._release_due()
         return ran
 
 

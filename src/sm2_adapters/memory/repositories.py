@@ -12,7 +12,14 @@ import attrs
 from sm2_adapters.cursor import BoardKey, decode_cursor, encode_cursor
 from sm2_core.domain.enums import JobStatus
 from sm2_core.domain.job import Job
-from sm2_core.domain.records import AuditEntry, InboundMessage, MessageStatus, OutboundSms
+from sm2_core.domain.records import (
+    AuditEntry,
+    InboundMessage,
+    MessageStatus,
+    OutboundKind,
+    OutboundSms,
+    OutboundStatus,
+)
 from sm2_core.errors import AlreadyExists, InvalidInput, NotFound, StaleVersion
 from sm2_core.ports import JobFilter, Page
 
@@ -258,11 +265,44 @@ class MemoryOutboxRepository:
         self._t.outbox[sms.id] = sms
 
     async def update(self, sms: OutboundSms) -> None:
-        await self.get(sms.id)
-        self._t.outbox[sms.id] = sms
+        stored = await self.get(sms.id)
+        # As the table's UPDATE: only what sending changes.
+        self._t.outbox[sms.id] = attrs.evolve(
+            stored,
+            status=sms.status,
+            provider_sid=sms.provider_sid,
+            error=sms.error,
+            channel=sms.channel,
+            error_code=sms.error_code,
+            sent_at=sms.sent_at,
+        )
 
-    async def get(self, sms_id: UUID) -> OutboundSms:
+    async def get(self, sms_id: UUID, *, for_update: bool = False) -> OutboundSms:
         try:
             return self._t.outbox[sms_id]
         except KeyError:
             raise NotFound("outbound SMS", sms_id) from None
+
+    async def by_provider_sid(self, sid: str, *, for_update: bool = False) -> OutboundSms | None:
+        return next((s for s in self._t.outbox.values() if s.provider_sid == sid), None)
+
+    async def failed_alerts(self, *, since: datetime, limit: int = 100) -> list[OutboundSms]:
+        found = [
+            s
+            for s in self._t.outbox.values()
+            if s.technician_id is not None
+            and s.kind in (OutboundKind.ALERT, OutboundKind.SUMMARY)
+            and s.status.is_failure
+            and s.created_at >= since
+        ]
+        return sorted(found, key=lambda s: s.created_at, reverse=True)[:limit]
+
+    async def last_sent(self, to_number: str, *, kind: OutboundKind) -> OutboundSms | None:
+        taken = [
+            s
+            for s in self._t.outbox.values()
+            if s.to_number == to_number
+            and s.kind is kind
+            and s.status in (OutboundStatus.SENT, OutboundStatus.DELIVERED)
+        ]
+        return max(taken, key=lambda s: s.sent_at or s.created_at, default=None)

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from datetime import date, datetime
 from types import TracebackType
 from typing import Self
 from uuid import UUID
 
 import attrs
 
+from sm2_adapters.memory.conversations import MemoryConversationRepository
 from sm2_adapters.memory.corrections import MemoryCorrectionRepository
 from sm2_adapters.memory.events import MemoryEventBus
 from sm2_adapters.memory.fakes import MemoryTaskQueue
 from sm2_adapters.memory.media import MemoryMediaRepository
+from sm2_adapters.memory.notify import (
+    MemoryNoticeRepository,
+    MemoryOptOutRepository,
+    MemoryPushSubscriptionRepository,
+)
 from sm2_adapters.memory.repositories import (
     MemoryAuditRepository,
     MemoryJobRepository,
@@ -29,7 +36,9 @@ from sm2_core.domain.corrections import ParseCorrection, ParsedField
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
 from sm2_core.domain.job import Job
 from sm2_core.domain.media import MediaItem
-from sm2_core.domain.records import AuditEntry, DomainEvent, InboundMessage, OutboundSms
+from sm2_core.domain.notices import Notice, NoticeWindow
+from sm2_core.domain.push import PushSubscription
+from sm2_core.domain.records import AuditEntry, DomainEvent, InboundMessage, OptOut, OutboundSms
 from sm2_core.ports import UnitOfWork
 from sm2_core.tasks import TaskPayload
 
@@ -51,6 +60,13 @@ class Tables:
     media: dict[UUID, MediaItem] = attrs.Factory(dict)
     corrections: dict[tuple[UUID, ParsedField], ParseCorrection] = attrs.Factory(dict)
     job_counters: dict[int, int] = attrs.Factory(dict)
+    notices: dict[UUID, Notice] = attrs.Factory(dict)
+    notice_windows: dict[str, NoticeWindow] = attrs.Factory(dict)
+    summaries: dict[date, datetime] = attrs.Factory(dict)
+    push_subscriptions: dict[str, PushSubscription] = attrs.Factory(dict)
+    opt_outs: dict[str, OptOut] = attrs.Factory(dict)
+    conversation_reads: dict[str, datetime] = attrs.Factory(dict)
+    """Phone → until when dispatchers have read its conversation."""
 
     def snapshot(self) -> Tables:
         return Tables(**{f.name: copy.copy(getattr(self, f.name)) for f in attrs.fields(Tables)})
@@ -88,10 +104,10 @@ class _PendingEvents:
 
 class _PendingTasks:
     def __init__(self) -> None:
-        self.items: list[TaskPayload] = []
+        self.items: list[tuple[TaskPayload, datetime | None]] = []
 
-    def add(self, task: TaskPayload) -> None:
-        self.items.append(task)
+    def add(self, task: TaskPayload, *, at: datetime | None = None) -> None:
+        self.items.append((task, at))
 
 
 class MemoryUnitOfWork:
@@ -111,6 +127,10 @@ class MemoryUnitOfWork:
         self.outbox = MemoryOutboxRepository(t)
         self.media = MemoryMediaRepository(t)
         self.corrections = MemoryCorrectionRepository(t)
+        self.notices = MemoryNoticeRepository(t)
+        self.push_subscriptions = MemoryPushSubscriptionRepository(t)
+        self.opt_outs = MemoryOptOutRepository(t)
+        self.conversations = MemoryConversationRepository(t)
         self.events = _PendingEvents()
         self.tasks = _PendingTasks()
 
@@ -137,8 +157,8 @@ class MemoryUnitOfWork:
         # Published after commit, outside the lock, as the real outbox does.
         for event in self.events.items:
             await self._store.bus.publish(event)
-        for task in self.tasks.items:
-            await self._store.tasks.defer(task)
+        for task, at in self.tasks.items:
+            await self._store.tasks.defer(task, at=at)
 
 
 def _conforms(uow: MemoryUnitOfWork) -> UnitOfWork:

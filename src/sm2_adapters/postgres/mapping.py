@@ -14,6 +14,7 @@ from uuid import UUID
 import cattrs
 
 from sm2_core.domain.job import Completion, Job
+from sm2_core.serialize import in_order, plain
 
 T = TypeVar("T")
 
@@ -99,12 +100,15 @@ def job_params(job: Job) -> dict[str, Any]:
 
 
 def entity_params(entity: Any) -> dict[str, Any]:
-    """A reference entity as query parameters: enums as their values, sets as sorted lists,
-    tuples as lists in their order (both become arrays)."""
+    """A reference entity as query parameters: enums as their values, sets as lists in a
+    stable order (``in_order``: a dealership's ``notify_on`` reads assigned, started,
+    completed), tuples as lists in their order (both become arrays)."""
     out: dict[str, Any] = _converter.unstructure(entity)
     for key, value in out.items():
         if isinstance(value, set | frozenset):
-            out[key] = sorted(value)
+            # Ordered from the entity's own set: once unstructured, its enum members are bare
+            # strings, which would sort alphabetically.
+            out[key] = [plain(v) for v in in_order(getattr(entity, key))]
         elif isinstance(value, tuple):
             out[key] = list(value)
     return out

@@ -9,6 +9,7 @@ tests run what is written here through procrastinate's real worker.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -19,12 +20,14 @@ from sm2_core.tasks import TASKS, TaskPayload
 #: The procrastinate queue every SM2 task goes to (and every SM2 worker reads).
 TASK_QUEUE = "sm2"
 
-#: One job: queue name, task name, then its arguments as a jsonb object (the task's kwargs).
-JOB_ROW = "ROW({queue}, {task}, 0, NULL, NULL, {args}, NULL)::procrastinate_job_to_defer_v1"
+#: One job: queue name, task name, then its arguments as a jsonb object (the task's kwargs), and
+#: when it may run (NULL: at once).
+JOB_ROW = "ROW({queue}, {task}, 0, NULL, NULL, {args}, {at})::procrastinate_job_to_defer_v1"
 
 
-def defer_jobs_sql(count: int) -> str:
-    rows = ", ".join([JOB_ROW.format(queue="%s", task="%s", args="%s")] * count)
+def defer_jobs_sql(count: int, *, scheduled: bool = False) -> str:
+    at = "%s::timestamptz" if scheduled else "NULL"
+    rows = ", ".join([JOB_ROW.format(queue="%s", task="%s", args="%s", at=at)] * count)
     return f"SELECT procrastinate_defer_jobs_v1(ARRAY[{rows}])"
 
 
@@ -33,17 +36,20 @@ class PendingTasks:
 
     def __init__(self, queue: str) -> None:
         self._queue = queue
-        self.items: list[TaskPayload] = []
+        self.items: list[tuple[TaskPayload, datetime | None]] = []
 
-    def add(self, task: TaskPayload) -> None:
-        self.items.append(task)
+    def add(self, task: TaskPayload, *, at: datetime | None = None) -> None:
+        self.items.append((task, at))
 
     async def flush(self, conn: AsyncConnection[Any]) -> None:
         if not self.items:
             return
-        params = []
-        for task in self.items:
+        scheduled = any(at is not None for _, at in self.items)
+        params: list[Any] = []
+        for task, at in self.items:
             name, args = TASKS.encode(task)
             params += [self._queue, name, Jsonb(args)]
-        await conn.execute(defer_jobs_sql(len(self.items)), params)
+            if scheduled:
+                params.append(at)
+        await conn.execute(defer_jobs_sql(len(self.items), scheduled=scheduled), params)
         self.items.clear()

@@ -12,7 +12,13 @@ from psycopg.types.json import Jsonb
 
 from sm2_adapters.postgres.errors import translated
 from sm2_adapters.postgres.mapping import to_entity
-from sm2_core.domain.records import AuditEntry, DomainEvent, InboundMessage, OutboundSms
+from sm2_core.domain.records import (
+    AuditEntry,
+    DomainEvent,
+    InboundMessage,
+    OutboundKind,
+    OutboundSms,
+)
 from sm2_core.errors import NotFound
 
 
@@ -160,43 +166,107 @@ class PostgresMessageRepository:
         return [to_entity(r, InboundMessage) for r in rows]
 
 
+_OUTBOX_COLUMNS = (
+    "id",
+    "to_number",
+    "body",
+    "status",
+    "provider_sid",
+    "error",
+    "job_id",
+    "created_at",
+    "kind",
+    "channel",
+    "job_ids",
+    "dealership_id",
+    "technician_id",
+    "error_code",
+    "sent_at",
+    "sent_by",
+)
+_OUTBOX_CHANGING = ("status", "provider_sid", "error", "channel", "error_code", "sent_at")
+
+
+def _outbox_params(sms: OutboundSms) -> dict[str, Any]:
+    job_ids = list(sms.job_ids) or ([sms.job_id] if sms.job_id else [])
+    return {
+        "id": sms.id,
+        "to_number": sms.to_number,
+        "body": sms.body,
+        "status": sms.status.value,
+        "provider_sid": sms.provider_sid,
+        "error": sms.error,
+        "job_id": sms.job_id or (job_ids[0] if job_ids else None),
+        "created_at": sms.created_at,
+        "kind": sms.kind.value,
+        "channel": sms.channel.value,
+        "job_ids": job_ids,
+        "dealership_id": sms.dealership_id,
+        "technician_id": sms.technician_id,
+        "error_code": sms.error_code,
+        "sent_at": sms.sent_at,
+        "sent_by": sms.sent_by,
+    }
+
+
 class PostgresOutboxRepository:
     def __init__(self, conn: AsyncConnection[Any]) -> None:
         self._conn = conn
 
     async def add(self, sms: OutboundSms) -> None:
         async with translated("outbound SMS"):
-            await self._insert(sms)
-
-    async def _insert(self, sms: OutboundSms) -> None:
-        await self._conn.execute(
-            "INSERT INTO outbound_sms (id, to_number, body, status, provider_sid, error, job_id,"
-            " created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                sms.id,
-                sms.to_number,
-                sms.body,
-                sms.status.value,
-                sms.provider_sid,
-                sms.error,
-                sms.job_id,
-                sms.created_at,
-            ),
-        )
+            await self._conn.execute(
+                f"INSERT INTO outbound_sms ({', '.join(_OUTBOX_COLUMNS)})"
+                f" VALUES ({', '.join(f'%({c})s' for c in _OUTBOX_COLUMNS)})",
+                _outbox_params(sms),
+            )
 
     async def update(self, sms: OutboundSms) -> None:
-        cur = await self._conn.execute(
-            "UPDATE outbound_sms SET status = %s, provider_sid = %s, error = %s WHERE id = %s",
-            (sms.status.value, sms.provider_sid, sms.error, sms.id),
-        )
+        async with translated("outbound SMS"):
+            cur = await self._conn.execute(
+                "UPDATE outbound_sms SET "
+                + ", ".join(f"{c} = %({c})s" for c in _OUTBOX_CHANGING)
+                + " WHERE id = %(id)s",
+                _outbox_params(sms),
+            )
         if cur.rowcount == 0:
             raise NotFound("outbound SMS", sms.id)
 
-    async def get(self, sms_id: UUID) -> OutboundSms:
-        rows = await fetch_dicts(self._conn, "SELECT * FROM outbound_sms WHERE id = %s", (sms_id,))
+    async def get(self, sms_id: UUID, *, for_update: bool = False) -> OutboundSms:
+        lock = " FOR UPDATE" if for_update else ""
+        rows = await fetch_dicts(
+            self._conn, f"SELECT * FROM outbound_sms WHERE id = %s{lock}", (sms_id,)
+        )
         if not rows:
             raise NotFound("outbound SMS", sms_id)
         return to_entity(rows[0], OutboundSms)
+
+    async def by_provider_sid(self, sid: str, *, for_update: bool = False) -> OutboundSms | None:
+        lock = " FOR UPDATE" if for_update else ""
+        rows = await fetch_dicts(
+            self._conn, f"SELECT * FROM outbound_sms WHERE provider_sid = %s{lock}", (sid,)
+        )
+        return to_entity(rows[0], OutboundSms) if rows else None
+
+    async def failed_alerts(self, *, since: datetime, limit: int = 100) -> list[OutboundSms]:
+        rows = await fetch_dicts(
+            self._conn,
+            "SELECT * FROM outbound_sms WHERE technician_id IS NOT NULL"
+            " AND kind IN ('ALERT', 'SUMMARY') AND status IN ('FAILED', 'UNDELIVERED', 'OPTED_OUT')"
+            " AND created_at >= %s ORDER BY created_at DESC LIMIT %s",
+            (since, limit),
+        )
+        return [to_entity(r, OutboundSms) for r in rows]
+
+    async def last_sent(self, to_number: str, *, kind: OutboundKind) -> OutboundSms | None:
+        rows = await fetch_dicts(
+            self._conn,
+            "SELECT * FROM outbound_sms WHERE to_number = %s AND kind = %s"
+            " AND status IN ('SENT', 'DELIVERED')"
+            " ORDER BY coalesce(sent_at, created_at) DESC LIMIT 1",
+            (to_number, kind.value),
+        )
+        return to_entity(rows[0], OutboundSms) if rows else None
 
 
 class PendingEvents:

@@ -156,6 +156,7 @@ def repositories(conn: AsyncConnection[Any]) -> dict[str, TableRepository[Any]]:
                 "is_active",
                 "language",
                 "qb_customer_id",
+                "notify_on",
             ),
         ),
         "technicians": TableRepository(

@@ -9,9 +9,15 @@ from typing import Any, Self
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
+from sm2_adapters.postgres.conversations import PostgresConversationRepository
 from sm2_adapters.postgres.corrections import PostgresCorrectionRepository
 from sm2_adapters.postgres.jobs import PostgresJobRepository
 from sm2_adapters.postgres.media import PostgresMediaRepository
+from sm2_adapters.postgres.notify import (
+    PostgresNoticeRepository,
+    PostgresOptOutRepository,
+    PostgresPushSubscriptionRepository,
+)
 from sm2_adapters.postgres.queue import TASK_QUEUE, PendingTasks
 from sm2_adapters.postgres.records import (
     PendingEvents,
@@ -52,6 +58,10 @@ class PostgresUnitOfWork:
         self.outbox = PostgresOutboxRepository(conn)
         self.media = PostgresMediaRepository(conn)
         self.corrections = PostgresCorrectionRepository(conn)
+        self.notices = PostgresNoticeRepository(conn)
+        self.push_subscriptions = PostgresPushSubscriptionRepository(conn)
+        self.opt_outs = PostgresOptOutRepository(conn)
+        self.conversations = PostgresConversationRepository(conn)
 
     async def __aexit__(
         self,

@@ -1,9 +1,10 @@
-"""Twilio's inbound-SMS webhook: decode the form, cap its size, verify its signature.
+"""Twilio's SMS webhooks: decode the form, cap its size, verify its signature.
 
 Twilio signs the URL it called (our public URL, never the Host header) and the form's fields
 with the account's auth token (HMAC-SHA1); the SDK's ``RequestValidator`` checks it. What this
 module returns is either the text as Twilio sent it, unchecked, or why the request was refused:
-the fields themselves are judged by receipt (``ReceiptService``), in one place.
+the fields themselves are judged by receipt (``ReceiptService``), in one place. Status callbacks
+(a text we sent was delivered, or not) are signed and read alike.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import attrs
 from twilio.request_validator import RequestValidator
 
 from sm2_core.domain.records import ReceivedMedia, ReceivedSms, RefusalReason, WebhookRefusal
+from sm2_core.ports import DeliveryReport
 
 #: Twilio's own requests are a few kilobytes; anything this large is not one.
 MAX_WEBHOOK_BYTES = 64 * 1024
@@ -29,6 +31,37 @@ class TwilioWebhook:
     max_bytes: int = MAX_WEBHOOK_BYTES
 
     def read(self, body: bytes, *, url: str, signature: str) -> ReceivedSms | WebhookRefusal:
+        form = self._verified(body, url=url, signature=signature)
+        if isinstance(form, WebhookRefusal):
+            return form
+        return ReceivedSms(
+            # Older webhooks name the message SmsSid.
+            sid=form.get("MessageSid") or form.get("SmsSid"),
+            from_number=form.get("From"),
+            to_number=form.get("To"),
+            body=form.get("Body"),
+            num_media=form.get("NumMedia"),
+            media=_media(form),
+        )
+
+    def read_status(
+        self, body: bytes, *, url: str, signature: str
+    ) -> DeliveryReport | WebhookRefusal:
+        form = self._verified(body, url=url, signature=signature)
+        if isinstance(form, WebhookRefusal):
+            return form
+        return DeliveryReport(
+            # Older callbacks name them SmsSid and SmsStatus.
+            sid=form.get("MessageSid") or form.get("SmsSid") or None,
+            status=form.get("MessageStatus") or form.get("SmsStatus") or None,
+            # Twilio sends no ErrorCode, or an empty one, when there was no error.
+            error_code=form.get("ErrorCode") or None,
+        )
+
+    def _verified(
+        self, body: bytes, *, url: str, signature: str
+    ) -> dict[str, str] | WebhookRefusal:
+        """The form's fields once the request is one Twilio sent; else why it is refused."""
         if self.verify and not self.auth_token:
             return WebhookRefusal(
                 RefusalReason.NOT_CONFIGURED,
@@ -42,15 +75,7 @@ class TwilioWebhook:
             return WebhookRefusal(RefusalReason.MALFORMED, "the body is not form-encoded UTF-8")
         if self.verify and not self._signed(url, form, signature):
             return WebhookRefusal(RefusalReason.BAD_SIGNATURE, "invalid Twilio signature")
-        return ReceivedSms(
-            # Older webhooks name the message SmsSid.
-            sid=form.get("MessageSid") or form.get("SmsSid"),
-            from_number=form.get("From"),
-            to_number=form.get("To"),
-            body=form.get("Body"),
-            num_media=form.get("NumMedia"),
-            media=_media(form),
-        )
+        return form
 
     def _signed(self, url: str, form: dict[str, str], signature: str) -> bool:
         assert self.auth_token is not None

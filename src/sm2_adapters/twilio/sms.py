@@ -4,6 +4,10 @@ Each send opens its own aiohttp session and closes it: texts are few (one confir
 inbound message), and a session per send is never bound to another event loop nor left open.
 ``twilio_call`` and ``api_client`` are how every call to Twilio's REST API is made (the message
 list of ``history`` too): one base URL override, one timeout, one translation of failures.
+
+Each send names our status callback (``StatusCallback``), so that Twilio tells us when the text
+is sent, delivered or not; ``find_sent`` reads the Messages list to learn whether a send whose
+answer was lost reached Twilio after all.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from ipaddress import ip_address
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,16 +41,29 @@ SYSTEM = "twilio"
 DEFAULT_TIMEOUT_SECONDS = 15.0
 #: Twilio asks clients to retry these later; 5xx are retried too.
 _RETRY_LATER = frozenset({408, 429})
+#: Where Twilio posts delivery reports, under the public URL (the web app serves it).
+STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
+#: Records per page of the lookup: the texts to one number in a few minutes fit in one.
+_LOOKUP_PAGE_SIZE = 50
 
 
 def check_api_url(_: object, __: attrs.Attribute[str | None], value: str | None) -> None:
+    _check_http(value, "SM2_TWILIO_API_URL")
+
+
+def check_callback_url(_: object, __: attrs.Attribute[str | None], value: str | None) -> None:
+    # The callback is made from SM2_PUBLIC_URL: that is the setting to fix.
+    _check_http(value, "SM2_PUBLIC_URL")
+
+
+def _check_http(value: str | None, setting: str) -> None:
     if value is None:
         return
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidInput(
-            f"SM2_TWILIO_API_URL must be an http(s) URL, not {value!r}",
-            fields={"SM2_TWILIO_API_URL": "not an http(s) URL"},
+            f"{setting} must be an http(s) URL, not {value!r}",
+            fields={setting: "not an http(s) URL"},
         )
 
 
@@ -59,16 +78,58 @@ class TwilioSmsSender:
     """Base URL replacing ``https://api.twilio.com`` (a local fake, a proxy); None for Twilio's."""
     timeout: float = attrs.field(default=DEFAULT_TIMEOUT_SECONDS, validator=attrs.validators.gt(0))
     """Seconds for the whole call, connection included."""
+    status_callback: str | None = attrs.field(default=None, validator=check_callback_url)
+    """The URL Twilio posts each text's delivery status to; None: Twilio tells us nothing."""
 
     async def send(self, *, to: str, body: str) -> str:
+        # Only when set: the SDK would send a None as the text "None".
+        extra = {"status_callback": self.status_callback} if self.status_callback else {}
         # An answer that is not JSON may come after Twilio queued the text: retrying could
         # send it twice, so that failure is final.
         async with twilio_call("send", seconds=self.timeout, safe_to_repeat=False) as http:
             client = api_client(
                 http, account_sid=self.account_sid, auth_token=self.auth_token, api_url=self.api_url
             )
-            message = await client.messages.create_async(to=to, from_=self.from_number, body=body)
+            message = await client.messages.create_async(
+                to=to, from_=self.from_number, body=body, **extra
+            )
         return _message_sid(message)
+
+    async def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+        """Twilio's sid of a text from our number to ``to`` with exactly ``body``, sent at or
+        after ``since`` (newest first); None when Twilio has none.
+
+        Twilio lists a text by when it went to the carrier: one still queued at Twilio (no
+        ``date_sent`` yet) is not found, so callers look a while after the send, not at once."""
+        # Twilio's dates are whole seconds in GMT; the SDK writes the filter without a zone.
+        after = since.astimezone(UTC).replace(microsecond=0)
+        async with twilio_call("message lookup", seconds=self.timeout, safe_to_repeat=True) as http:
+            client = api_client(
+                http, account_sid=self.account_sid, auth_token=self.auth_token, api_url=self.api_url
+            )
+            records = await client.messages.list_async(
+                to=to, from_=self.from_number, date_sent_after=after, page_size=_LOOKUP_PAGE_SIZE
+            )
+        for record in records:
+            if str(record.direction or "").startswith("outbound") and record.body == body:
+                sid = record.sid
+                return sid if isinstance(sid, str) and sid else None
+        return None
+
+
+def status_callback_url(public_url: str) -> str | None:
+    """Our status webhook under ``public_url``; None when Twilio could not reach it (a
+    loopback address, the development default), since each failed callback is an error in
+    the account's Twilio debugger."""
+    host = urlsplit(public_url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return None
+    try:
+        if ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass  # a name, not an address
+    return public_url.rstrip("/") + STATUS_CALLBACK_PATH
 
 
 def api_client(
@@ -164,5 +225,9 @@ def twilio_sender_from_settings(settings: Settings) -> SmsSender:
         return SmsNotConfigured()
     sid, token, sender = settings.twilio_credentials
     return TwilioSmsSender(
-        account_sid=sid, auth_token=token, from_number=sender, api_url=settings.twilio_api_url
+        account_sid=sid,
+        auth_token=token,
+        from_number=sender,
+        api_url=settings.twilio_api_url,
+        status_callback=status_callback_url(settings.public_url),
     )

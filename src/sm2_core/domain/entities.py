@@ -8,6 +8,7 @@ from uuid import UUID
 import attrs
 
 from sm2_core.domain.enums import Language, Role, TechnicianStatus, Urgency
+from sm2_core.domain.notices import DEALER_UPDATES, NoticeKind
 from sm2_core.errors import InvalidInput
 
 
@@ -64,6 +65,8 @@ class Dealership:
     language: Language = Language.FR
     """Language of the confirmations we text back."""
     qb_customer_id: str | None = None
+    notify_on: frozenset[NoticeKind] = DEALER_UPDATES
+    """The status texts it receives: any of ``DEALER_UPDATES``."""
 
 
 @attrs.frozen

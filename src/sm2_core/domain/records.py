@@ -145,19 +145,63 @@ class WebhookRefusal:
 
 
 class OutboundStatus(enum.StrEnum):
-    """Where a text we send stands."""
+    """Where a message we send stands."""
 
     QUEUED = "QUEUED"
+    SENDING = "SENDING"
+    """Handed to the carrier by a task that has not recorded the answer: a task that finds a
+    message in this state asks the carrier's record before sending again."""
+    PUSHED = "PUSHED"
+    """Sent by Web Push, waiting for the phone to acknowledge it (else an SMS follows)."""
     SENT = "SENT"
+    """Accepted by the carrier (or by the push service and acknowledged by the phone)."""
+    DELIVERED = "DELIVERED"
+    UNDELIVERED = "UNDELIVERED"
     FAILED = "FAILED"
     """The carrier refused it; a transient refusal is retried by its task."""
     NOT_CONFIGURED = "NOT_CONFIGURED"
     """Recorded but not sent: no Twilio credentials."""
+    OPTED_OUT = "OPTED_OUT"
+    """Not sent: the number texted STOP (or the carrier says it opted out)."""
+
+    @property
+    def is_settled(self) -> bool:
+        """Never sent again: the carrier has it, or it must not go."""
+        return self not in _UNSETTLED
+
+    @property
+    def is_failure(self) -> bool:
+        return self in _FAILURES
+
+
+_UNSETTLED = frozenset({OutboundStatus.QUEUED, OutboundStatus.SENDING, OutboundStatus.PUSHED})
+_FAILURES = frozenset({OutboundStatus.FAILED, OutboundStatus.UNDELIVERED, OutboundStatus.OPTED_OUT})
+
+
+class OutboundKind(enum.StrEnum):
+    """What a message we send is for."""
+
+    CONFIRMATION = "CONFIRMATION"
+    """The answer to a dealership's request: the jobs it made."""
+    ALERT = "ALERT"
+    """To a technician: their day changed."""
+    STATUS = "STATUS"
+    """To a dealership: a technician assigned, started, done."""
+    REPLY = "REPLY"
+    """A dispatcher's own words."""
+    SUMMARY = "SUMMARY"
+    """A technician's morning summary of their day."""
+
+
+class Channel(enum.StrEnum):
+    SMS = "SMS"
+    PUSH = "PUSH"
+    """Web Push first; an SMS when the push fails or is not acknowledged in time."""
 
 
 @attrs.frozen
 class OutboundSms:
-    """A text we send (or would send when Twilio is not configured); kept in the outbox."""
+    """A message we send (or would send when Twilio is not configured); kept in the outbox."""
 
     id: UUID
     to_number: str
@@ -167,3 +211,33 @@ class OutboundSms:
     provider_sid: str | None = None
     error: str | None = None
     job_id: UUID | None = None
+    """The first of ``job_ids`` (kept for the one-job readers)."""
+    kind: OutboundKind = OutboundKind.CONFIRMATION
+    channel: Channel = Channel.SMS
+    job_ids: tuple[UUID, ...] = ()
+    dealership_id: UUID | None = None
+    technician_id: UUID | None = None
+    error_code: str | None = None
+    """The carrier's error code (Twilio's ``ErrorCode``), when it gave one."""
+    sent_at: datetime | None = None
+    sent_by: str | None = None
+    """The dispatcher who typed a reply; None for what the system sends."""
+    title: str | None = attrs.field(default=None, eq=False)
+    """A push notification's title; not stored (the body is the message)."""
+
+    def __attrs_post_init__(self) -> None:
+        # ``job_id`` is the first of ``job_ids``: either given, both agree.
+        if self.job_id is not None and not self.job_ids:
+            object.__setattr__(self, "job_ids", (self.job_id,))
+        elif self.job_id is None and self.job_ids:
+            object.__setattr__(self, "job_id", self.job_ids[0])
+
+
+@attrs.frozen
+class OptOut:
+    """A number that asked for no more texts, until it texts START."""
+
+    phone: str
+    since: datetime
+    source: str
+    """``STOP`` (the keyword they texted) or ``carrier`` (Twilio refused: error 21610)."""

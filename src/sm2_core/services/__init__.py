@@ -7,12 +7,14 @@ import attrs
 from sm2_core.domain.records import ReceivedSms
 from sm2_core.services.admin import AdminService
 from sm2_core.services.billing import BillingService
+from sm2_core.services.conversations import ConversationService
 from sm2_core.services.corrections import CorrectionService
 from sm2_core.services.dispatch import DispatchService, JobDetail, Suggestion
 from sm2_core.services.field import FieldService
 from sm2_core.services.imports import COLUMNS, ImportReport, ImportService, missing_columns
 from sm2_core.services.intake import IntakeService
 from sm2_core.services.media import MediaService
+from sm2_core.services.notifications import NotificationService
 from sm2_core.services.outbox import OutboxService
 from sm2_core.services.receipt import (
     Receipt,
@@ -38,6 +40,8 @@ class Services:
     imports: ImportService
     corrections: CorrectionService
     media: MediaService
+    conversations: ConversationService
+    notifications: NotificationService
 
     async def run_task(self, task: TaskPayload) -> object:
         """Run one queued task (see ``sm2_core.tasks``); each is safe to run twice."""
@@ -48,6 +52,7 @@ __all__ = [
     "COLUMNS",
     "AdminService",
     "BillingService",
+    "ConversationService",
     "CorrectionService",
     "DispatchService",
     "FieldService",
@@ -56,6 +61,7 @@ __all__ = [
     "IntakeService",
     "JobDetail",
     "MediaService",
+    "NotificationService",
     "OutboxService",
     "Receipt",
     "ReceiptService",

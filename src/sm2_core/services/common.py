@@ -11,19 +11,37 @@ import attrs
 from sm2_core.domain.entities import Zone
 from sm2_core.domain.enums import JobStatus
 from sm2_core.domain.job import Job
+from sm2_core.domain.notices import Notice
 from sm2_core.domain.records import Actor, AuditEntry, DomainEvent
 from sm2_core.errors import StaleVersion
 from sm2_core.lifecycle import Change
+from sm2_core.notices import notices_for, plan_flush
 from sm2_core.policies import status_for_work
 from sm2_core.ports import UnitOfWork
+from sm2_core.tasks import FlushNotices
 
 
 async def save_change(uow: UnitOfWork, change: Change) -> Job:
-    """Write the job (version-checked), its audit entry and its event in the caller's unit."""
+    """Write the job (version-checked), its audit entry and its event in the caller's unit,
+    with the notices of those who must hear of it (sent by tasks once it commits)."""
     saved = await uow.jobs.update(change.job)
     await uow.audit.add(change.audit)
     uow.events.add(attrs.evolve(change.event, data={**change.event.data, "version": saved.version}))
+    await queue_notices(uow, change)
     return saved
+
+
+async def queue_notices(uow: UnitOfWork, change: Change) -> None:
+    """Record who must hear of ``change`` and queue the message that tells them: at once, or
+    when the recipient's combining window closes (``sm2_core.notices``)."""
+    now = change.job.updated_at
+    # Windows locked in one order by every change, so two changes never wait on each other.
+    for recipient, kind in sorted(notices_for(change), key=lambda found: found[0].key):
+        await uow.notices.add(Notice(uuid4(), recipient, kind, change.job.id, now))
+        window, flush_at = plan_flush(recipient, await uow.notices.lock_window(recipient), now)
+        await uow.notices.save_window(window)
+        if flush_at is not None:
+            uow.tasks.add(FlushNotices(recipient.key), at=flush_at if flush_at > now else None)
 
 
 async def add_new_job(uow: UnitOfWork, change: Change) -> Job:

@@ -15,13 +15,16 @@ from uuid import UUID
 
 import attrs
 
+from sm2_core.domain.entities import Dealership
 from sm2_core.domain.enums import Language, ReferenceKind, TechnicianStatus, Urgency
+from sm2_core.domain.notices import parse_updates
 from sm2_core.domain.phone import normalize_phone
 from sm2_core.domain.records import Actor
 from sm2_core.domain.terms import TERM_FIELDS, join_terms, split_terms
 from sm2_core.errors import InvalidInput, PermissionDenied, Sm2Error
 from sm2_core.lifecycle import diff
 from sm2_core.ports import UnitOfWork, UnitOfWorkFactory
+from sm2_core.serialize import plain
 from sm2_core.services.admin import AdminService
 from sm2_core.services.reference import (
     ReferenceEntity,
@@ -42,7 +45,7 @@ COLUMNS: dict[ReferenceKind, tuple[str, ...]] = {
         "requires_approval",
         *TERM_FIELDS,
     ),
-    ReferenceKind.DEALERSHIPS: ("name", "phone", "email", "zone", "is_audit_flagged"),
+    ReferenceKind.DEALERSHIPS: ("name", "phone", "email", "zone", "is_audit_flagged", "notify_on"),
     ReferenceKind.TECHNICIANS: ("name", "phone", "zone", "skills", "status", "language"),
     ReferenceKind.RULES: (
         "description",
@@ -59,6 +62,7 @@ COLUMNS: dict[ReferenceKind, tuple[str, ...]] = {
 OPTIONAL_COLUMNS: dict[ReferenceKind, frozenset[str]] = {
     ReferenceKind.SERVICES: frozenset(TERM_FIELDS),
     ReferenceKind.TECHNICIANS: frozenset({"language"}),
+    ReferenceKind.DEALERSHIPS: frozenset({"notify_on"}),
 }
 
 
@@ -229,6 +233,9 @@ def _export_row(
     zone_id, dealer_id = values.get("zone_id"), values.get("dealership_id")
     values["zone"] = zones.get(zone_id, "") if zone_id else ""
     values["dealership"] = dealers.get(dealer_id, "") if dealer_id else ""
+    if isinstance(item, Dealership):
+        # "|"-separated like the other list columns, in lifecycle order.
+        values["notify_on"] = "|".join(plain(item.notify_on))
     return {column: text(values.get(column)) for column in COLUMNS[kind]}
 
 
@@ -297,6 +304,8 @@ def _dealership_row(lk: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:
         "email": _text(row, "email"),
         "zone_id": lk._zone(_text(row, "zone", required=False)),
         "is_audit_flagged": parse_bool(row.get("is_audit_flagged", "")),
+        # Without the column a dealership keeps its choice; an empty cell means no status texts.
+        **({"notify_on": parse_updates(row["notify_on"] or "")} if "notify_on" in row else {}),
     }
 
 

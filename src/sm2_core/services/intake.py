@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID, uuid4
 
 import attrs
 
+from sm2_core.domain.conversations import conversation_updated
 from sm2_core.domain.entities import Dealership, Service
 from sm2_core.domain.enums import Urgency
 from sm2_core.domain.job import Job, Vehicle
@@ -14,11 +16,14 @@ from sm2_core.domain.records import (
     DomainEvent,
     InboundMessage,
     MessageStatus,
+    OptOut,
+    OutboundKind,
     OutboundSms,
 )
 from sm2_core.drafting import confirmation_text, draft_job, vehicle_from_request
 from sm2_core.errors import NotFound, PermissionDenied
 from sm2_core.lifecycle import created
+from sm2_core.optout import Keyword, keyword
 from sm2_core.parsing import ParseResult
 from sm2_core.policies import PolicyConfig
 from sm2_core.ports import Clock, MessageParser, UnitOfWork, UnitOfWorkFactory
@@ -26,6 +31,8 @@ from sm2_core.services.common import add_new_job
 from sm2_core.tasks import SendSms
 
 _INTAKE = Actor.system("intake")
+#: How long after a dispatcher's reply a text naming no service is taken as its answer.
+REPLY_WINDOW = timedelta(hours=24)
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -44,6 +51,12 @@ class IntakeService:
             dealership = await uow.dealerships.by_phone(message.from_number)
         if message.status is not MessageStatus.RECEIVED:
             return await self._existing_jobs(message)
+        known = dealership if dealership is not None and dealership.is_active else None
+        if (word := keyword(message.body)) is not None:
+            # From any number, known or not: carriers require STOP to be honoured by whoever
+            # sends it, and it must never become a job.
+            await self._opt(message_id, word, known)
+            return ()
         if dealership is None or not dealership.is_active:
             await self._unmatched(message_id)
             return ()
@@ -56,6 +69,42 @@ class IntakeService:
                 return await self._create_jobs(uow, message, dealership, result)
         return await self._existing_jobs(message)
 
+    async def _opt(self, message_id: UUID, word: Keyword, dealership: Dealership | None) -> None:
+        """STOP or START: the number is opted out (or back in); the text asks for no work and
+        gets no confirmation. The event lets the board and the conversations show it at once."""
+        async with self.uow() as uow:
+            message = await uow.messages.get(message_id, for_update=True)
+            if message.status is not MessageStatus.RECEIVED:
+                return
+            now = self.clock.now()
+            opted_out = word == "stop"
+            if opted_out:
+                await uow.opt_outs.add(OptOut(message.from_number, now, "STOP"))
+            else:
+                await uow.opt_outs.remove(message.from_number)
+            await uow.messages.update(
+                attrs.evolve(
+                    message,
+                    status=MessageStatus.NO_WORK,
+                    dealership_id=dealership.id if dealership is not None else None,
+                )
+            )
+            uow.events.add(
+                DomainEvent(
+                    name="optout.changed",
+                    subject_id=message.id,
+                    occurred_at=now,
+                    data={
+                        "phone": message.from_number,
+                        "opted_out": opted_out,
+                        "message_id": str(message.id),
+                        "dealership_id": str(dealership.id) if dealership is not None else None,
+                    },
+                )
+            )
+            # The STOP itself is a text of the number's thread, like any other.
+            uow.events.add(_conversation_event(message, self.clock))
+
     async def _unmatched(self, message_id: UUID) -> None:
         """An unknown or inactive sender: the text waits in the inbox, announced once."""
         async with self.uow() as uow:
@@ -64,6 +113,7 @@ class IntakeService:
                 message = attrs.evolve(message, status=MessageStatus.UNMATCHED)
                 await uow.messages.update(message)
                 uow.events.add(_message_event(message, self.clock))
+                uow.events.add(_conversation_event(message, self.clock))
 
     async def _existing_jobs(self, message: InboundMessage) -> tuple[Job, ...]:
         if not message.job_ids:
@@ -81,8 +131,9 @@ class IntakeService:
             parse_confidence=result.confidence,
             language=result.language,
         )
-        if not result.is_work:
+        if not result.is_work or await _answers_a_reply(uow, message, result):
             await uow.messages.update(attrs.evolve(done, status=MessageStatus.NO_WORK))
+            uow.events.add(_conversation_event(message, self.clock))
             return ()
         services = {s.code: s for s in await uow.services.all()}
         rules = await uow.rules.all()
@@ -111,12 +162,15 @@ class IntakeService:
             id=uuid4(),
             to_number=dealership.phone,
             created_at=now,
-            job_id=jobs[0].id,
+            job_ids=tuple(job.id for job in jobs),
+            dealership_id=dealership.id,
             body=confirmation_text(jobs, services, result.language),
         )
         await uow.outbox.add(sms)
         # Queued by this transaction: the confirmation is sent if and only if the jobs exist.
         uow.tasks.add(SendSms(outbox_id=sms.id))
+        # One event for the text and its confirmation: the thread shows both.
+        uow.events.add(_conversation_event(message, self.clock))
         return tuple(jobs)
 
     async def create_job(
@@ -183,6 +237,23 @@ class IntakeService:
     async def inbox(self, *, limit: int = 100) -> list[InboundMessage]:
         async with self.uow() as uow:
             return await uow.messages.inbox(limit=limit)
+
+
+async def _answers_a_reply(uow: UnitOfWork, message: InboundMessage, result: ParseResult) -> bool:
+    """A text that names no service, arriving within a day of a dispatcher's reply to its
+    number, answers that reply ("VIN is WA1…"): it stays in the conversation, where the
+    dispatcher applies it to the job asked about, instead of becoming a job of its own."""
+    if any(request.service_code for request in result.requests):
+        return False
+    reply = await uow.outbox.last_sent(message.from_number, kind=OutboundKind.REPLY)
+    if reply is None:
+        return False
+    sent = reply.sent_at or reply.created_at
+    return sent <= message.received_at <= sent + REPLY_WINDOW
+
+
+def _conversation_event(message: InboundMessage, clock: Clock) -> DomainEvent:
+    return conversation_updated(message.from_number, subject_id=message.id, at=clock.now())
 
 
 def _message_event(message: InboundMessage, clock: Clock) -> DomainEvent:

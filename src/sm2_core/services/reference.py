@@ -15,6 +15,7 @@ import attrs
 
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, Zone
 from sm2_core.domain.enums import ReferenceKind
+from sm2_core.domain.notices import parse_updates
 from sm2_core.domain.phone import normalize_phone
 from sm2_core.domain.terms import clean_terms
 from sm2_core.errors import InvalidInput, NotFound
@@ -97,6 +98,8 @@ def build(kind: Kind, fields: Mapping[str, Any], *, item_id: UUID | None = None)
 def _normalized(item: ReferenceEntity) -> ReferenceEntity:
     if isinstance(item, Dealership | Technician):
         item = attrs.evolve(item, phone=normalize_phone(item.phone))
+    if isinstance(item, Dealership):
+        item = attrs.evolve(item, notify_on=parse_updates(item.notify_on))
     if isinstance(item, Service):
         _check_price(item.base_price)
         item = attrs.evolve(

@@ -55,6 +55,7 @@ async def board(request: Request[Any, Any, Any], services: Services, actor: Acto
     counts = await services.dispatch.counts()
     lookups = await Lookups.load(services)
     filters = {name: params.get(name, "") for name in FILTER_NAMES}
+    failed = await services.notifications.failed_alerts()
     return render(
         request,
         "admin/board.html",
@@ -75,5 +76,7 @@ async def board(request: Request[Any, Any, Any], services: Services, actor: Acto
             "lookups": lookups,
             "dealerships": sorted(lookups.dealerships.values(), key=lambda d: d.name),
             "technicians": sorted(lookups.technicians.values(), key=lambda t: t.name),
+            "failed_alerts": failed.messages,
+            "job_codes": failed.job_codes,
         },
     )

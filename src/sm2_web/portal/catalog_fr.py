@@ -6,6 +6,46 @@ FRENCH: dict[str, str] = {
     "Main": "Principal",
     "Dispatch board": "Tableau de répartition",
     "Inbox": "Boîte de réception",
+    # conversations (Messages pages, a job's texts)
+    "Messages": "Messages",
+    "Every text to and from each number: dealerships, technicians and unknown numbers.": (
+        "Tous les textos échangés avec chaque numéro : concessionnaires, techniciens et numéros "
+        "inconnus."
+    ),
+    "{n} unread": "{n} non lu(s)",
+    "No texts yet.": "Aucun texto pour l'instant.",
+    "Confirmation": "Confirmation",
+    "Technician alert": "Alerte au technicien",
+    "Status update": "Suivi des travaux",
+    "Morning summary": "Résumé du matin",
+    "Queued": "En attente d'envoi",
+    "Sending": "Envoi en cours",
+    "Pushed, waiting for the phone": "Notifié, en attente du téléphone",
+    "Sent": "Envoyé",
+    "Delivered": "Livré",
+    "Not delivered": "Non livré",
+    "Not sent: Twilio is not configured": "Non envoyé : Twilio n'est pas configuré",
+    "Not sent: the number opted out": "Non envoyé : le numéro s'est désabonné",
+    "error {code}": "erreur {code}",
+    "by {name}": "par {name}",
+    "Apply to job": "Appliquer à un travail",
+    "Keep the job's service": "Garder le service du travail",
+    "Empty fields are left as the job has them.": "Les champs vides restent tels quels.",
+    "Apply to the job": "Appliquer au travail",
+    "Conversation": "Conversation",
+    "Reply to {who}": "Répondre à {who}",
+    "Send": "Envoyer",
+    "Texts with the dealership": "Textos avec le concessionnaire",
+    "Open the whole conversation": "Ouvrir toute la conversation",
+    "Write to {who}": "Écrire à {who}",
+    "No texts with this dealership yet.": "Aucun texto avec ce concessionnaire pour l'instant.",
+    "Reply queued: it goes out in a moment.": "Réponse en file : elle part dans un instant.",
+    "The dealer's reply was applied to the job.": (
+        "La réponse du concessionnaire a été appliquée au travail."
+    ),
+    "Not sent: this number opted out of texts": (
+        "Non envoyé : ce numéro s'est désabonné des textos"
+    ),
     # MMS photos
     "Photos from the text": "Photos du texto",
     "Photo {n} from the text": "Photo {n} du texto",
@@ -262,6 +302,13 @@ FRENCH: dict[str, str] = {
     "Hints (English)": "Indices (anglais)",
     "Words": "Mots",
     "Language of alerts": "Langue des alertes",
+    "Status texts": "Textos de suivi",
+    "Texts to the dealership as a technician is assigned, starts and finishes a job": (
+        "Textos au concessionnaire quand un technicien est affecté, commence et termine un travail"
+    ),
+    "Technician assigned": "Technicien affecté",
+    "Work started": "Travail commencé",
+    "Work completed": "Travail terminé",
     "names only": "noms seulement",
     "Hints (French)": "Indices (français)",
     "One per line: words and short phrases dealers text for this service": (
@@ -328,6 +375,28 @@ FRENCH: dict[str, str] = {
     ),
     "Job accepted: it is in progress.": "Travail accepté : il est en cours.",
     "Job completed. Thank you!": "Travail terminé. Merci!",
+    # technician portal: live, installable, alerts
+    "Job {code} is no longer yours": "Le travail {code} ne vous est plus attribué",
+    "Offline: this is your job list as last loaded. It updates when the connection is back.": (
+        "Hors ligne : voici votre liste de travaux telle que chargée la dernière fois. Elle se "
+        "mettra à jour au retour de la connexion."
+    ),
+    "No job list is saved on this phone yet. Your jobs appear here once the connection is back.": (
+        "Aucune liste de travaux n'est encore gardée sur ce téléphone. Vos travaux s'afficheront "
+        "ici au retour de la connexion."
+    ),
+    "Try again": "Réessayer",
+    "Your jobs, live, on your phone.": "Vos travaux, en direct, sur votre téléphone.",
+    "Alerts on this phone": "Alertes sur ce téléphone",
+    "Enable notifications": "Activer les notifications",
+    "Notifications on": "Notifications activées",
+    "Notifications are blocked for this site: allow them in the browser settings.": (
+        "Les notifications sont bloquées pour ce site : autorisez-les dans les réglages du "
+        "navigateur."
+    ),
+    "Notifications could not be turned on. Try again later.": (
+        "Impossible d'activer les notifications. Réessayez plus tard."
+    ),
     # errors
     "Please correct the form": "Veuillez corriger le formulaire",
     "Not found": "Introuvable",
@@ -406,4 +475,7 @@ FRENCH: dict[str, str] = {
     "Stock number": "Numéro de stock",
     "English": "Anglais",
     "French": "Français",
+    "Alerts that did not reach the technician": "Alertes qui n'ont pas joint le technicien",
+    "error": "erreur",
+    "Call them.": "Appelez-le.",
 }

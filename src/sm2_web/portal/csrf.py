@@ -106,6 +106,17 @@ def same_origin(request: Request[Any, Any, Any], config: WebConfig) -> bool:
     return source is None or _origin(source) == _origin(config.public_url)
 
 
+def header_token_valid(connection: ASGIConnection[Any, Any, Any, Any], config: WebConfig) -> bool:
+    """Whether a request outside this middleware (a JSON API call a portal page makes with its
+    session cookie) sends this browser's token back in the ``X-CSRF-Token`` header."""
+    cookie = connection.cookies.get(CSRF_COOKIE)
+    sent = connection.headers.get(CSRF_HEADER, "")
+    binding = session_binding(connection.cookies)
+    if not (cookie and sent and _valid(cookie, config, binding)):
+        return False
+    return hmac.compare_digest(sent, cookie)
+
+
 def csrf_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """The token this request's page must send back (set by the middleware)."""
     token: str = connection.scope["state"][_STATE_KEY]

@@ -40,6 +40,10 @@ _ENUM_LABELS = {
     "UNMATCHED": "Unknown sender",
     "NO_WORK": "No work asked",
     "PROCESSED": "Processed",
+    # A dealership's status texts (NoticeKind), as its form and list show them.
+    "assigned": "Technician assigned",
+    "started": "Work started",
+    "completed": "Work completed",
     "action.create": "Created",
     "action.edit": "Edited",
     "action.assign": "Assigned",

@@ -11,11 +11,15 @@ from uuid import UUID
 
 from litestar import Request, Response, get, post
 
+from sm2_core.domain.entities import Dealership
 from sm2_core.domain.enums import InvoiceState, JobStatus
 from sm2_core.domain.job import Job
 from sm2_core.domain.records import Actor
+from sm2_core.errors import NotFound
 from sm2_core.services import Services
+from sm2_core.services.conversations import Thread
 from sm2_web.portal import views
+from sm2_web.portal.bubbles import bubble_context
 from sm2_web.portal.render import render
 from sm2_web.portal.views import Lookups
 
@@ -27,6 +31,7 @@ DONE = {
     "cancel": "Job cancelled.",
     "approve": "Approved: the invoice is on its way to QuickBooks.",
     "created": "Job created.",
+    "applied": "The dealer's reply was applied to the job.",
 }
 # Fields a timeline entry shows; the rest (whole snapshots, bookkeeping) would drown them.
 TIMELINE_FIELDS = (
@@ -42,6 +47,8 @@ TIMELINE_FIELDS = (
     "approved_by",
 )
 _ASSIGNABLE = (JobStatus.PENDING, JobStatus.SCHEDULED)
+#: How many of its dealership's latest texts a job's page shows.
+JOB_THREAD_SIZE = 20
 
 
 def _approvable(job: Job) -> bool:
@@ -73,6 +80,7 @@ async def job_page(
     warnings = await services.dispatch.warnings(job)
     lookups = await Lookups.load(services)
     media = await services.media.items_of_job(job)
+    dealership = lookups.dealerships.get(job.dealership_id)
     return render(
         request,
         "admin/job.html",
@@ -82,7 +90,7 @@ async def job_page(
             "timeline": list(reversed(detail.timeline)),
             "timeline_fields": TIMELINE_FIELDS,
             "lookups": lookups,
-            "dealership": lookups.dealerships.get(job.dealership_id),
+            "dealership": dealership,
             "service": lookups.service(job),
             "vin": views.vin_facts(job.vehicle.vin),
             "suggestions": suggestions,
@@ -92,8 +100,20 @@ async def job_page(
             "approvable": _approvable(job),
             "notice": done_notice(request),
             "media": media,
+            "thread": await _dealership_thread(services, dealership),
+            **bubble_context(),
         },
     )
+
+
+async def _dealership_thread(services: Services, dealership: Dealership | None) -> Thread | None:
+    """The latest texts with the job's dealership; None when there are none."""
+    if dealership is None:
+        return None
+    try:
+        return await services.conversations.thread(dealership.phone, limit=JOB_THREAD_SIZE)
+    except NotFound:
+        return None
 
 
 async def _version(request: Request[Any, Any, Any]) -> int | None:

@@ -15,8 +15,10 @@ from uuid import UUID
 import attrs
 
 from sm2_core.domain.enums import Language, ReferenceKind, TechnicianStatus, Urgency
+from sm2_core.domain.notices import DEALER_UPDATES, parse_updates
 from sm2_core.domain.terms import SEPARATOR, split_terms
 from sm2_core.errors import InvalidInput, NotFound
+from sm2_core.serialize import in_order
 from sm2_web.portal import views
 from sm2_web.portal.views import Lookups
 
@@ -26,10 +28,12 @@ class Field:
     name: str
     label: str
     widget: str
-    """text, email, tel, textarea, terms, int, float, decimal, checkbox, skills, or select."""
+    """text, email, tel, textarea, terms, int, float, decimal, checkbox, skills, checks (one box
+    per choice, read as a set), or select."""
     required: bool = False
     choices: str | None = None
-    """For selects: zones, dealerships, services, urgencies, languages, statuses."""
+    """For selects: zones, dealerships, services, urgencies, languages, statuses; for checks:
+    updates (a dealership's status texts)."""
     blank: Any = None
     """The value of an empty input."""
     hint: str | None = None
@@ -37,6 +41,7 @@ class Field:
 
 _TERMS_HINT = "One per line: words and short phrases dealers text for this service"
 _HINTS_HINT = "One per line: symptoms or vague words that only suggest it; a named service wins"
+_UPDATES_HINT = "Texts to the dealership as a technician is assigned, starts and finishes a job"
 
 FIELDS: dict[ReferenceKind, tuple[Field, ...]] = {
     ReferenceKind.ZONES: (
@@ -62,6 +67,14 @@ FIELDS: dict[ReferenceKind, tuple[Field, ...]] = {
         Field("email", "Billing email", "email", required=True),
         Field("zone_id", "Zone", "select", choices="zones"),
         Field("language", "Language of replies", "select", choices="languages", blank=Language.FR),
+        Field(
+            "notify_on",
+            "Status texts",
+            "checks",
+            choices="updates",
+            blank=DEALER_UPDATES,
+            hint=_UPDATES_HINT,
+        ),
         Field("is_audit_flagged", "Flagged for audit (every job is verified)", "checkbox"),
     ),
     ReferenceKind.TECHNICIANS: (
@@ -119,6 +132,9 @@ def _value(field: Field, form: Any) -> Any:
         return bool(form.get(field.name))
     if field.widget == "skills":
         return frozenset(code.upper() for code in form.getall(field.name, []))
+    if field.widget == "checks":
+        # A browser sends only the ticked boxes: none ticked is a choice (no texts), not a blank.
+        return parse_updates(form.getall(field.name, []))
     if field.widget == "terms":
         # One per line, as shown; "|" too, as in the CSV, for a list pasted from a file.
         return split_terms((form.get(field.name) or "").replace("\n", SEPARATOR))
@@ -173,6 +189,7 @@ def choices(lookups: Lookups, lang: str) -> dict[str, list[tuple[str, str]]]:
         "languages": [(x.value, x.value.upper()) for x in Language],
         "statuses": [(x.value, x.value) for x in TechnicianStatus],
         "urgencies": [(x.value, x.value) for x in sorted(Urgency, reverse=True)],
+        "updates": [(x.value, x.value) for x in in_order(DEALER_UPDATES)],
     }
 
 

@@ -18,8 +18,10 @@ from sm2_web.portal.corrections import CORRECTION_HANDLERS
 from sm2_web.portal.csrf import csrf_protection
 from sm2_web.portal.errors import HANDLERS, csrf_refused
 from sm2_web.portal.inbox import INBOX_HANDLERS
+from sm2_web.portal.installable import INSTALL_HANDLERS
 from sm2_web.portal.jobs import JOB_HANDLERS
 from sm2_web.portal.login import LOGIN_HANDLERS
+from sm2_web.portal.messages import MESSAGE_HANDLERS
 from sm2_web.portal.reference import REFERENCE_HANDLERS
 from sm2_web.portal.render import STATIC_DIR, STATIC_PATH
 from sm2_web.portal.settings import SETTINGS_HANDLERS
@@ -38,6 +40,7 @@ def portal_router(config: WebConfig) -> Router:
             board,
             *JOB_HANDLERS,
             *INBOX_HANDLERS,
+            *MESSAGE_HANDLERS,
             *REFERENCE_HANDLERS,
             *SETTINGS_HANDLERS,
             *USER_HANDLERS,
@@ -46,7 +49,9 @@ def portal_router(config: WebConfig) -> Router:
         dependencies={"actor": Provide(admin_page_actor)},
     )
     tech = Router(
-        path="/", route_handlers=TECH_HANDLERS, dependencies={"actor": Provide(tech_page_actor)}
+        path="/",
+        route_handlers=[*TECH_HANDLERS, *INSTALL_HANDLERS],
+        dependencies={"actor": Provide(tech_page_actor)},
     )
     pages = Router(
         path="/",

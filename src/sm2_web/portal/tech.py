@@ -49,6 +49,8 @@ def parse_parts(text: str) -> tuple[Part, ...]:
 async def my_jobs(
     request: Request[Any, Any, Any], services: Services, actor: Actor
 ) -> Response[str]:
+    # Always the whole page, htmx or not: the live refresh selects its part, and the service
+    # worker keeps whatever it last got as the list to show offline.
     jobs = await services.field.my_jobs(actor=actor)
     lookups = await Lookups.load(services)
     return render(
@@ -57,11 +59,40 @@ async def my_jobs(
         {
             "actor": actor,
             "jobs": jobs,
+            "detail": False,
             "attachments": await services.media.attachments(jobs),
             "lookups": lookups,
             "notice": DONE.get(request.query_params.get("done") or ""),
+            "push_key": services.notifications.push_key,
         },
     )
+
+
+@get("/tech/jobs/{job_id:uuid}", name="portal:tech-job")
+async def my_job(
+    request: Request[Any, Any, Any], services: Services, actor: Actor, job_id: UUID
+) -> Response[str]:
+    """The page an alert links to; another technician's job is not found (404)."""
+    job = await services.field.get(job_id, actor=actor)
+    return render(
+        request,
+        "tech/job.html",
+        {
+            "actor": actor,
+            "job": job,
+            "detail": True,
+            "attachments": await services.media.attachments([job]),
+            "lookups": await Lookups.load(services),
+            "notice": DONE.get(request.query_params.get("done") or ""),
+        },
+    )
+
+
+def _back(form: Any, job_id: UUID, *, detail: str, listed: str) -> Response[None]:
+    """Back to the job's own page when the form was sent from it, else to the list."""
+    if form.get("next") == f"/tech/jobs/{job_id}":
+        return see_other(detail)
+    return see_other(listed)
 
 
 @post("/tech/jobs/{job_id:uuid}/accept", name="portal:tech-accept")
@@ -69,7 +100,12 @@ async def accept(
     request: Request[Any, Any, Any], services: Services, actor: Actor, job_id: UUID
 ) -> Response[None]:
     await services.field.accept(job_id, actor=actor)
-    return see_other(f"/tech?done=accepted#job-{job_id}")
+    return _back(
+        await request.form(),
+        job_id,
+        detail=f"/tech/jobs/{job_id}?done=accepted",
+        listed=f"/tech?done=accepted#job-{job_id}",
+    )
 
 
 @post("/tech/jobs/{job_id:uuid}/complete", name="portal:tech-complete")
@@ -83,7 +119,9 @@ async def complete(
         parts=parse_parts(str(form.get("parts") or "")),
     )
     await services.field.complete(job_id, report, actor=actor)
-    return see_other("/tech?done=completed")
+    return _back(
+        form, job_id, detail=f"/tech/jobs/{job_id}?done=completed", listed="/tech?done=completed"
+    )
 
 
-TECH_HANDLERS = [my_jobs, accept, complete]
+TECH_HANDLERS = [my_jobs, my_job, accept, complete]

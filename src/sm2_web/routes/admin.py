@@ -16,7 +16,9 @@ from litestar.di import Provide
 from litestar.params import Parameter
 
 from sm2_core.domain.enums import Language, ReferenceKind, Role, TechnicianStatus, Urgency
+from sm2_core.domain.notices import parse_updates
 from sm2_core.domain.records import Actor
+from sm2_core.errors import InvalidInput
 from sm2_core.paging import MAX_LIMIT, page_of
 from sm2_core.ports import Page
 from sm2_core.services import Services
@@ -67,7 +69,17 @@ def _service(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _dealership(d: dict[str, Any]) -> dict[str, Any]:
-    return {**d, "language": Language(d["language"])} if "language" in d else d
+    out = dict(d)
+    if "language" in out:
+        out["language"] = Language(out["language"])
+    if "notify_on" in out:
+        # The document says uniqueItems; msgspec lets a repeat through, so it is refused here.
+        if len(set(out["notify_on"])) != len(out["notify_on"]):
+            raise InvalidInput(
+                "notify_on names a status text twice", fields={"notify_on": "each at most once"}
+            )
+        out["notify_on"] = parse_updates(out["notify_on"])
+    return out
 
 
 def _technician(d: dict[str, Any]) -> dict[str, Any]:

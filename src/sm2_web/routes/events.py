@@ -12,8 +12,8 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncGenerator
-from typing import Annotated
+from collections.abc import AsyncGenerator, Callable, Mapping
+from typing import Annotated, Any, TypeAlias
 
 from litestar import get
 from litestar.di import Provide
@@ -102,15 +102,25 @@ class Broadcaster:
         return len(self._subscribers)
 
 
-def _message(stored: StoredEvent) -> ServerSentEventMessage:
+Shape: TypeAlias = Callable[[StoredEvent], ServerSentEventMessage | None]
+"""What one stream makes of an event: its message, or None when this stream does not carry it
+(the technicians' stream, ``technician_events``, keeps each technician's own jobs only)."""
+
+
+def event_message(stored: StoredEvent, data: Mapping[str, Any]) -> ServerSentEventMessage:
+    """The message for ``stored`` carrying ``data`` besides the event's name, subject and time."""
     event = stored.event
     payload = {
         "name": event.name,
         "subject_id": str(event.subject_id),
         "occurred_at": event.occurred_at.isoformat(),
-        **event.data,
+        **data,
     }
     return ServerSentEventMessage(data=json.dumps(payload), event=event.name, id=str(stored.id))
+
+
+def _message(stored: StoredEvent) -> ServerSentEventMessage:
+    return event_message(stored, stored.event.data)
 
 
 def _reset(requested: str, position: int) -> ServerSentEventMessage:
@@ -141,7 +151,11 @@ async def _backlog(feed: EventFeed, last_id: int) -> list[StoredEvent] | None:
 
 
 async def _stream(
-    feed: EventFeed, broadcaster: Broadcaster, heartbeat_seconds: float, resume: str | None
+    feed: EventFeed,
+    broadcaster: Broadcaster,
+    heartbeat_seconds: float,
+    resume: str | None,
+    shape: Shape = _message,
 ) -> AsyncGenerator[ServerSentEventMessage, None]:
     queue = broadcaster.subscribe()
     replayed: set[int] = set()
@@ -154,7 +168,8 @@ async def _stream(
                 yield _reset(resume, await feed.last_id())
             for stored in backlog or ():
                 replayed.add(stored.id)
-                yield _message(stored)
+                if (message := shape(stored)) is not None:
+                    yield message
         while True:
             try:
                 async with asyncio.timeout(heartbeat_seconds):
@@ -164,10 +179,30 @@ async def _stream(
                 continue
             if item is None:
                 return  # dropped for being too slow; the browser reconnects and replays
-            if item.id not in replayed:
-                yield _message(item)
+            if item.id not in replayed and (message := shape(item)) is not None:
+                yield message
     finally:
         broadcaster.unsubscribe(queue)
+
+
+def resume_point(header: str | None, since: int | None) -> str | None:
+    """Where a reconnecting client resumes: ``Last-Event-ID``, else the ``last_event_id`` query."""
+    text = (header or "").strip()
+    return text or (None if since is None else str(since))
+
+
+def event_stream(
+    feed: EventFeed,
+    broadcaster: Broadcaster,
+    config: WebConfig,
+    resume: str | None,
+    shape: Shape = _message,
+) -> ServerSentEvent:
+    """The response of a stream over the process's one broadcaster, uncached and unbuffered."""
+    return ServerSentEvent(
+        _stream(feed, broadcaster, config.heartbeat_seconds, resume, shape),
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 @get(
@@ -191,9 +226,4 @@ async def events(
 ) -> ServerSentEvent:
     """A ``Last-Event-ID`` (or ``last_event_id``) that cannot be resumed gets a ``reset`` event:
     the client reloads what it shows, then follows the live events."""
-    header = (last_event_id or "").strip()
-    resume = header or (None if since is None else str(since))
-    return ServerSentEvent(
-        _stream(events_feed, broadcaster, config.heartbeat_seconds, resume),
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return event_stream(events_feed, broadcaster, config, resume_point(last_event_id, since))

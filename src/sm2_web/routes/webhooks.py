@@ -1,21 +1,27 @@
-"""The carrier's inbound-SMS webhook: read and verify it, store the text, answer at once.
+"""The carrier's webhooks: inbound texts and the delivery status of the texts we send.
 
 Reading and verifying belong to the carrier's adapter (the ``SmsWebhook`` port), judging the
 text to receipt; this route only joins them. Parsing and everything after it runs in a queued
 task: Twilio gives up after 15 s and never retries, so nothing slow may sit before the 200.
+A status callback updates one outbox row and answers 204.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import Any, cast
 
 from litestar import Request, Response, post
 
 from sm2_core.domain.records import RefusalReason, WebhookRefusal
+from sm2_core.errors import InvalidInput
+from sm2_core.ports import DeliveryReport
 from sm2_core.services import Services
 from sm2_web.config import WebConfig
 from sm2_web.dependencies import Webhook
 from sm2_web.problems import problem, problem_responses
+
+log = logging.getLogger("sm2.web")
 
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
@@ -60,3 +66,47 @@ async def twilio_sms(
         return _refused(received)
     await services.receipt.receive_sms(received)
     return Response(TWIML_EMPTY, media_type="text/xml")
+
+
+@post(
+    "/webhooks/twilio/status",
+    operation_id="twilioStatus",
+    tags=["webhooks"],
+    status_code=204,
+    summary="Delivery status of a text we sent, from Twilio (form-encoded, X-Twilio-Signature)",
+    description="Twilio's status callback: MessageSid, MessageStatus and, when it failed, "
+    "ErrorCode. 204 whether or not the sid is one of ours: Twilio must not retry a report "
+    "about a text we do not know.",
+    responses=problem_responses(403, 413, 422, 503),
+)
+async def twilio_status(
+    request: Request[Any, Any, Any], services: Services, config: WebConfig, sms_webhook: Webhook
+) -> Response[None]:
+    report = sms_webhook.read_status(
+        await request.body(),
+        url=_signed_url(request, config.public_url),
+        signature=request.headers.get("x-twilio-signature", ""),
+    )
+    if isinstance(report, WebhookRefusal):
+        # Litestar wants a 204 handler typed as bodiless; a refusal is the inbound webhook's
+        # problem document all the same (its own status, its body).
+        return cast("Response[None]", _refused(report))
+    sid, status = _required(report)
+    updated = await services.outbox.delivery_report(
+        sid=sid, status=status, error_code=report.error_code
+    )
+    if updated is None:
+        # A text sent before the outbox kept sids, or by another app on the account.
+        log.info("twilio status %r for %s: no text of ours has that sid", status, sid)
+    return Response(None, status_code=204)
+
+
+def _required(report: DeliveryReport) -> tuple[str, str]:
+    """The sid and status a signed report must carry; InvalidInput names those it lacks."""
+    if report.sid is not None and report.status is not None:
+        return report.sid, report.status
+    fields = (("MessageSid", report.sid), ("MessageStatus", report.status))
+    raise InvalidInput(
+        "a status callback names its MessageSid and MessageStatus",
+        fields={name: "required" for name, value in fields if value is None},
+    )

@@ -12,7 +12,12 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 METHODS = {"get", "post", "patch", "put", "delete"}
-PUBLIC = {"/api/auth/login", "/api/system/health", "/webhooks/twilio/sms"}
+PUBLIC = {
+    "/api/auth/login",
+    "/api/system/health",
+    "/webhooks/twilio/sms",
+    "/webhooks/twilio/status",
+}
 #: CONTRACT.md's endpoints, each (method, path as documented).
 CONTRACT = {
     ("post", "/api/auth/login"), ("post", "/webhooks/twilio/sms"), ("get", "/api/jobs"),
@@ -22,6 +27,7 @@ CONTRACT = {
     ("get", "/api/technician/jobs"), ("post", "/api/technician/jobs/{job_id}/accept"),
     ("post", "/api/technician/jobs/{job_id}/complete"), ("get", "/api/dealerships"),
     ("get", "/api/events"), ("get", "/api/system/health"), ("get", "/api/inbox"),
+    ("post", "/webhooks/twilio/status"),
 }  # fmt: skip
 NOT_JSON = {"/api/events": ["text/event-stream"], "/webhooks/twilio/sms": ["text/xml"]}
 KINDS = ("dealerships", "technicians", "services", "zones", "users", "rules")

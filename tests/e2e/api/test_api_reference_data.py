@@ -10,6 +10,9 @@ import attrs
 import pytest
 from api_harness import AUDI, Api, assert_problem, param_names
 
+from sm2_core.domain.notices import DEALER_UPDATES
+from sm2_core.serialize import in_order
+
 
 @attrs.frozen
 class Kind:
@@ -247,3 +250,51 @@ class TestTechnicianLanguage:
         body = {"name": "Jordan Smith", "phone": "+14185550292", "language": "es"}
         response = await api.client.post("/api/technicians", headers=api.admin, json=body)
         assert "language" in str(assert_problem(response, 422))
+
+
+class TestDealershipStatusTexts:
+    """``notify_on``: the status texts a dealership receives, as a list in lifecycle order."""
+
+    async def test_chosen_on_create_changed_by_patch_and_answered_in_order(self, api: Api) -> None:
+        body = {"name": "Kia Lévis", "phone": "+14185550197", "email": "ap@kia.example"}
+        chosen = {"notify_on": ["completed", "assigned"]}
+        created = await api.client.post("/api/dealerships", headers=api.admin, json=body | chosen)
+        assert (201, ["assigned", "completed"]) == (
+            created.status_code,
+            created.json()["notify_on"],
+        )
+        url = f"/api/dealerships/{created.json()['id']}"
+        patched = await api.client.patch(url, headers=api.admin, json={"notify_on": []})
+        assert [] == patched.json()["notify_on"]
+        assert [] == (await api.client.get(url, headers=api.admin)).json()["notify_on"]
+        patched = await api.client.patch(url, headers=api.admin, json={"email": "b@kia.example"})
+        assert [] == patched.json()["notify_on"], "a PATCH without it keeps the choice"
+
+    async def test_all_three_unless_a_new_dealership_says(self, api: Api) -> None:
+        body = {"name": "Kia Lévis", "phone": "+14185550196", "email": "ap@kia.example"}
+        created = await api.client.post("/api/dealerships", headers=api.admin, json=body)
+        assert ["assigned", "started", "completed"] == created.json()["notify_on"]
+        seeded = await api.client.get(f"/api/dealerships/{api.dealers[AUDI]}", headers=api.admin)
+        assert ["assigned", "started", "completed"] == seeded.json()["notify_on"]
+
+    @pytest.mark.parametrize("value", [["invoiced"], ["assigned", "assigned"], "assigned"])
+    async def test_another_value_a_repeat_or_text_is_422_naming_the_field(
+        self, api: Api, value: object
+    ) -> None:
+        url = f"/api/dealerships/{api.dealers[AUDI]}"
+        response = await api.client.patch(url, headers=api.admin, json={"notify_on": value})
+        assert "notify_on" in str(assert_problem(response, 422))
+        unchanged = (await api.client.get(url, headers=api.admin)).json()["notify_on"]
+        assert ["assigned", "started", "completed"] == unchanged
+
+    async def test_the_document_lists_the_allowed_values(self, mem_api: Api) -> None:
+        """Clients (and the schemathesis run) learn the values and that each comes once."""
+        doc = (await mem_api.client.get("/schema/openapi.json")).json()
+        schemas = doc["components"]["schemas"]
+        for name in ("DealershipIn", "DealershipPatch", "DealershipOut"):
+            node = schemas[name]["properties"]["notify_on"]
+            array = node["oneOf"][0] if "oneOf" in node else node
+            assert ([k.value for k in in_order(DEALER_UPDATES)], True) == (
+                array["items"]["enum"],
+                array["uniqueItems"],
+            ), name

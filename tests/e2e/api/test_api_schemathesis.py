@@ -56,6 +56,8 @@ EXCLUDED = {
     "events": "GET /api/events is an endless text/event-stream: each call would last until "
     "the request times out; its resumption, reset and refusals are tested in test_api_events "
     "and test_api_strictness, its document in test_api_openapi",
+    "technicianEvents": "GET /api/technician/events is the technicians' endless stream: "
+    "its filtering, resumption and refusals are tested in test_api_technician_events",
 }
 #: Operations whose documented 503 is expected here, and why.
 NOT_CONFIGURED = {
@@ -73,6 +75,10 @@ _PHONE = (
     "a phone must be a number of the numbering plan (phonenumbers decides), and a zone_id name "
     "a zone: the schema cannot say which (a 422 names the field)"
 )
+_CONVERSATION = (
+    "the path's phone must be a number of the numbering plan (a 422 names phone), and one we "
+    "have texts with (else 404)"
+)
 #: Operations where a request that fits the schema may still be refused with 422, and why: a
 #: domain rule no schema can state. Every other answer is checked as for the rest.
 DOMAIN_RULES = {
@@ -84,6 +90,11 @@ DOMAIN_RULES = {
     "listRules": _OPAQUE_CURSOR,
     "listUsers": _OPAQUE_CURSOR,
     "listCorrections": _OPAQUE_CURSOR,
+    "listConversations": _OPAQUE_CURSOR,
+    "getConversation": _CONVERSATION,
+    "markConversationRead": _CONVERSATION,
+    "replyToConversation": _CONVERSATION + "; a body of spaces is empty once trimmed (a 422 "
+    "names body), and a number that opted out is refused (409)",
     "createDealership": _PHONE,
     "updateDealership": _PHONE,
     "createTechnician": _PHONE + "; skills must be codes of the catalog",
@@ -92,6 +103,8 @@ DOMAIN_RULES = {
     "updateRule": "the same",
     "updateJob": "the version is required in If-Match or in the body: OpenAPI cannot require "
     "one of a header and a body field",
+    "addPushSubscription": "a push endpoint must be an https URL (http only on loopback) and "
+    "the keys base64url of 65 and 16 bytes: the schema bounds the text, not what it decodes to",
     "createUser": "a username is 3 to 64 letters (any alphabet), digits or . _ - @: the "
     "schema's regular expressions cannot name every alphabet's letters; a technician login "
     "names an existing technician",

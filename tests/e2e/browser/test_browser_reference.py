@@ -6,6 +6,7 @@ from browser_server import PortalServer
 from playwright.sync_api import Page, expect
 
 from sm2_core.domain.job import Vehicle
+from sm2_core.domain.notices import NoticeKind
 
 
 class TestRankingRules:
@@ -105,3 +106,33 @@ class TestServiceWords:
         form.get_by_role("button", name="Save").click()
         expect(admin_page.get_by_role("alert")).to_contain_text("Please correct the form")
         expect(admin_page.locator("body")).to_contain_text("at most 60 characters")
+
+
+class TestDealershipStatusTexts:
+    def test_the_status_texts_a_dealership_receives_are_ticked_in_its_form(
+        self, admin_page: Page, server: PortalServer
+    ) -> None:
+        """A box per status text, all ticked for a new dealership; unticked ones are saved off
+        and the list shows what is left."""
+        page = admin_page
+        page.goto(server.url + "/admin/dealerships")
+        add = page.locator("#reference-form")
+        for label in ("Technician assigned", "Work started", "Work completed"):
+            expect(add.get_by_label(label)).to_be_checked()
+        page.get_by_role("link", name="Edit Ford Lévis").click()
+        expect(page.get_by_role("heading", name="Edit Ford Lévis")).to_be_visible()
+        form = page.locator("#reference-form")
+        form.get_by_label("Technician assigned").uncheck()
+        form.get_by_label("Work started").uncheck()
+        form.get_by_role("button", name="Save").click()
+        expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+        row = page.locator("table.reference tbody tr", has_text="Ford Lévis")
+        expect(row).to_contain_text("Work completed")
+        expect(row).not_to_contain_text("Work started")
+        row.get_by_role("link", name="Edit").click()
+        expect(page.get_by_role("heading", name="Edit Ford Lévis")).to_be_visible()
+        expect(page.get_by_label("Technician assigned")).not_to_be_checked()
+        expect(page.get_by_label("Work completed")).to_be_checked()
+        dealers = server.call(server.system.services.admin.all("dealerships"))
+        ford = next(d for d in dealers if d.name == "Ford Lévis")
+        assert frozenset({NoticeKind.COMPLETED}) == ford.notify_on

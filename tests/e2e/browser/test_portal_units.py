@@ -12,11 +12,13 @@ import pytest
 from sm2_core.domain.enums import PolicyRule, ReferenceKind, Role
 from sm2_core.domain.job import Part
 from sm2_web.portal import (
+    bubbles,
     errors,
     formats,
     i18n,
     inbox,
     jobs,
+    messages,
     reference,
     reference_forms,
     settings,
@@ -93,6 +95,7 @@ class TestLanguageChoice:
         used.update(reference.TITLES.values())
         used.update(errors.RULE_TITLES.values(), errors._TITLES.values())
         used.update(i18n.enum_labels().values())
+        used.update(messages.DONE.values(), bubbles.OUT_STATUS.values(), bubbles.KINDS.values())
         for fields in reference_forms.FIELDS.values():
             used.update(f.label for f in fields)
             used.update(f.hint for f in fields if f.hint)

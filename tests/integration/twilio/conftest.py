@@ -10,7 +10,10 @@ import pytest
 from fake_twilio_api import FakeTwilio
 from twilio_helpers import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, ScriptedParser
 
+from integration.push.fake_push_service import push_service
 from sm2_adapters.twilio import TwilioSmsSender
+
+__all__ = ["push_service"]
 
 
 @pytest.fixture

@@ -16,6 +16,13 @@ required) answers 307 to a signed URL on a second listening address (another ori
 Twilio's storage), which serves the bytes without asking for credentials and records who came
 (``storage_requests``); ``…/Media.json`` lists a message's media resources.
 
+Status callbacks: a created message's ``StatusCallback`` is kept (``status_callbacks``).
+``status_callback`` moves a message on (``sent``, ``delivered``, ``undelivered`` with an error
+code...) as Twilio does, and gives the form Twilio would post to that URL, signed with the auth
+token as Twilio signs (HMAC-SHA1 of the URL and the sorted fields, written out here rather than
+taken from the SDK, which is what checks it); ``post_status`` posts it. A number in ``opted_out``
+(it texted STOP to Twilio) is refused with error 21610, as Twilio refuses it.
+
 Tests queue other answers (429, 500, a slow one) in ``replies``; every request is recorded as
 it came.
 """
@@ -25,14 +32,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 import re
 import secrets
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Any
-from urllib.parse import parse_qs, urlencode
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlencode, urlsplit
 
+import aiohttp
 import attrs
 from aiohttp import web
 
@@ -101,10 +111,41 @@ def twilio_error(status: int, code: int, message: str) -> Reply:
 
 
 INVALID_TO = twilio_error(400, 21211, "The 'To' number +1555 is not a valid phone number.")
+OPTED_OUT = twilio_error(400, 21610, "Attempt to send to unsubscribed recipient")
 TOO_MANY_REQUESTS = twilio_error(429, 20429, "Too Many Requests")
 SERVICE_UNAVAILABLE = twilio_error(503, 20503, "Service Unavailable")
 #: What a load balancer in front of the API answers: not JSON at all.
 SERVER_ERROR = Reply(500, "<html><body>500 Internal Server Error</body></html>", "text/html")
+
+
+@attrs.frozen
+class StatusCallback:
+    """A delivery report as Twilio posts it: to ``url``, form-encoded, signed."""
+
+    url: str
+    form: dict[str, str]
+    signature: str
+    """The ``X-Twilio-Signature`` header."""
+
+    @property
+    def path(self) -> str:
+        """The URL's path and query: where an app served in-process is posted to."""
+        parts = urlsplit(self.url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class FormPoster(Protocol):
+    """What ``post_status`` posts with: an httpx client on the app (its ASGI transport)."""
+
+    async def post(self, url: str, *, data: Any, headers: Any) -> Any: ...
+
+
+def twilio_signature(auth_token: str, url: str, form: dict[str, str]) -> str:
+    """Twilio's request signature: HMAC-SHA1, keyed with the auth token, of the URL followed
+    by each field's name and value, sorted by name; base64."""
+    payload = url + "".join(name + form[name] for name in sorted(form))
+    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
 
 
 def inbound_message(
@@ -193,6 +234,10 @@ class FakeTwilio:
         """Like ``replies``, for the next requests of media content URLs only."""
         self.storage_requests: list[SeenRequest] = []
         """Requests to the storage the media URLs redirect to."""
+        self.status_callbacks: dict[str, str] = {}
+        """Message sid → the StatusCallback it was created with."""
+        self.opted_out: set[str] = set()
+        """Numbers that texted STOP to Twilio: sending to them is refused (21610)."""
         self._signed: dict[str, str] = {}
         """Storage token → media sid."""
         self._runner: web.AppRunner | None = None
@@ -333,9 +378,61 @@ class FakeTwilio:
             return twilio_error(
                 400, 21211, f"The 'To' number {form['To']} is not a valid phone number."
             )
+        if form["To"] in self.opted_out:
+            return OPTED_OUT
         resource = self._message(form)
         self.messages.append(resource)
+        if callback := form.get("StatusCallback"):
+            self.status_callbacks[resource["sid"]] = callback
         return Reply(201, json.dumps(resource))
+
+    def status_callback(
+        self, sid: str, status: str, *, error_code: str | None = None
+    ) -> StatusCallback:
+        """Move the created message ``sid`` to ``status`` (with ``error_code``) and give the
+        callback Twilio would post to its StatusCallback (KeyError: it was created without)."""
+        resource = {m["sid"]: m for m in self.messages}[sid]
+        now = format_datetime(datetime.now(UTC), usegmt=False)
+        resource.update(status=status, date_updated=now)
+        if status in ("sent", "delivered", "undelivered", "read") and not resource["date_sent"]:
+            resource["date_sent"] = now
+        if error_code is not None:
+            resource["error_code"] = int(error_code)
+        form = {
+            "AccountSid": self.account_sid,
+            "ApiVersion": API_VERSION,
+            "From": resource["from"],
+            "MessageSid": sid,
+            "MessageStatus": status,
+            "SmsSid": sid,
+            "SmsStatus": status,
+            "To": resource["to"],
+        }
+        if error_code is not None:
+            form["ErrorCode"] = error_code
+        url = self.status_callbacks[sid]
+        return StatusCallback(url, form, twilio_signature(self.auth_token, url, form))
+
+    async def post_status(
+        self,
+        sid: str,
+        status: str,
+        *,
+        error_code: str | None = None,
+        via: FormPoster | None = None,
+    ) -> int:
+        """``status_callback``, posted: with ``via`` (a client on the app in-process) to the
+        callback's path, else over HTTP to the callback URL itself. The answer's status."""
+        callback = self.status_callback(sid, status, error_code=error_code)
+        headers = {"X-Twilio-Signature": callback.signature}
+        if via is not None:
+            response = await via.post(callback.path, data=callback.form, headers=headers)
+            return int(response.status_code)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(callback.url, data=callback.form, headers=headers) as answer,
+        ):
+            return answer.status
 
     def _message(self, form: dict[str, str]) -> dict[str, Any]:
         sid = f"SM{secrets.token_hex(16)}"

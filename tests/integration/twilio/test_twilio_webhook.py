@@ -325,7 +325,7 @@ class TestDelivery:
         await system.run_tasks()
         message = only_message(system)
         assert (MessageStatus.UNMATCHED, None) == (message.status, message.dealership_id)
-        assert ["message.unmatched"] == system.bus.names[-1:]
+        assert "message.unmatched" in system.bus.names
         assert [] == parser.calls
         assert {} == system.store.tables.jobs
         assert [message.id] == [m.id for m in await system.services.intake.inbox()]

@@ -8,6 +8,7 @@ from core_helpers import ADMIN, Demo, tech_actor
 from sm2_adapters.memory import MemorySystem
 from sm2_adapters.seed import SEED_ORDER, demo_rows, seed_demo
 from sm2_core.domain.enums import Language, TechnicianStatus, Urgency
+from sm2_core.domain.notices import DEALER_UPDATES, NoticeKind
 from sm2_core.errors import InvalidInput, PermissionDenied
 from sm2_core.services import ImportReport
 
@@ -213,3 +214,56 @@ class TestOptionalColumns:
         await imports.import_rows("services", [service("WAX", terms_en="")], actor=ADMIN)
         wax = next(s for s in await demo.svc.admin.all("services") if s.code == "WAX")
         assert ((), ("cire",)) == (wax.terms_en, wax.terms_fr)
+
+
+class TestDealershipStatusTexts:
+    """``notify_on``: which status texts a dealership receives, ``|``-separated in its CSV."""
+
+    KIA = {"name": "Kia Lévis", "phone": "+14185550187", "email": "ap@kia.example"}
+
+    async def kia(self, demo: Demo) -> frozenset[NoticeKind]:
+        dealers = await demo.svc.admin.all("dealerships")
+        return next(d for d in dealers if d.name == "Kia Lévis").notify_on
+
+    async def test_read_kept_without_the_column_and_cleared_by_an_empty_cell(
+        self, demo: Demo
+    ) -> None:
+        """All three for a new dealership; the file's choice (any case); kept by a file without
+        the column; none for an empty cell."""
+        imports = demo.svc.imports
+        await imports.import_rows("dealerships", [self.KIA], actor=ADMIN)
+        assert DEALER_UPDATES == await self.kia(demo)
+        chosen = self.KIA | {"notify_on": "Completed|assigned"}
+        await imports.import_rows("dealerships", [chosen], actor=ADMIN)
+        without = self.KIA | {"email": "b@kia.example"}
+        await imports.import_rows("dealerships", [without], actor=ADMIN)
+        assert {NoticeKind.ASSIGNED, NoticeKind.COMPLETED} == await self.kia(demo)
+        await imports.import_rows("dealerships", [self.KIA | {"notify_on": ""}], actor=ADMIN)
+        assert frozenset() == await self.kia(demo)
+
+    async def test_an_unknown_status_text_is_refused_by_line(self, demo: Demo) -> None:
+        before = await demo.svc.admin.all("dealerships", include_inactive=True)
+        rows = [GOOD["dealerships"], self.KIA | {"notify_on": "assigned|invoiced"}]
+        with pytest.raises(InvalidInput) as refused:
+            await demo.svc.imports.import_rows("dealerships", rows, actor=ADMIN)
+        assert {"line 3": "notify_on: 'invoiced' is not one of assigned, completed, started"} == (
+            refused.value.fields
+        )
+        assert before == await demo.svc.admin.all("dealerships", include_inactive=True)
+
+    async def test_exported_in_lifecycle_order_and_read_back_unchanged(self, demo: Demo) -> None:
+        """What ``sm2 export`` writes, ``sm2 import`` reads back to the same choices."""
+        ford = demo.dealers["Ford Lévis"]
+        some = frozenset({NoticeKind.COMPLETED, NoticeKind.STARTED})
+        await demo.svc.admin.update("dealerships", ford.id, {"notify_on": some}, actor=ADMIN)
+        honda = demo.dealers["Honda Charlesbourg"]
+        await demo.svc.admin.update("dealerships", honda.id, {"notify_on": []}, actor=ADMIN)
+        rows = await demo.svc.imports.export_rows("dealerships")
+        cells = {row["name"]: row["notify_on"] for row in rows}
+        assert ("started|completed", "", "assigned|started|completed") == (
+            cells["Ford Lévis"],
+            cells["Honda Charlesbourg"],
+            cells["Audi Québec"],
+        )
+        report = await demo.svc.imports.import_rows("dealerships", rows, actor=ADMIN)
+        assert (0, len(rows)) == (report.updated, report.unchanged)

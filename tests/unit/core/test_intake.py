@@ -72,7 +72,7 @@ class TestReceive:
         await demo.system.run_tasks()
         message = demo.system.store.tables.messages[receipt.message.id]
         assert (MessageStatus.UNMATCHED, None) == (message.status, message.dealership_id)
-        assert ["message.unmatched"] == demo.system.bus.names[-1:]
+        assert ["message.unmatched", "conversation.updated"] == demo.system.bus.names[-2:]
         assert ([], {}) == (demo.parser.calls, demo.system.store.tables.jobs)
         assert [receipt.message.id] == [m.id for m in await demo.svc.intake.inbox()]
 
@@ -136,7 +136,7 @@ class TestProcess:
             timeline = await demo.timeline(job.id)
             assert [("create", "system:intake")] == [(e.action, e.actor) for e in timeline]
             assert (JobStatus.PENDING, receipt.message.id) == (job.status, job.source_message_id)
-        assert ["job.created", "job.created"] == demo.system.bus.names[-2:]
+        assert ["job.created", "job.created", "conversation.updated"] == demo.system.bus.names[-3:]
 
     async def test_processing_twice_creates_nothing_new(self, demo: Demo) -> None:
         """The parse task may run twice: the second run returns the same jobs."""

@@ -8,8 +8,9 @@ from uuid import uuid4
 
 from sm2_core.domain.enums import JobStatus, Urgency
 from sm2_core.domain.job import Completion, Job, Part, Vehicle
+from sm2_core.domain.notices import NoticeKind
 from sm2_core.domain.records import AuditEntry
-from sm2_core.serialize import audit_primitives, job_detail_primitives, job_primitives
+from sm2_core.serialize import audit_primitives, job_detail_primitives, job_primitives, plain
 
 NOW = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
 #: CONTRACT.md: "A job in JSON has at least" these fields.
@@ -74,3 +75,13 @@ class TestDetail:
             detail["audit_timeline"][0]
         )
         assert job_primitives(JOB) == {k: v for k, v in detail.items() if k != "audit_timeline"}
+
+
+class TestSets:
+    def test_enum_members_in_their_enum_s_order_anything_else_sorted(self) -> None:
+        """A set prints the same way every time, enum members in the order their meaning has
+        (a dealership's status texts: assigned, started, completed)."""
+        texts = frozenset({NoticeKind.COMPLETED, NoticeKind.ASSIGNED, NoticeKind.STARTED})
+        assert [["assigned", "started", "completed"], ["OIL", "PDI"]] == plain(
+            [texts, {"PDI", "OIL"}]
+        )

@@ -5,12 +5,15 @@
 
   var body = document.body;
   var JOB_EVENTS = ["job.created", "job.updated", "invoice.synced", "invoice.failed"];
+  // A text came or went, its delivery changed, or a number opted out or back in.
+  var CONVERSATION_EVENTS = ["conversation.updated", "message.status", "optout.changed"];
   var source = null;
   var lost = false;
   var delay = 1000;
   var live = { state: "connecting", text: null };
   var fresh = {};
   var versions = {}; // job id -> newest version announced by an event
+  var asked = {}; // job id -> the version a catch-up refresh was already asked for
 
   function msg(name) {
     return body.getAttribute("data-msg-" + name) || "";
@@ -48,16 +51,39 @@
     region.replaceChildren(box);
   }
 
+  // On the technician's stream a job that was theirs names them in previous_tech_id only
+  // (pages without a "removed" message, the admins', never treat an event so).
+  function removedFromMe(data) {
+    return Boolean(msg("removed") && data.previous_tech_id && data.previous_tech_id !== data.tech_id);
+  }
+
+  function goneNotice(data) {
+    var back = document.createElement("a");
+    back.className = "btn";
+    back.href = body.getAttribute("data-home") || "/";
+    back.textContent = msg("home");
+    flash("info", msg("removed").replace("{code}", data.job_code || ""), back);
+  }
+
   function onJobEvent(event) {
     var data = {};
     try { data = JSON.parse(event.data); } catch (e) { data = {}; }
+    var removed = removedFromMe(data);
     if (data.job_id) {
       fresh[data.job_id] = true;
       versions[data.job_id] = Math.max(versions[data.job_id] || 0, Number(data.version) || 0);
-      signal("sm2-job-" + data.job_id);
+      if (removed && document.querySelector('[data-job-id="' + data.job_id + '"]')) {
+        // This page shows a job just taken from the technician: say so, rather than refresh
+        // it into a "not found".
+        goneNotice(data);
+      } else {
+        signal("sm2-job-" + data.job_id);
+      }
     }
     if (data.job_code) {
       var text = event.type === "job.created" ? msg("new") : msg("changed");
+      if (data.action === "assign" && msg("assigned")) text = msg("assigned");
+      if (removed) text = msg("removed");
       announce(text.replace("{code}", data.job_code));
     }
     signal("sm2:jobs");
@@ -69,14 +95,18 @@
     var shown = document.querySelector("[data-job-version]");
     if (!shown) return;
     var id = shown.getAttribute("data-job-id");
-    if ((versions[id] || 0) > Number(shown.getAttribute("data-job-version"))) {
+    var wanted = versions[id] || 0;
+    // Once per version: a refresh that cannot show it (the job is no longer the caller's)
+    // must not ask again after every swap.
+    if (wanted > Number(shown.getAttribute("data-job-version")) && asked[id] !== wanted) {
+      asked[id] = wanted;
       signal("sm2-job-" + id);
     }
   }
 
   function sessionExpired() {
-    // The board redirects to the login page when the session is gone.
-    return fetch("/", { redirect: "manual", credentials: "same-origin" })
+    // The portal's home page redirects to its login page when the session is gone.
+    return fetch(body.getAttribute("data-home") || "/", { redirect: "manual", credentials: "same-origin" })
       .then(function (r) { return r.type === "opaqueredirect" || r.status === 401; })
       .catch(function () { return false; });
   }
@@ -105,6 +135,7 @@
       // Whatever happened while we were away: ask the page again.
       signal("sm2:jobs");
       signal("sm2:inbox");
+      signal("sm2:conversations");
       window.setTimeout(function () { if (!lost) showLive("live", msg("live")); }, 5000);
     };
     source.onerror = function () {
@@ -118,6 +149,9 @@
     };
     JOB_EVENTS.forEach(function (name) { source.addEventListener(name, onJobEvent); });
     source.addEventListener("message.unmatched", function () { signal("sm2:inbox"); });
+    CONVERSATION_EVENTS.forEach(function (name) {
+      source.addEventListener(name, function () { signal("sm2:conversations"); });
+    });
     // The server could not replay what we missed (too old, or unknown): show the current
     // state by reloading, unless that would throw away what someone is typing.
     source.addEventListener("reset", function () {
@@ -178,6 +212,26 @@
   document.addEventListener("htmx:sendError", function () {
     flash("error", msg("offline"));
   });
+
+  // A conversation opens on its newest text; a live refresh keeps the newest in view only
+  // for a reader who was there, not for one who scrolled up to older texts.
+  var threadAtEnd = true;
+
+  function threadBox() {
+    return document.querySelector("[data-thread]");
+  }
+
+  function showNewestText() {
+    var box = threadBox();
+    if (box && threadAtEnd) box.scrollTop = box.scrollHeight;
+  }
+
+  document.addEventListener("htmx:beforeSwap", function () {
+    var box = threadBox();
+    threadAtEnd = !box || box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  });
+  document.addEventListener("htmx:afterSettle", showNewestText);
+  showNewestText();
 
   if (body.hasAttribute("data-events") && window.EventSource) {
     connect();
