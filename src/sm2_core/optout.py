@@ -9,8 +9,11 @@ as ambiguous, and YES answers a dispatcher's question.
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 from typing import Final, Literal
+from uuid import UUID
 
+from sm2_core.domain.records import DomainEvent
 from sm2_core.suggestions import fold
 
 Keyword = Literal["stop", "start"]
@@ -42,3 +45,27 @@ def _bare(text: str) -> str:
     while end and (text[end - 1].isspace() or unicodedata.category(text[end - 1])[0] == "P"):
         end -= 1
     return text[:end].strip()
+
+
+def optout_event(
+    *,
+    phone: str,
+    opted_out: bool,
+    subject_id: UUID,
+    now: datetime,
+    message_id: UUID | None = None,
+    dealership_id: UUID | None = None,
+) -> DomainEvent:
+    """A number opted out (or back in): the board and the conversations show it at once.
+    ``message_id``: the STOP or START text, when the number texted it to us."""
+    return DomainEvent(
+        name="optout.changed",
+        subject_id=subject_id,
+        occurred_at=now,
+        data={
+            "phone": phone,
+            "opted_out": opted_out,
+            "message_id": str(message_id) if message_id else None,
+            "dealership_id": str(dealership_id) if dealership_id else None,
+        },
+    )

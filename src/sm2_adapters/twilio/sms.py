@@ -96,21 +96,25 @@ class TwilioSmsSender:
         return _message_sid(message)
 
     async def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
-        """Twilio's sid of a text from our number to ``to`` with exactly ``body``, sent at or
-        after ``since`` (newest first); None when Twilio has none.
+        """Twilio's sid of a text from our number to ``to`` with exactly ``body``, created at
+        or after ``since``; None when Twilio has none.
 
-        Twilio lists a text by when it went to the carrier: one still queued at Twilio (no
-        ``date_sent`` yet) is not found, so callers look a while after the send, not at once."""
-        # Twilio's dates are whole seconds in GMT; the SDK writes the filter without a zone.
+        No date filter is asked of Twilio: its only one is on ``DateSent``, which a text still
+        queued at Twilio does not have yet, and that text is precisely the one not to send
+        again. The newest page of texts to that number is read and judged by creation time."""
+        # Twilio's dates are whole seconds: a text created within ``since``'s second counts.
         after = since.astimezone(UTC).replace(microsecond=0)
         async with twilio_call("message lookup", seconds=self.timeout, safe_to_repeat=True) as http:
             client = api_client(
                 http, account_sid=self.account_sid, auth_token=self.auth_token, api_url=self.api_url
             )
             records = await client.messages.list_async(
-                to=to, from_=self.from_number, date_sent_after=after, page_size=_LOOKUP_PAGE_SIZE
+                to=to, from_=self.from_number, limit=_LOOKUP_PAGE_SIZE, page_size=_LOOKUP_PAGE_SIZE
             )
         for record in records:
+            created = record.date_created
+            if created is not None and created < after:
+                continue
             if str(record.direction or "").startswith("outbound") and record.body == body:
                 sid = record.sid
                 return sid if isinstance(sid, str) and sid else None

@@ -225,6 +225,14 @@ class OutboundSms:
     title: str | None = attrs.field(default=None, eq=False)
     """A push notification's title; not stored (the body is the message)."""
 
+    @property
+    def is_settled(self) -> bool:
+        """Never sent again: the carrier took it, or it must not go. A refusal before the
+        carrier took it (FAILED without a sid) may be tried again by its task."""
+        if self.status is OutboundStatus.FAILED:
+            return self.provider_sid is not None or self.error_code is not None
+        return self.status.is_settled
+
     def __attrs_post_init__(self) -> None:
         # ``job_id`` is the first of ``job_ids``: either given, both agree.
         if self.job_id is not None and not self.job_ids:

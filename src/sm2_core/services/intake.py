@@ -23,7 +23,7 @@ from sm2_core.domain.records import (
 from sm2_core.drafting import confirmation_text, draft_job, vehicle_from_request
 from sm2_core.errors import NotFound, PermissionDenied
 from sm2_core.lifecycle import created
-from sm2_core.optout import Keyword, keyword
+from sm2_core.optout import Keyword, keyword, optout_event
 from sm2_core.parsing import ParseResult
 from sm2_core.policies import PolicyConfig
 from sm2_core.ports import Clock, MessageParser, UnitOfWork, UnitOfWorkFactory
@@ -90,16 +90,13 @@ class IntakeService:
                 )
             )
             uow.events.add(
-                DomainEvent(
-                    name="optout.changed",
+                optout_event(
+                    phone=message.from_number,
+                    opted_out=opted_out,
                     subject_id=message.id,
-                    occurred_at=now,
-                    data={
-                        "phone": message.from_number,
-                        "opted_out": opted_out,
-                        "message_id": str(message.id),
-                        "dealership_id": str(dealership.id) if dealership is not None else None,
-                    },
+                    now=now,
+                    message_id=message.id,
+                    dealership_id=dealership.id if dealership is not None else None,
                 )
             )
             # The STOP itself is a text of the number's thread, like any other.

@@ -22,6 +22,7 @@ from sm2_core.domain.records import (
     OutboundStatus,
 )
 from sm2_core.errors import IntegrationError, NotConfigured
+from sm2_core.optout import optout_event
 from sm2_core.ports import (
     OPTED_OUT_CODE,
     Clock,
@@ -54,6 +55,8 @@ _RANK = {
     OutboundStatus.NOT_CONFIGURED: 3,
     OutboundStatus.OPTED_OUT: 4,
 }
+#: Failures after which the carrier may have the text all the same (no answer was read).
+_MAYBE_SENT = frozenset({"timeout", "connection", "bad_response"})
 #: How long a push may wait in the push service for a phone that is off.
 PUSH_TTL_SECONDS = 3600
 
@@ -76,7 +79,7 @@ class OutboxService:
         async with self.uow() as uow:
             message = await uow.outbox.get(outbox_id)
             opted_out = await uow.opt_outs.get(message.to_number)
-        if message.status.is_settled:
+        if message.is_settled:
             return message
         if opted_out is not None:
             return await self._settle(
@@ -162,8 +165,13 @@ class OutboxService:
                     message, OutboundStatus.OPTED_OUT, error=exc.message, error_code=exc.code
                 )
             if exc.transient:
+                # A refusal the carrier answered was not sent: FAILED until the retry. A
+                # timeout or a dropped connection may have been: SENDING, looked up first.
+                status = (
+                    OutboundStatus.SENDING if exc.code in _MAYBE_SENT else OutboundStatus.FAILED
+                )
                 async with self.uow() as uow:
-                    await uow.outbox.update(attrs.evolve(message, error=exc.message))
+                    await uow.outbox.update(attrs.evolve(message, status=status, error=exc.message))
                 raise  # the task queue retries with backoff
             return await self._settle(
                 message, OutboundStatus.FAILED, error=exc.message, error_code=exc.code
@@ -199,7 +207,7 @@ class OutboxService:
         async with self.uow() as uow:
             await uow.outbox.update(settled)
             if status is OutboundStatus.OPTED_OUT and error_code == OPTED_OUT_CODE:
-                await uow.opt_outs.add(OptOut(message.to_number, now, "carrier"))
+                await _carrier_opt_out(uow, settled, now)
             uow.events.add(status_event(settled, now))
         return settled
 
@@ -225,7 +233,7 @@ class OutboxService:
             )
             await uow.outbox.update(updated)
             if target is OutboundStatus.OPTED_OUT:
-                await uow.opt_outs.add(OptOut(message.to_number, now, "carrier"))
+                await _carrier_opt_out(uow, updated, now)
             uow.events.add(status_event(updated, now))
         return updated
 
@@ -236,6 +244,21 @@ class OutboxService:
         done = attrs.evolve(message, status=OutboundStatus.DELIVERED, channel=Channel.PUSH)
         await uow.outbox.update(done)
         uow.events.add(status_event(done, now))
+
+
+async def _carrier_opt_out(uow: UnitOfWork, message: OutboundSms, now: datetime) -> None:
+    """Twilio refuses the number (it texted STOP to Twilio itself): recorded as ours, and
+    announced as a STOP texted to us is."""
+    await uow.opt_outs.add(OptOut(message.to_number, now, "carrier"))
+    uow.events.add(
+        optout_event(
+            phone=message.to_number,
+            opted_out=True,
+            subject_id=message.id,
+            now=now,
+            dealership_id=message.dealership_id,
+        )
+    )
 
 
 def status_event(message: OutboundSms, now: datetime) -> DomainEvent:

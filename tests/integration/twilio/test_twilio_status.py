@@ -175,19 +175,30 @@ class TestFindSent:
         )
         assert sid == found
 
-    async def test_asks_for_our_texts_to_the_number_since_the_moment_in_gmt(
+    async def test_asks_for_our_texts_to_the_number_without_a_date_filter(
         self, reporting_sender: TwilioSmsSender, fake_twilio: FakeTwilio
     ) -> None:
-        """One GET of the Messages list: To the number, From our number, DateSent> in GMT."""
-        since = datetime(2026, 11, 25, 7, 30, 15, 250_000, tzinfo=UTC) - timedelta(hours=5)
-        await reporting_sender.find_sent(to=AUDI_QUEBEC, body="x", since=since)
+        """One GET of the Messages list: To the number, From our number; no DateSent filter,
+        which would hide a text still queued at Twilio."""
+        await reporting_sender.find_sent(to=AUDI_QUEBEC, body="x", since=datetime.now(UTC))
         (request,) = fake_twilio.requests
-        assert ("GET", AUDI_QUEBEC, OUR_NUMBER, "2026-11-25T02:30:15Z") == (
+        assert ("GET", AUDI_QUEBEC, OUR_NUMBER) == (
             request.method,
             request.query["To"],
             request.query["From"],
-            request.query["DateSent>"],
         )
+        assert "DateSent>" not in request.query
+
+    async def test_finds_a_text_still_queued_at_twilio(
+        self, reporting_sender: TwilioSmsSender, fake_twilio: FakeTwilio
+    ) -> None:
+        """Created but not yet sent (no date_sent): it is found, so it is not sent again."""
+        since = datetime.now(UTC) - timedelta(seconds=5)
+        sid = await reporting_sender.send(to=AUDI_QUEBEC, body="Reçu : SM2-2026-003")
+        found = await reporting_sender.find_sent(
+            to=AUDI_QUEBEC, body="Reçu : SM2-2026-003", since=since
+        )
+        assert sid == found
 
     async def test_only_the_same_body_to_the_same_number_since_then(
         self, reporting_sender: TwilioSmsSender, fake_twilio: FakeTwilio

@@ -7,6 +7,7 @@
   var JOB_EVENTS = ["job.created", "job.updated", "invoice.synced", "invoice.failed"];
   // A text came or went, its delivery changed, or a number opted out or back in.
   var CONVERSATION_EVENTS = ["conversation.updated", "message.status", "optout.changed"];
+  var FAILURES = ["FAILED", "UNDELIVERED", "OPTED_OUT"];
   var source = null;
   var lost = false;
   var delay = 1000;
@@ -151,6 +152,12 @@
     source.addEventListener("message.unmatched", function () { signal("sm2:inbox"); });
     CONVERSATION_EVENTS.forEach(function (name) {
       source.addEventListener(name, function () { signal("sm2:conversations"); });
+    });
+    // An alert that did not reach its technician is listed on the board: show it now.
+    source.addEventListener("message.status", function (event) {
+      var data = {};
+      try { data = JSON.parse(event.data); } catch (e) { data = {}; }
+      if (data.technician_id && FAILURES.indexOf(data.status) >= 0) signal("sm2:jobs");
     });
     // The server could not replay what we missed (too old, or unknown): show the current
     // state by reloading, unless that would throw away what someone is typing.
