@@ -55,6 +55,22 @@ async def _assigned(system: System, julie: Actor) -> UUID:
     return job.id
 
 
+async def _subscribed(system: System, push_service: PushService, julie: Actor) -> str:
+    """Julie's phone allows notifications: its subscription, registered; its token."""
+    key = system.services.notifications.push_key
+    assert julie.technician_id is not None
+    assert key is not None
+    browser, token = push_service.subscription(julie.technician_id, application_server_key=key)
+    await system.services.notifications.subscribe(
+        actor=julie,
+        endpoint=browser.endpoint,
+        p256dh=browser.p256dh,
+        auth=browser.auth,
+        user_agent=browser.user_agent,
+    )
+    return token
+
+
 def _bodies(fake_twilio: FakeTwilio, to: str) -> list[str]:
     sent = [r for r in fake_twilio.requests if r.method == "POST"]
     return [r.field("Body") for r in sent if r.field("To") == to]
@@ -85,17 +101,7 @@ class TestTechnicianAlert:
         self, system: System, fake_twilio: FakeTwilio, push_service: PushService, pg_url: str
     ) -> None:
         julie = await _julie(system)
-        key = system.services.notifications.push_key
-        assert julie.technician_id is not None
-        assert key is not None
-        browser, token = push_service.subscription(julie.technician_id, application_server_key=key)
-        await system.services.notifications.subscribe(
-            actor=julie,
-            endpoint=browser.endpoint,
-            p256dh=browser.p256dh,
-            auth=browser.auth,
-            user_agent=browser.user_agent,
-        )
+        token = await _subscribed(system, push_service, julie)
         job_id = await _assigned(system, julie)
         [payload] = push_service.received(token)
         assert "Nouvelle job" in payload["body"]
@@ -112,16 +118,7 @@ class TestTechnicianAlert:
         self, system: System, fake_twilio: FakeTwilio, push_service: PushService, pg_url: str
     ) -> None:
         julie = await _julie(system)
-        key = system.services.notifications.push_key
-        assert julie.technician_id is not None
-        browser, token = push_service.subscription(julie.technician_id, application_server_key=key)
-        await system.services.notifications.subscribe(
-            actor=julie,
-            endpoint=browser.endpoint,
-            p256dh=browser.p256dh,
-            auth=browser.auth,
-            user_agent=None,
-        )
+        token = await _subscribed(system, push_service, julie)
         job_id = await _assigned(system, julie)
         assert 1 == len(push_service.received(token))
         assert [] == _bodies(fake_twilio, JULIE)
@@ -134,16 +131,7 @@ class TestTechnicianAlert:
         self, system: System, fake_twilio: FakeTwilio, push_service: PushService, pg_url: str
     ) -> None:
         julie = await _julie(system)
-        key = system.services.notifications.push_key
-        assert julie.technician_id is not None
-        browser, token = push_service.subscription(julie.technician_id, application_server_key=key)
-        await system.services.notifications.subscribe(
-            actor=julie,
-            endpoint=browser.endpoint,
-            p256dh=browser.p256dh,
-            auth=browser.auth,
-            user_agent=None,
-        )
+        token = await _subscribed(system, push_service, julie)
         push_service.answer(token, 410)
         await _assigned(system, julie)
         assert 1 == len(_bodies(fake_twilio, JULIE))
