@@ -34,8 +34,13 @@ class TestLiveBoard:
         )
         expect(page.locator("#board-results tbody tr")).to_have_count(30)
         page.mouse.wheel(0, 3000)
-        page.wait_for_function("window.scrollY > 500")
-        scrolled = page.evaluate("window.scrollY")
+        # Polled from here: wait_for_function evaluates a string, which the CSP refuses.
+        for _ in range(50):
+            scrolled = page.evaluate("window.scrollY")
+            if scrolled > 500:
+                break
+            page.wait_for_timeout(100)
+        assert scrolled > 500, "the board did not scroll"
 
         body = server.parser.script(
             "Sienna 2024 vidange",

@@ -57,6 +57,17 @@ def phone(open_page: Callable[..., Page], server: PortalServer) -> Iterator[Page
     page.context.set_offline(False)
 
 
+# A promise awaited through evaluate(): wait_for_function evaluates a string in the page, which
+# the Content-Security-Policy refuses (no 'unsafe-eval').
+_CONTROLLED = """() => navigator.serviceWorker.controller !== null || new Promise(
+    resolve => navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true)))"""
+
+
+def wait_for_the_worker(page: Page) -> None:
+    """Until the portal's service worker controls the page."""
+    assert page.evaluate(_CONTROLLED) is True
+
+
 def a_job(server: PortalServer, model: str) -> Job:
     return server.create_job(
         TOYOTA, "KEY_PROGRAMMING", Vehicle(year=2024, make="Toyota", model=model)
@@ -173,7 +184,7 @@ class TestInstallable:
     ) -> None:
         scope = phone.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
         assert f"{server.url}/tech" == scope
-        phone.wait_for_function("navigator.serviceWorker.controller !== null")
+        wait_for_the_worker(phone)
 
 
 class TestNotificationsControl:
@@ -203,7 +214,7 @@ class TestOffline:
         """Network gone: reloading /tech shows the list as last loaded, and says it is."""
         job = a_job(server, "Corolla Cross")
         server.assign(job.id, "marc")
-        phone.wait_for_function("navigator.serviceWorker.controller !== null")
+        wait_for_the_worker(phone)
         phone.reload()  # loaded through the worker, which keeps it
         expect(phone.locator(f"#job-{job.id}")).to_be_visible()
         expect(phone.locator("#offline-note")).to_be_hidden()
@@ -225,7 +236,7 @@ class TestOffline:
     def test_a_page_never_loaded_gets_the_offline_page(
         self, phone: Page, server: PortalServer
     ) -> None:
-        phone.wait_for_function("navigator.serviceWorker.controller !== null")
+        wait_for_the_worker(phone)
         phone.context.set_offline(True)
         phone.goto(f"{server.url}/tech/jobs/{uuid.uuid4()}")
         expect(phone.get_by_role("heading", level=1)).to_have_text("Offline")
