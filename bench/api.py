@@ -5,7 +5,8 @@
 Runs ``sm2 serve`` on the benchmark database (make the million jobs first with
 ``bench/job_list.py``) and drives it from this second process over loopback. Prints requests/s
 and p50/p99 per endpoint, and the delay from a job's creation to its ``job.created`` event at
-each connected admin.
+each connected admin. The schedule case is a day with 50 technicians and 400 windows (added
+once, with a window on every scheduled job of the million).
 """
 
 from __future__ import annotations
@@ -63,6 +64,58 @@ def start_server() -> subprocess.Popen[bytes]:
     raise SystemExit("sm2 serve did not start")
 
 
+#: The Day view's benchmark day: 50 active technicians with 8 one-hour windows each.
+SCHEDULE_DAY = "2027-03-15"
+SCHEDULE_TECHS, SCHEDULE_SLOTS = 50, 8
+# Every job that has been scheduled gets a window the day after it was created, so the day's
+# query runs among windows on every day of the table's three years, not on an empty index.
+BACKFILL_WINDOWS = """
+UPDATE jobs SET window_start = created_at + interval '1 day',
+                window_end = created_at + interval '1 day 1 hour'
+WHERE window_start IS NULL AND status IN ('SCHEDULED', 'IN_PROGRESS', 'COMPLETED')
+"""
+TECHNICIANS = """
+INSERT INTO technicians (id, name, phone, skills)
+SELECT gen_random_uuid(), 'Day tech ' || g, '+1418558' || lpad(g::text, 4, '0'), '{}'
+FROM generate_series(1, %(missing)s) g
+"""
+DAY_JOBS = """
+INSERT INTO jobs (id, job_code, dealership_id, vehicle_data, urgency, status, tech_id,
+                  window_start, window_end, created_at, updated_at)
+SELECT gen_random_uuid(), 'SM2-2099-' || lpad((t.n * 100 + s)::text, 6, '0'),
+       (SELECT id FROM dealerships ORDER BY name LIMIT 1),
+       jsonb_build_object('year', 2024, 'make', 'Toyota', 'model', 'Corolla'),
+       'MEDIUM', 'SCHEDULED', t.id,
+       (%(day)s::date + time '07:00' + make_interval(mins => 75 * s)) AT TIME ZONE
+           'America/Toronto',
+       (%(day)s::date + time '08:00' + make_interval(mins => 75 * s)) AT TIME ZONE
+           'America/Toronto',
+       now(), now()
+FROM (SELECT id, row_number() OVER (ORDER BY name) AS n FROM technicians
+      WHERE is_active ORDER BY name LIMIT %(techs)s) t,
+     generate_series(0, %(slots)s - 1) s
+"""
+
+
+def ensure_schedule_day(url: str) -> None:
+    """The benchmark day's 400 windows for 50 technicians, and windows on the other jobs."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(BACKFILL_WINDOWS)
+        row = conn.execute("SELECT count(*) FROM technicians WHERE is_active").fetchone()
+        active = row[0] if row else 0
+        if active < SCHEDULE_TECHS:
+            conn.execute(TECHNICIANS, {"missing": SCHEDULE_TECHS - active})
+        row = conn.execute("SELECT count(*) FROM jobs WHERE job_code LIKE 'SM2-2099-%'").fetchone()
+        if not row or row[0] == 0:
+            conn.execute(
+                DAY_JOBS,
+                {"day": SCHEDULE_DAY, "techs": SCHEDULE_TECHS, "slots": SCHEDULE_SLOTS},
+            )
+        conn.execute("ANALYZE jobs")
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -114,6 +167,7 @@ async def endpoints(token: str, requests: int, connections: int) -> None:
             "GET /api/jobs urgency=HIGH page 200": "/api/jobs?limit=50&urgency=HIGH"
             + await deep_cursor(client, "&urgency=HIGH", 199),
             "GET /api/jobs/{id}": f"/api/jobs/{first[0]['id']}",
+            "GET /api/schedule (50 techs, 400 jobs)": f"/api/schedule?date={SCHEDULE_DAY}",
         }
         for name, path in cases.items():
             rate, latencies = await load(client, [path] * requests, connections)
@@ -193,7 +247,7 @@ def main() -> None:
     parser.add_argument("--admins", type=int, default=200)
     parser.add_argument("--events", type=int, default=50)
     args = parser.parse_args()
-    database_url()
+    ensure_schedule_day(database_url())
     server = start_server()
     try:
         token = httpx.post(

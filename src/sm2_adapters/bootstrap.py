@@ -47,6 +47,7 @@ from sm2_core.services import (
     NotificationService,
     OutboxService,
     ReceiptService,
+    ScheduleService,
     Services,
     StoreAndQueue,
 )
@@ -106,10 +107,12 @@ def build_services(
             inbound=inbound or StoreAndQueue(uow),
             inbox=inbox or CarrierInboxNotConfigured(),
         ),
-        intake=IntakeService(uow=uow, parser=parser, clock=clock, config=config),
+        intake=IntakeService(
+            uow=uow, parser=parser, clock=clock, config=config, timezone=timezone
+        ),
         outbox=outbox,
         dispatch=DispatchService(uow=uow, clock=clock, config=config),
-        field=FieldService(uow=uow, clock=clock, config=config),
+        field=FieldService(uow=uow, clock=clock, config=config, timezone=timezone),
         billing=BillingService(uow=uow, clock=clock, tasks=tasks, accounting=accounting),
         admin=admin,
         imports=ImportService(uow=uow, admin=admin),
@@ -135,6 +138,7 @@ def build_services(
             timezone=timezone,
             summary_at=summary_at,
         ),
+        schedule=ScheduleService(uow=uow, clock=clock, timezone=timezone),
     )
 
 

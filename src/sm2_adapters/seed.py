@@ -65,6 +65,7 @@ def demo_services() -> tuple[Service, ...]:
             terms_fr=split_terms(row["terms_fr"]),
             hints_en=split_terms(row["hints_en"]),
             hints_fr=split_terms(row["hints_fr"]),
+            duration_minutes=int(row["duration_minutes"]),
         )
         for row in demo_rows(ReferenceKind.SERVICES)
     )

@@ -17,6 +17,7 @@ from sm2_core.domain.job import Job
 from sm2_core.domain.media import Attachment
 from sm2_core.ports import JobFilter
 from sm2_core.serialize import job_detail_primitives, job_primitives, media_item_primitives
+from sm2_core.services.dispatch import UNCHANGED, WindowChange
 
 if TYPE_CHECKING:
     from sm2_core.runtime import Runtime
@@ -164,6 +165,48 @@ async def _assign(system: Runtime, job: Job, version: int | None, technician: st
     return await system.services.dispatch.assign(
         job.id, tech_id, actor=CLI_ADMIN, expected_version=version
     )
+
+
+@click.option("--start", help="The window's start, ISO 8601 with its offset.")
+@click.option("--end", help="Its end (default: the service's expected duration).")
+@click.option("--technician", help="Assign to this technician (id or phone) as well.")
+@click.option("--allow-overlap", is_flag=True, help="Book although the technician is busy.")
+@click.option("--clear", is_flag=True, help="Remove the window.")
+@_step("schedule", "Set JOB's appointment window (with its technician, optionally).")
+async def _schedule(
+    system: Runtime,
+    job: Job,
+    version: int | None,
+    start: str | None,
+    end: str | None,
+    technician: str | None,
+    allow_overlap: bool,
+    clear: bool,
+) -> Job:
+    if clear == (start is not None):
+        raise click.UsageError("give --start (and --end), or --clear")
+    tech_id = await _technician_id(system, technician) if technician else UNCHANGED
+    window = WindowChange(
+        start=None if clear else _instant(start, "--start"),
+        end=None if clear or end is None else _instant(end, "--end"),
+        allow_overlap=allow_overlap,
+    )
+    return await system.services.dispatch.update(
+        job.id,
+        actor=CLI_ADMIN,
+        expected_version=job.version if version is None else version,
+        tech_id=tech_id,
+        window=window,
+    )
+
+
+def _instant(value: str | None, name: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value or "")
+    except ValueError:
+        raise click.BadParameter(
+            "an ISO 8601 date-time with its offset, e.g. 2026-12-08T09:00-05:00", param_hint=name
+        ) from None
 
 
 @_step("unassign", "Give JOB back to the board: SCHEDULED → PENDING.")

@@ -18,6 +18,9 @@ import click
 from sm2_core.errors import InvalidInput, Sm2Error
 
 if TYPE_CHECKING:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
     from sm2_core.parsing import ParseResult
     from sm2_core.runtime import Runtime
 
@@ -67,16 +70,23 @@ def demo(memory: bool) -> None:
 def parse(message: str | None, jsonl: bool) -> None:
     """Parse one message (or many with --jsonl) and print the requests found, as JSON.
 
-    The services are those of the database SM2_DATABASE_URL names, else the demo catalog's."""
+    The services are those of the database SM2_DATABASE_URL names, else the demo catalog's.
+    A time the text names ("demain matin") is the window it proposes if sent now, in the
+    company's time zone (SM2_TIMEZONE)."""
+    from zoneinfo import ZoneInfo
+
     from sm2_adapters.bootstrap import offline_parser
     from sm2_adapters.settings import Settings
     from sm2_adapters.system import configured_catalog
 
     if jsonl == (message is not None):
         raise click.UsageError("give a MESSAGE argument or --jsonl, not both or neither")
-    parser = offline_parser(configured_catalog(Settings.from_env()))
+    settings = Settings.from_env()
+    zone = ZoneInfo(settings.timezone)
+    parser = offline_parser(configured_catalog(settings))
     if message is not None:
-        click.echo(json.dumps(parse_output(parser.parse_text(message)), ensure_ascii=False))
+        result = parser.parse_text(message)
+        click.echo(json.dumps(parse_output(result, zone=zone), ensure_ascii=False))
         return
     dealers = {d.phone: d.id for d in parser.catalog.dealerships.values()}
     for number, line in enumerate(sys.stdin, start=1):
@@ -86,16 +96,44 @@ def parse(message: str | None, jsonl: bool) -> None:
         # A known sender's brand settles a model name several brands use, as in production.
         makes = parser.makes_of(dealers.get(sender)) if sender else frozenset()
         result = parser.parse_text(body, makes_hint=makes)
-        click.echo(json.dumps(parse_output(result), ensure_ascii=False))
+        click.echo(json.dumps(parse_output(result, zone=zone), ensure_ascii=False))
 
 
-def parse_output(result: ParseResult) -> dict[str, Any]:
-    """The JSON object ``sm2 parse`` prints for one message (see CONTRACT.md)."""
+def parse_output(
+    result: ParseResult, *, now: datetime | None = None, zone: ZoneInfo | None = None
+) -> dict[str, Any]:
+    """The JSON object ``sm2 parse`` prints for one message (see CONTRACT.md).
+
+    ``window``: the window the text proposes (``result.when``) if it was sent at ``now``
+    (default: the current time), as ISO 8601 times with their offset in ``zone`` (default:
+    SM2_TIMEZONE's); null when the text names no time, or one already past."""
     return {
         "requests": [attrs.asdict(request) for request in result.requests],
         "confidence": round(result.confidence, 3),
         "language": result.language.value,
         "parser": result.parser,
+        "window": _window_output(result, now, zone),
+    }
+
+
+def _window_output(
+    result: ParseResult, now: datetime | None, zone: ZoneInfo | None
+) -> dict[str, str] | None:
+    if result.when is None:
+        return None
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from sm2_adapters.settings import Settings
+    from sm2_core.domain.window import resolve
+
+    zone = zone or ZoneInfo(Settings.from_env().timezone)
+    found = resolve(result.when, now or datetime.now(UTC), zone)
+    if found is None:
+        return None
+    return {
+        "start": found.start.astimezone(zone).isoformat(),
+        "end": found.end.astimezone(zone).isoformat(),
     }
 
 

@@ -7,7 +7,7 @@ the event to publish — and the application service writes all three in one uni
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -20,6 +20,7 @@ from sm2_core.domain.entities import Dealership, RankingRule, Service, Technicia
 from sm2_core.domain.enums import InvoiceState, JobStatus, Role, Urgency
 from sm2_core.domain.job import Completion, Job, Vehicle
 from sm2_core.domain.records import Actor, AuditEntry, DomainEvent
+from sm2_core.domain.window import Window, window
 from sm2_core.errors import InvalidInput, InvalidTransition, PermissionDenied
 from sm2_core.policies import (
     PolicyConfig,
@@ -182,6 +183,59 @@ def unassign(job: Job, *, actor: Actor, now: datetime) -> Change:
     _move(job, JobStatus.PENDING, "unassign")
     new = attrs.evolve(job, tech_id=None, status=JobStatus.PENDING)
     return record(job, new, action="unassign", actor=actor, now=now)
+
+
+def schedule(
+    job: Job,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    actor: Actor,
+    now: datetime,
+    overlaps: tuple[str, ...] = (),
+) -> Change:
+    """An admin sets (or clears, with no start) the job's appointment window. ``overlaps`` are
+    the technician's jobs at the same time that the admin confirmed booking anyway
+    (``policies.ensure_no_overlap`` decided); the audit entry records them."""
+    _ensure_admin(actor, "schedule")
+    if job.status.is_terminal:
+        raise InvalidTransition(f"Cannot schedule job {job.job_code}: it is {job.status.value}")
+    if start is None and end is not None:
+        raise InvalidInput(
+            "A window with an end needs a start", fields={"window_start": "required with an end"}
+        )
+    if start is not None:
+        checked = window_of(start, end)
+        start, end = checked.start, (checked.end if end is not None else None)
+    # The proposal is answered once a dispatcher has set the window.
+    proposed = (None, None) if start is not None else (job.proposed_start, job.proposed_end)
+    new = attrs.evolve(
+        job,
+        window_start=start,
+        window_end=end,
+        proposed_start=proposed[0],
+        proposed_end=proposed[1],
+    )
+    change = record(job, new, action="schedule", actor=actor, now=now)
+    if not overlaps:
+        return change
+    confirmed = {**change.audit.new_values, "allow_overlap": True, "overlaps": list(overlaps)}
+    return attrs.evolve(change, audit=attrs.evolve(change.audit, new_values=confirmed))
+
+
+def annotate(job: Job, notes: str, *, actor: Actor, now: datetime) -> Change:
+    """An admin writes the notes the technician reads with the job."""
+    _ensure_admin(actor, "annotate")
+    if job.status.is_terminal:
+        raise InvalidTransition(f"Cannot edit job {job.job_code}: it is {job.status.value}")
+    return record(job, attrs.evolve(job, notes=notes.strip()), action="notes", actor=actor, now=now)
+
+
+def window_of(start: datetime, end: datetime | None) -> Window:
+    """The window as checked (``window.window``); a start alone is a moment."""
+    if end is None:
+        return window(start, start + timedelta(minutes=1))
+    return window(start, end)
 
 
 def verify(job: Job, *, actor: Actor, now: datetime) -> Change:

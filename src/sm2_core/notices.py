@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -22,6 +23,7 @@ from sm2_core.domain.entities import Dealership, Service, Technician, Zone
 from sm2_core.domain.enums import JobStatus, Language, Role
 from sm2_core.domain.job import Job
 from sm2_core.domain.notices import Audience, Notice, NoticeKind, NoticeWindow, Recipient
+from sm2_core.domain.window import describe
 from sm2_core.lifecycle import Change
 
 ALERT_WINDOW = timedelta(minutes=1)
@@ -30,7 +32,7 @@ STATUS_WINDOW = timedelta(seconds=10)
 """A dealership's status changes within this time of the first go as one text."""
 
 #: What a change to these fields means to the technician doing the job.
-_DETAILS = ("vehicle", "service_id", "urgency", "zone_id")
+_DETAILS = ("vehicle", "service_id", "urgency", "zone_id", "window_start", "window_end", "notes")
 
 
 def notices_for(change: Change) -> list[tuple[Recipient, NoticeKind]]:
@@ -98,6 +100,14 @@ class Context:
     dealerships: Mapping[UUID, Dealership] = attrs.field(factory=dict)
     zones: Mapping[UUID, Zone] = attrs.field(factory=dict)
     technicians: Mapping[UUID, Technician] = attrs.field(factory=dict)
+    zone: ZoneInfo = attrs.field(factory=lambda: ZoneInfo("America/Toronto"))
+    """The company's time zone: windows are written in it."""
+
+    def when(self, job: Job, language: Language) -> str:
+        """ ", ven. 5 déc. 8h00–10h00" when the job has a window, else nothing."""
+        if job.window_start is None:
+            return ""
+        return ", " + describe(job.window_start, job.window_end, self.zone, language.value)
 
     def service_name(self, job: Job, language: Language) -> str:
         service = self.services.get(job.service_id) if job.service_id else None
@@ -148,33 +158,33 @@ def latest_per_job(notices: Sequence[Notice]) -> list[Notice]:
 
 _TECH_ONE = {
     Language.FR: {
-        NoticeKind.ASSIGNED: "Nouvelle job {code} : {service}, {vehicle}, {where}.",
+        NoticeKind.ASSIGNED: "Nouvelle job {code} : {service}, {vehicle}, {where}{when}.",
         NoticeKind.UNASSIGNED: "{code} ({vehicle}) a été retirée de votre journée.",
         NoticeKind.CANCELLED: "{code} ({vehicle}) est annulée : n'y allez pas.",
-        NoticeKind.CHANGED: "{code} a changé : {service}, {vehicle}, {where}.",
+        NoticeKind.CHANGED: "{code} a changé : {service}, {vehicle}, {where}{when}.",
         NoticeKind.HOLD: "{code} ({vehicle}) attend une vérification : ne commencez pas.",
     },
     Language.EN: {
-        NoticeKind.ASSIGNED: "New job {code}: {service}, {vehicle}, {where}.",
+        NoticeKind.ASSIGNED: "New job {code}: {service}, {vehicle}, {where}{when}.",
         NoticeKind.UNASSIGNED: "{code} ({vehicle}) was taken off your day.",
         NoticeKind.CANCELLED: "{code} ({vehicle}) is cancelled: do not go.",
-        NoticeKind.CHANGED: "{code} changed: {service}, {vehicle}, {where}.",
+        NoticeKind.CHANGED: "{code} changed: {service}, {vehicle}, {where}{when}.",
         NoticeKind.HOLD: "{code} ({vehicle}) awaits a dispatcher's check: do not start.",
     },
 }
 _TECH_LINE = {
     Language.FR: {
-        NoticeKind.ASSIGNED: "nouvelle : {code}, {service}, {vehicle}, {where}",
+        NoticeKind.ASSIGNED: "nouvelle : {code}, {service}, {vehicle}, {where}{when}",
         NoticeKind.UNASSIGNED: "retirée : {code}, {vehicle}",
         NoticeKind.CANCELLED: "annulée : {code}, {vehicle}",
-        NoticeKind.CHANGED: "modifiée : {code}, {service}, {vehicle}",
+        NoticeKind.CHANGED: "modifiée : {code}, {service}, {vehicle}{when}",
         NoticeKind.HOLD: "en attente, ne pas commencer : {code}, {vehicle}",
     },
     Language.EN: {
-        NoticeKind.ASSIGNED: "new: {code}, {service}, {vehicle}, {where}",
+        NoticeKind.ASSIGNED: "new: {code}, {service}, {vehicle}, {where}{when}",
         NoticeKind.UNASSIGNED: "taken off: {code}, {vehicle}",
         NoticeKind.CANCELLED: "cancelled: {code}, {vehicle}",
-        NoticeKind.CHANGED: "changed: {code}, {service}, {vehicle}",
+        NoticeKind.CHANGED: "changed: {code}, {service}, {vehicle}{when}",
         NoticeKind.HOLD: "on hold, do not start: {code}, {vehicle}",
     },
 }
@@ -187,6 +197,7 @@ def _fields(job: Job, context: Context, language: Language) -> dict[str, str]:
         "vehicle": job.vehicle.describe(),
         "where": context.where(job),
         "technician": context.technician_name(job) or "",
+        "when": context.when(job, language),
     }
 
 
@@ -222,7 +233,7 @@ def morning_summary(jobs: Sequence[Job], context: Context, language: Language, l
         head = f"SM2: good morning! {len(jobs)} job(s) today"
     lines = [
         f"- {job.job_code}: {context.service_name(job, language)}, {job.vehicle.describe()},"
-        f" {context.where(job)}"
+        f" {context.where(job)}{context.when(job, language)}"
         for job in jobs
     ]
     return "\n".join([head, *lines, link])
@@ -232,24 +243,24 @@ def morning_summary(jobs: Sequence[Job], context: Context, language: Language, l
 
 _DEALER_ONE = {
     Language.FR: {
-        NoticeKind.ASSIGNED: "{technician} est assigné(e) à {code} ({vehicle}, {service}).",
+        NoticeKind.ASSIGNED: "{technician} est assigné(e) à {code} ({vehicle}, {service}){when}.",
         NoticeKind.STARTED: "{technician} est en route / a commencé {code} ({vehicle}).",
         NoticeKind.COMPLETED: "{code} est terminée ({vehicle}, {service}).",
     },
     Language.EN: {
-        NoticeKind.ASSIGNED: "{technician} is assigned to {code} ({vehicle}, {service}).",
+        NoticeKind.ASSIGNED: "{technician} is assigned to {code} ({vehicle}, {service}){when}.",
         NoticeKind.STARTED: "{technician} is on the way / has started {code} ({vehicle}).",
         NoticeKind.COMPLETED: "{code} is done ({vehicle}, {service}).",
     },
 }
 _DEALER_LINE = {
     Language.FR: {
-        NoticeKind.ASSIGNED: "{code} ({vehicle}) : assignée à {technician}",
+        NoticeKind.ASSIGNED: "{code} ({vehicle}) : assignée à {technician}{when}",
         NoticeKind.STARTED: "{code} ({vehicle}) : {technician} en route / a commencé",
         NoticeKind.COMPLETED: "{code} ({vehicle}) : terminée",
     },
     Language.EN: {
-        NoticeKind.ASSIGNED: "{code} ({vehicle}): assigned to {technician}",
+        NoticeKind.ASSIGNED: "{code} ({vehicle}): assigned to {technician}{when}",
         NoticeKind.STARTED: "{code} ({vehicle}): {technician} on the way / started",
         NoticeKind.COMPLETED: "{code} ({vehicle}): done",
     },

@@ -9,6 +9,7 @@ import attrs
 
 from sm2_core.domain.entities import Dealership, Service
 from sm2_core.domain.enums import Language, Urgency
+from sm2_core.domain.window import WhenSaid
 
 
 @attrs.frozen
@@ -42,6 +43,9 @@ class ParseResult:
     """The urgency the words of the message ask for (``asap``, ``client attend`` → HIGH)."""
     warnings: tuple[str, ...] = ()
     """Doubts a human should see, e.g. "VIN check digit does not match"."""
+    when: WhenSaid | None = None
+    """When the text says the work is wanted ("demain matin"), relative to when it was sent;
+    ``sm2_core.domain.window.resolve`` makes it a window."""
 
     @property
     def is_work(self) -> bool:

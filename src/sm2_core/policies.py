@@ -6,7 +6,7 @@ Refusals raise :class:`PolicyViolation` whose ``rule`` (a :class:`PolicyRule`) n
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import attrs
 
@@ -14,6 +14,7 @@ from sm2_core.domain.entities import Dealership, Service, Technician, Zone
 from sm2_core.domain.enums import InvoiceState, JobStatus, PolicyRule, TechnicianStatus, Urgency
 from sm2_core.domain.job import Job, Vehicle
 from sm2_core.domain.vin import normalize_vin_text
+from sm2_core.domain.window import Window
 from sm2_core.domain.wmi import make_for_wmi
 from sm2_core.errors import PolicyViolation
 from sm2_core.ranking import Ranking
@@ -151,6 +152,24 @@ def ensure_no_zone_conflict(
                 f"Already working in {other.name}, {distance:.1f} km from {zone.name}: "
                 f"two jobs in progress may not be more than {limit:g} km apart ({PolicyRule.ZONE_CONFLICT})",
             )
+
+
+# --- the schedule ------------------------------------------------------------------------------
+
+
+def overlapping(window: Window, others: Iterable[tuple[str, Window]]) -> tuple[str, ...]:
+    """The job codes among ``others`` whose windows overlap ``window``, in order."""
+    return tuple(code for code, other in others if window.overlaps(other))
+
+
+def ensure_no_overlap(technician: str, clashes: Sequence[str], *, allowed: bool) -> None:
+    """A technician is not booked twice at once unless an admin confirms the overlap."""
+    if clashes and not allowed:
+        raise PolicyViolation(
+            PolicyRule.SCHEDULE,
+            f"{technician} is already booked at that time ({', '.join(clashes)}): "
+            "confirm the overlap to book it anyway",
+        )
 
 
 # --- technician status ------------------------------------------------------------------------

@@ -54,6 +54,8 @@ class JobFilter:
     created_after: datetime | None = None
     created_before: datetime | None = None
     invoice_state: InvoiceState | None = None
+    attention: bool = False
+    """Only jobs a dispatcher must act on (``sm2_core.attention``)."""
 
 
 @attrs.frozen
@@ -90,6 +92,15 @@ class JobRepository(Protocol):
     ) -> list[Job]: ...
 
     async def by_code(self, job_code: str) -> Job | None: ...
+
+    async def windows_starting(self, start: datetime, end: datetime) -> list[Job]:
+        """Jobs not cancelled whose window starts in [start, end), by window start."""
+        ...
+
+    async def held_without_window(self, *, limit: int = 500) -> list[Job]:
+        """SCHEDULED and IN_PROGRESS jobs that have no window, in the board's order (the first
+        ``limit``)."""
+        ...
 
     async def next_code(self, year: int) -> str:
         """``SM2-YYYY-NNN``, counting up per calendar year; unique under concurrent callers."""

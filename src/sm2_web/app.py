@@ -44,6 +44,7 @@ from sm2_web.routes.conversations import ConversationController
 from sm2_web.routes.corrections import CorrectionController
 from sm2_web.routes.events import Broadcaster, events
 from sm2_web.routes.jobs import JobController
+from sm2_web.routes.schedule import ScheduleController
 from sm2_web.routes.session import login, logout, too_many
 from sm2_web.routes.system import health
 from sm2_web.routes.technician import TechnicianController
@@ -192,6 +193,7 @@ def create_app(
             login,
             logout,
             JobController,
+            ScheduleController,
             TechnicianController,
             *TECHNICIAN_PUSH_HANDLERS,
             technician_events,

@@ -11,7 +11,18 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
+from sm2_core.domain.entities import (
+    DEFAULT_DURATION_MINUTES,
+    MAX_ADDRESS_LENGTH,
+    MAX_DURATION_MINUTES,
+    MIN_DURATION_MINUTES,
+    Dealership,
+    RankingRule,
+    Service,
+    Technician,
+    User,
+    Zone,
+)
 from sm2_core.domain.job import Job
 from sm2_core.domain.media import Attachment, MediaItem
 from sm2_core.domain.records import AuditEntry, InboundMessage
@@ -32,6 +43,8 @@ Text = Annotated[str, Meta(max_length=2000, pattern=NO_NUL)]
 Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
 Short = Annotated[str, Meta(max_length=60, pattern=NO_NUL)]
 Tag = Annotated[str, Meta(max_length=40, pattern=NO_NUL)]
+Instant = Annotated[datetime, Meta(tz=True)]
+"""An ISO 8601 date-time with its UTC offset (a time without one is refused, naming it)."""
 
 
 class VehicleData(Struct, kw_only=True, forbid_unknown_fields=True):
@@ -139,6 +152,15 @@ class JobOut(Struct, kw_only=True, forbid_unknown_fields=True):
     approved_by: str | None
     approved_at: datetime | None
     source_message_id: UUID | None
+    window_start: datetime | None
+    """The appointment window's start (ISO 8601, UTC), or null."""
+    window_end: datetime | None
+    """Its end, or null: the service's expected duration from the start."""
+    proposed_start: datetime | None
+    """The window the text asked for ("demain matin"), for a dispatcher to confirm."""
+    proposed_end: datetime | None
+    notes: str
+    """The dispatcher's notes for the technician."""
     version: int
     created_at: datetime
     updated_at: datetime
@@ -200,6 +222,15 @@ class JobPatch(Struct, kw_only=True, forbid_unknown_fields=True):
     vehicle_data: VehicleData | UnsetType = UNSET
     service_code: Tag | UnsetType = UNSET
     urgency: Annotated[str, Meta(pattern="^(LOW|MEDIUM|HIGH|CRITICAL)$")] | UnsetType = UNSET
+    window_start: Instant | UnsetType | None = UNSET
+    """The appointment window's start, with its UTC offset; null clears the window."""
+    window_end: Instant | UnsetType | None = UNSET
+    """Its end (after the start, at most 12 hours later); omitted with a new start, the
+    service's expected duration is the window."""
+    allow_overlap: bool = False
+    """Book the technician although another of their windows overlaps (audited)."""
+    notes: Text | UnsetType = UNSET
+    """The dispatcher's notes for the technician."""
     version: int | UnsetType = UNSET
 
 
@@ -315,6 +346,8 @@ class ServiceOut(Struct):
     terms_fr: list[str]
     hints_en: list[str]
     hints_fr: list[str]
+    duration_minutes: int
+    """The work's expected length; the board plans a job with no window end by it."""
 
 
 Code = Annotated[str, Meta(pattern="^[A-Za-z][A-Za-z0-9_]{1,39}$")]
@@ -328,6 +361,16 @@ Price = Annotated[
 ]
 """A string, never a JSON number (a float would round the cents): what the catalog accepts,
 not negative, at most two decimals, within the column."""
+Minutes = Annotated[
+    int,
+    Meta(
+        ge=MIN_DURATION_MINUTES,
+        le=MAX_DURATION_MINUTES,
+        description="The work's expected length in minutes (5 to 720); the board plans a job "
+        "with no window end by it",
+        examples=[90],
+    ),
+]
 
 
 # At least one letter or digit, no "|" (it separates terms in CSV files): what the catalog takes.
@@ -361,6 +404,7 @@ class ServiceIn(Struct, forbid_unknown_fields=True, kw_only=True):
     terms_fr: Terms = msgspec.field(default_factory=list)
     hints_en: Terms = msgspec.field(default_factory=list)
     hints_fr: Terms = msgspec.field(default_factory=list)
+    duration_minutes: Minutes = DEFAULT_DURATION_MINUTES
 
 
 class ServicePatch(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -373,10 +417,20 @@ class ServicePatch(Struct, forbid_unknown_fields=True, kw_only=True):
     terms_fr: Terms | UnsetType = UNSET
     hints_en: Terms | UnsetType = UNSET
     hints_fr: Terms | UnsetType = UNSET
+    duration_minutes: Minutes | UnsetType = UNSET
 
 
 Phone = Annotated[str, Meta(min_length=7, max_length=32, pattern=NO_NUL)]
 Email = Annotated[str, Meta(pattern=r"^[^@\s\x00]+@[^@\s\x00]+$", max_length=254)]
+Address = Annotated[
+    str,
+    Meta(
+        max_length=MAX_ADDRESS_LENGTH,
+        pattern=NO_NUL,
+        description="Where technicians drive to, for their phone's maps app (empty: not known)",
+        examples=["2555 chemin Sainte-Foy, Québec, QC G1V 1T8"],
+    ),
+]
 
 #: The values of ``DEALER_UPDATES``, in lifecycle order (a test holds the two together: a
 #: Literal is what msgspec checks and the document lists as an enum).
@@ -403,6 +457,7 @@ class DealershipOut(Struct):
     is_active: bool
     language: str
     notify_on: DealerUpdates
+    address: str
 
 
 class DealershipIn(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -414,6 +469,7 @@ class DealershipIn(Struct, forbid_unknown_fields=True, kw_only=True):
     is_active: bool = True
     language: Annotated[str, Meta(pattern="^(en|fr)$")] = "fr"
     notify_on: DealerUpdates | UnsetType = UNSET
+    address: Address = ""
 
 
 class DealershipPatch(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -425,6 +481,7 @@ class DealershipPatch(Struct, forbid_unknown_fields=True, kw_only=True):
     is_active: bool | UnsetType = UNSET
     language: Annotated[str, Meta(pattern="^(en|fr)$")] | UnsetType = UNSET
     notify_on: DealerUpdates | UnsetType = UNSET
+    address: Address | UnsetType = UNSET
 
 
 Status = Annotated[str, Meta(pattern="^(AVAILABLE|BUSY|OFFLINE|ON_LEAVE)$")]
@@ -561,6 +618,7 @@ def entity_out(item: ReferenceEntity | User) -> ReferenceOut | UserOut:
             list(item.terms_fr),
             list(item.hints_en),
             list(item.hints_fr),
+            item.duration_minutes,
         )
     if isinstance(item, Dealership):
         return DealershipOut(
@@ -573,6 +631,7 @@ def entity_out(item: ReferenceEntity | User) -> ReferenceOut | UserOut:
             item.is_active,
             item.language.value,
             plain(item.notify_on),
+            item.address,
         )
     if isinstance(item, Technician):
         return msgspec.convert(data, TechnicianOut)

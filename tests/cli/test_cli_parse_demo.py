@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from sm2_cli.main import cli
 
 #: CONTRACT.md's ``sm2 parse`` result, key for key and in that order.
-RESULT_KEYS = ["requests", "confidence", "language", "parser"]
+RESULT_KEYS = ["requests", "confidence", "language", "parser", "window"]
 REQUEST_KEYS = ["year", "make", "model", "vin", "stock_no", "service_code"]
 AUDI_REQUEST = {
     "year": 2023,

@@ -210,6 +210,11 @@ def full_job(world: World, **kw: Any) -> Job:
         "approved_at": at(5_000.75),
         "qb_invoice_id": "INV-1001",
         "invoice_error": "retried once",
+        "window_start": at(9_000),
+        "window_end": at(12_600),
+        "proposed_start": at(8_000),
+        "proposed_end": at(20_000),
+        "notes": "Code du portail : 1234",
         "version": 3,
     }
     return job(world.dealership.id, **(values | kw))

@@ -59,9 +59,12 @@ SPECS = (
         repo="services",
         needs=(),
         full=lambda d: f.service(
-            base_price=Decimal("1234567.89"), requires_approval=True, qb_item_id="QB-ITEM-77"
+            base_price=Decimal("1234567.89"),
+            requires_approval=True,
+            qb_item_id="QB-ITEM-77",
+            duration_minutes=720,
         ),
-        bare=lambda d: f.service(base_price=Decimal("0.00"), qb_item_id=None),
+        bare=lambda d: f.service(base_price=Decimal("0.00"), qb_item_id=None, duration_minutes=5),
         changed=lambda s, d: attrs.evolve(
             s,
             code=f"NEW{f.serial()}",
@@ -71,6 +74,7 @@ SPECS = (
             requires_approval=not s.requires_approval,
             is_active=False,
             qb_item_id="QB-8",
+            duration_minutes=90,
         ),
         clash=lambda s: f.service(code=s.code),
         lookup=("by_code", lambda s: s.code.lower()),
@@ -87,6 +91,7 @@ SPECS = (
             language=Language.EN,
             qb_customer_id="QB-CUST-9",
             notify_on=frozenset({NoticeKind.COMPLETED, NoticeKind.ASSIGNED}),
+            address="2555 chemin Sainte-Foy, Québec, QC G1V 1T8",
         ),
         bare=lambda d: f.dealership(zone_id=None, qb_customer_id=None, notify_on=frozenset()),
         changed=lambda x, d: attrs.evolve(
@@ -100,6 +105,7 @@ SPECS = (
             language=Language.FR,
             qb_customer_id=None,
             notify_on=DEALER_UPDATES,
+            address="",
         ),
         clash=lambda x: f.dealership(phone=x.phone),
         lookup=("by_phone", lambda x: x.phone),

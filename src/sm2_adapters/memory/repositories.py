@@ -9,7 +9,9 @@ from uuid import UUID
 
 import attrs
 
+from sm2_adapters import job_search
 from sm2_adapters.cursor import BoardKey, decode_cursor, encode_cursor
+from sm2_core.attention import attention
 from sm2_core.domain.enums import JobStatus
 from sm2_core.domain.job import Job
 from sm2_core.domain.records import (
@@ -106,13 +108,17 @@ class MemoryRepository(Generic[T]):
         return await self._find("username", username)
 
 
+_UNDELIVERED = (OutboundStatus.FAILED, OutboundStatus.UNDELIVERED, OutboundStatus.OPTED_OUT)
+
+
 def _sort_key(job: Job) -> BoardKey:
     """Urgency and score highest first, then oldest first; the id breaks ties."""
     return (-job.urgency.rank, -job.ranking_score, job.created_at.astimezone(UTC), job.id)
 
 
-def _matches(job: Job, q: JobFilter) -> bool:
+def _matches(job: Job, q: JobFilter, undelivered: frozenset[UUID] = frozenset()) -> bool:
     checks: list[bool] = [
+        not q.attention or bool(attention(job, alert_undelivered=job.id in undelivered)),
         q.status is None or job.status is q.status,
         q.dealership_id is None or job.dealership_id == q.dealership_id,
         q.urgency is None or job.urgency is q.urgency,
@@ -123,12 +129,9 @@ def _matches(job: Job, q: JobFilter) -> bool:
         q.created_before is None or job.created_at < q.created_before,
     ]
     if q.text:
-        v = job.vehicle
-        haystack = " ".join(
-            str(x or "")
-            for x in (job.job_code, v.vin, v.stock_no, v.make, v.model, job.request_text)
-        ).casefold()
-        checks.append(q.text.casefold() in haystack)
+        # The words PostgreSQL's search_document holds, matched as its tsquery would.
+        search = job_search.parse(q.text)
+        checks.append(search is not None and search.matches(job_search.document(job)))
     return all(checks)
 
 
@@ -161,13 +164,25 @@ class MemoryJobRepository:
         if limit < 1:
             raise InvalidInput("limit must be at least 1", fields={"limit": "< 1"})
         after = decode_cursor(cursor) if cursor else None
-        rows = sorted((j for j in self._t.jobs.values() if _matches(j, query)), key=_sort_key)
+        undelivered = self._undelivered_alerts() if query.attention else frozenset()
+        rows = sorted(
+            (j for j in self._t.jobs.values() if _matches(j, query, undelivered)), key=_sort_key
+        )
         if after is not None:
             rows = [j for j in rows if _sort_key(j) > after]
         page = rows[:limit]
         more = len(rows) > limit
         return Page(
             items=tuple(page), next_cursor=encode_cursor(_sort_key(page[-1])) if more else None
+        )
+
+    def _undelivered_alerts(self) -> frozenset[UUID]:
+        """The jobs of alerts that did not reach their technician."""
+        return frozenset(
+            job_id
+            for sms in self._t.outbox.values()
+            if sms.kind is OutboundKind.ALERT and sms.status in _UNDELIVERED
+            for job_id in sms.job_ids
         )
 
     async def for_technician(
@@ -183,6 +198,24 @@ class MemoryJobRepository:
     async def by_code(self, job_code: str) -> Job | None:
         wanted = job_code.strip().upper()
         return next((j for j in self._t.jobs.values() if j.job_code == wanted), None)
+
+    async def windows_starting(self, start: datetime, end: datetime) -> list[Job]:
+        rows = [
+            j
+            for j in self._t.jobs.values()
+            if j.window_start is not None
+            and start <= j.window_start < end
+            and j.status is not JobStatus.CANCELLED
+        ]
+        return sorted(rows, key=lambda j: (j.window_start, j.id))
+
+    async def held_without_window(self, *, limit: int = 500) -> list[Job]:
+        rows = [
+            j
+            for j in self._t.jobs.values()
+            if j.status in (JobStatus.SCHEDULED, JobStatus.IN_PROGRESS) and j.window_start is None
+        ]
+        return sorted(rows, key=_sort_key)[:limit]
 
     async def next_code(self, year: int) -> str:
         number = self._t.job_counters.get(year, 0) + 1

@@ -118,9 +118,12 @@ def choose(offline: ParseResult, llm: ParseResult) -> ParseResult:
     years). So it wins ties and whenever it validated better; when it validated worse (several
     doubts, say) it is no better than what we had, and the offline reading stays, with a note
     that the LLM was asked, for whoever reviews the job.
+
+    The time the text proposes ("demain matin") is read offline whichever reading wins: the
+    LLM is not asked for it. It goes with a reading that asks for work only.
     """
     if llm.confidence >= offline.confidence:
-        return llm
+        return attrs.evolve(llm, when=offline.when if llm.is_work else None)
     return _with_warning(
         offline,
         f"LLM reading less certain ({llm.confidence:.2f} < {offline.confidence:.2f}); kept offline",

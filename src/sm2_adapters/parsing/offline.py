@@ -28,6 +28,7 @@ from sm2_adapters.parsing.vehicles import (
     phrases,
     years_after_models,
 )
+from sm2_adapters.parsing.when import read_when
 from sm2_core.domain.enums import Language, Urgency
 from sm2_core.domain.vin import Vin
 from sm2_core.parsing import CatalogSnapshot, ParsedRequest, ParseResult
@@ -153,6 +154,9 @@ class OfflineParser:
             parser=PARSER_NAME,
             urgency=urgency,
             warnings=tuple(warnings + quantity_warning),
+            # Only a text that asks for work proposes a time for it: "vendu ce matin" in a
+            # cancellation, "bonne fin de journée" in a thank-you name none.
+            when=read_when(body),
         )
 
     def _phrases(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -10,6 +11,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from sm2_adapters import job_search
 from sm2_adapters.cursor import decode_cursor, encode_cursor
 from sm2_adapters.postgres.errors import translated
 from sm2_adapters.postgres.mapping import job_from_row, job_params
@@ -47,12 +49,27 @@ _COLUMNS = (
     "approved_at",
     "qb_invoice_id",
     "invoice_error",
+    "window_start",
+    "window_end",
+    "proposed_start",
+    "proposed_end",
+    "notes",
     "version",
     "created_at",
     "updated_at",
 )
 _JSON = frozenset({"vehicle_data", "completion"})
 _SORT = "sort_urgency, sort_score, created_at, id"
+# sm2_core.attention in SQL: the first part is the partial index jobs_attention's predicate, the
+# second the jobs held by a technician whom an alert about them did not reach.
+_ATTENTION = (
+    "((status <> 'CANCELLED' AND ((cardinality(review_reasons) > 0 AND verified_at IS NULL)"
+    " OR (service_id IS NULL AND status <> 'COMPLETED')"
+    " OR (status = 'COMPLETED' AND approved_at IS NULL) OR invoice_state = 'FAILED'))"
+    " OR (status IN ('SCHEDULED', 'IN_PROGRESS') AND id = ANY(ARRAY("
+    "SELECT unnest(job_ids) FROM outbound_sms WHERE kind = 'ALERT'"
+    " AND status IN ('FAILED', 'UNDELIVERED', 'OPTED_OUT')))))"
+)
 
 _INSERT = sql.SQL("INSERT INTO jobs ({}) VALUES ({})").format(
     sql.SQL(", ").join(map(sql.Identifier, _COLUMNS)),
@@ -114,12 +131,15 @@ def _where(query: JobFilter, cursor: str | None) -> tuple[sql.Composable, dict[s
     if query.created_before is not None:
         add("created_at < %(before)s", before=query.created_before)
     if query.text:
-        add(
-            "(job_code || ' ' || coalesce(vin, '') || ' ' || coalesce(vehicle_data->>'stock_no', '')"
-            " || ' ' || coalesce(vehicle_data->>'make', '') || ' ' || coalesce(vehicle_data->>'model', '')"
-            " || ' ' || request_text) ILIKE %(text)s",
-            text=f"%{_escape_like(query.text)}%",
-        )
+        # The words go as one tsquery parameter of quoted lexemes (job_search.parse), answered by
+        # the jobs_search GIN index; a text with nothing to look for matches no job.
+        search = job_search.parse(query.text)
+        if search is None:
+            add("false")
+        else:
+            add("search_document @@ %(search)s::tsquery", search=search.tsquery())
+    if query.attention:
+        add(_ATTENTION)
     if cursor:
         u, s, c, i = decode_cursor(cursor)
         add(f"({_SORT}) > (%(cu)s, %(cs)s, %(cc)s, %(ci)s)", cu=u, cs=s, cc=c, ci=i)
@@ -127,19 +147,15 @@ def _where(query: JobFilter, cursor: str | None) -> tuple[sql.Composable, dict[s
     return where, params
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 class PostgresJobRepository:
     def __init__(self, conn: AsyncConnection[Any]) -> None:
         self._conn = conn
 
     async def _rows(
-        self, query: sql.Composed | sql.SQL, params: dict[str, Any]
+        self, query: sql.Composed | sql.SQL, params: dict[str, Any], *, prepare: bool | None = None
     ) -> list[dict[str, Any]]:
         async with self._conn.cursor(row_factory=dict_row) as cur:
-            await cur.execute(query, params)
+            await cur.execute(query, params, prepare=prepare)
             return await cur.fetchall()
 
     async def add(self, job: Job) -> None:
@@ -172,7 +188,12 @@ class PostgresJobRepository:
             where
         )
         async with translated("job search"):
-            rows = await self._rows(statement, {**params, "limit": limit + 1})
+            # A search text is never prepared: its best plan depends on how many jobs have its
+            # words (a rare word: the jobs_search index, then a sort; a common one: walk
+            # jobs_board), which a prepared statement's generic plan cannot know.
+            rows = await self._rows(
+                statement, {**params, "limit": limit + 1}, prepare=False if query.text else None
+            )
         page = rows[:limit]
         next_cursor = _row_cursor(page[-1]) if len(rows) > limit else None
         return Page(items=tuple(job_from_row(r) for r in page), next_cursor=next_cursor)
@@ -194,6 +215,26 @@ class PostgresJobRepository:
             {"code": job_code.strip().upper()},
         )
         return job_from_row(rows[0]) if rows else None
+
+    async def windows_starting(self, start: datetime, end: datetime) -> list[Job]:
+        rows = await self._rows(
+            sql.SQL(
+                "SELECT * FROM jobs WHERE window_start >= %(start)s AND window_start < %(end)s"
+                " AND status <> 'CANCELLED' ORDER BY window_start, id"
+            ),
+            {"start": start, "end": end},
+        )
+        return [job_from_row(r) for r in rows]
+
+    async def held_without_window(self, *, limit: int = 500) -> list[Job]:
+        rows = await self._rows(
+            sql.SQL(
+                "SELECT * FROM jobs WHERE status IN ('SCHEDULED', 'IN_PROGRESS')"
+                " AND window_start IS NULL ORDER BY " + _SORT + " LIMIT %(limit)s"
+            ),
+            {"limit": limit},
+        )
+        return [job_from_row(r) for r in rows]
 
     async def next_code(self, year: int) -> str:
         cur = await self._conn.execute("SELECT sm2_next_job_number(%s)", (year,))

@@ -139,6 +139,7 @@ def repositories(conn: AsyncConnection[Any]) -> dict[str, TableRepository[Any]]:
                 "terms_fr",
                 "hints_en",
                 "hints_fr",
+                "duration_minutes",
             ),
         ),
         "dealerships": TableRepository(
@@ -157,6 +158,7 @@ def repositories(conn: AsyncConnection[Any]) -> dict[str, TableRepository[Any]]:
                 "language",
                 "qb_customer_id",
                 "notify_on",
+                "address",
             ),
         ),
         "technicians": TableRepository(

@@ -11,6 +11,14 @@ from sm2_core.domain.enums import Language, Role, TechnicianStatus, Urgency
 from sm2_core.domain.notices import DEALER_UPDATES, NoticeKind
 from sm2_core.errors import InvalidInput
 
+#: A service's expected duration, in minutes: 5 minutes to 12 hours (the longest window); an
+#: hour unless an admin says.
+DEFAULT_DURATION_MINUTES = 60
+MIN_DURATION_MINUTES = 5
+MAX_DURATION_MINUTES = 720
+#: A dealership's street address: a line or two, not a document.
+MAX_ADDRESS_LENGTH = 300
+
 
 @attrs.frozen
 class Zone:
@@ -45,6 +53,8 @@ class Service:
     hints_en: tuple[str, ...] = ()
     """Weak words that only hint at the service (a symptom: "noise"); a named service wins."""
     hints_fr: tuple[str, ...] = ()
+    duration_minutes: int = DEFAULT_DURATION_MINUTES
+    """The work's expected length; the board plans a job with no window end by it."""
 
     def display_name(self, language: Language) -> str:
         return self.name_fr if language is Language.FR else self.name
@@ -67,6 +77,8 @@ class Dealership:
     qb_customer_id: str | None = None
     notify_on: frozenset[NoticeKind] = DEALER_UPDATES
     """The status texts it receives: any of ``DEALER_UPDATES``."""
+    address: str = ""
+    """Where technicians drive to, for their phone's maps app; empty when not known."""
 
 
 @attrs.frozen

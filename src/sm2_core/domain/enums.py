@@ -97,6 +97,8 @@ class PolicyRule(enum.StrEnum):
     CERTIFICATION = "Certification rule"
     AVAILABILITY = "Availability rule"
     ZONE_CONFLICT = "20 km rule"
+    SCHEDULE = "Schedule"
+    """A technician's appointment windows do not overlap unless an admin confirms it."""
     SAFETY_LOCK = "Safety lock"
     BILLING = "Billing"
     OWN_LOGIN = "Own login rule"

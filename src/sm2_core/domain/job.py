@@ -81,6 +81,15 @@ class Job:
     approved_at: datetime | None = None
     qb_invoice_id: str | None = None
     invoice_error: str | None = None
+    window_start: datetime | None = None
+    """The appointment window (aware; UTC once stored): when the work is to be done."""
+    window_end: datetime | None = None
+    """None with a start: the service's expected duration from the start."""
+    proposed_start: datetime | None = None
+    """The window the text asked for ("demain matin"), until a dispatcher sets the window."""
+    proposed_end: datetime | None = None
+    notes: str = ""
+    """The dispatcher's notes for the technician."""
     version: int = 1
 
     @property

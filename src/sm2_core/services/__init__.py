@@ -23,6 +23,7 @@ from sm2_core.services.receipt import (
     RefusedText,
     StoreAndQueue,
 )
+from sm2_core.services.schedule import ScheduleService
 from sm2_core.tasks import TASKS, TaskPayload
 
 
@@ -42,6 +43,7 @@ class Services:
     media: MediaService
     conversations: ConversationService
     notifications: NotificationService
+    schedule: ScheduleService
 
     async def run_task(self, task: TaskPayload) -> object:
         """Run one queued task (see ``sm2_core.tasks``); each is safe to run twice."""
@@ -68,6 +70,7 @@ __all__ = [
     "ReceivedSms",
     "ReconcileReport",
     "RefusedText",
+    "ScheduleService",
     "Services",
     "StoreAndQueue",
     "Suggestion",

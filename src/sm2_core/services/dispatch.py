@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import attrs
 
 from sm2_core.derivation import merge_vehicle
-from sm2_core.domain.entities import Technician, Zone
+from sm2_core.domain.entities import DEFAULT_DURATION_MINUTES, Technician, Zone
 from sm2_core.domain.enums import JobStatus, Urgency
 from sm2_core.domain.job import Job
 from sm2_core.domain.records import Actor, AuditEntry
+from sm2_core.domain.window import Window, planned
 from sm2_core.errors import InvalidInput, NotFound, PermissionDenied, PolicyViolation
-from sm2_core.lifecycle import assign, cancel, edit, unassign, verify
-from sm2_core.policies import PolicyConfig, ensure_can_assign, haversine_km, zone_conflict
+from sm2_core.lifecycle import annotate, assign, cancel, edit, schedule, unassign, verify, window_of
+from sm2_core.policies import (
+    PolicyConfig,
+    ensure_can_assign,
+    ensure_no_overlap,
+    haversine_km,
+    overlapping,
+    zone_conflict,
+)
 from sm2_core.ports import Clock, JobFilter, Page, UnitOfWork, UnitOfWorkFactory
 from sm2_core.services.common import (
     in_progress_zones,
@@ -26,6 +35,8 @@ from sm2_core.services.corrections import record_corrections
 
 #: Marks "leave the technician as it is" in :meth:`DispatchService.update`.
 UNCHANGED: object = object()
+#: Drops the admin's urgency in :meth:`DispatchService.update`: back to what the rules give.
+NO_OVERRIDE: object = object()
 MAX_PAGE = 200
 
 
@@ -129,27 +140,81 @@ class DispatchService:
         tech_id: UUID | object | None = UNCHANGED,
         vehicle: Mapping[str, object] | None = None,
         service_code: str | None = None,
-        urgency: Urgency | None = None,
+        urgency: Urgency | object | None = None,
+        window: WindowChange | None = None,
+        notes: str | None = None,
     ) -> Job:
-        """The PATCH of a job: edits first, then (un)assignment, all in one transaction.
+        """The PATCH of a job: edits first, then (un)assignment, then the window, all in one
+        transaction; the overlap rule is judged once, on the result.
 
         ``vehicle`` holds the vehicle fields to change (None clears one); ``urgency`` is the
-        admin's explicit urgency, which rules and the Audi rule still escalate from."""
+        admin's explicit urgency, which rules and the Audi rule still escalate from
+        (``NO_OVERRIDE`` drops it)."""
         if not actor.is_admin:
             raise PermissionDenied("Only an admin may edit a job")
         async with self.uow() as uow:
-            job = await _load_holding_technician(uow, job_id, expected_version)
+            job = await _load_locking(uow, job_id, expected_version, tech_id)
             held_by = job.tech_id
+            now = self.clock.now()
             if vehicle is not None or service_code is not None or urgency is not None:
                 job = await self._edit(uow, job, actor, vehicle, service_code, urgency)
-                await settle_technician(uow, held_by, actor=actor, now=self.clock.now())
+                await settle_technician(uow, held_by, actor=actor, now=now)
+            if notes is not None and notes.strip() != job.notes:
+                job = await save_change(uow, annotate(job, notes, actor=actor, now=now))
             if tech_id is None and job.tech_id is not None:
-                job = await save_change(uow, unassign(job, actor=actor, now=self.clock.now()))
+                job = await save_change(uow, unassign(job, actor=actor, now=now))
             elif isinstance(tech_id, UUID) and tech_id != job.tech_id:
                 technician = await uow.technicians.get(tech_id)
-                change = assign(job, technician, actor=actor, now=self.clock.now())
-                job = await save_change(uow, change)
+                job = await save_change(uow, assign(job, technician, actor=actor, now=now))
+            return await self._schedule(uow, job, window, held_by=held_by, actor=actor, now=now)
+
+    async def _schedule(
+        self,
+        uow: UnitOfWork,
+        job: Job,
+        change: WindowChange | None,
+        *,
+        held_by: UUID | None,
+        actor: Actor,
+        now: datetime,
+    ) -> Job:
+        """Set the window (when asked) and judge the overlap rule when the technician's day
+        changed: a new window, or a windowed job given to another technician."""
+        start, end = (job.window_start, job.window_end)
+        if change is not None:
+            start, end = change.apply(job)
+        moved = (start, end) != (job.window_start, job.window_end)
+        if not moved and not (job.tech_id != held_by and job.window_start is not None):
             return job
+        clashes: tuple[str, ...] = ()
+        if job.tech_id is not None and start is not None:
+            booked = window_of(start, end)
+            technician = await uow.technicians.get(job.tech_id)
+            day = await self._technician_windows(uow, job.tech_id, other_than=job.id)
+            if end is None:
+                # window_of answers in UTC, where adding a duration is not wall-clock time.
+                booked = Window(booked.start, booked.start + await _duration(uow, job))
+            clashes = overlapping(booked, day)
+            allow = change is not None and change.allow_overlap
+            ensure_no_overlap(technician.name, clashes, allowed=allow)
+        if not moved and not clashes:
+            return job
+        return await save_change(
+            uow, schedule(job, start, end, actor=actor, now=now, overlaps=clashes)
+        )
+
+    async def _technician_windows(
+        self, uow: UnitOfWork, tech_id: UUID, *, other_than: UUID
+    ) -> list[tuple[str, Window]]:
+        """The technician's booked time: their open jobs' windows (an end from the service's
+        duration when none is set)."""
+        held = await uow.jobs.for_technician(tech_id, [JobStatus.SCHEDULED, JobStatus.IN_PROGRESS])
+        found = []
+        for other in held:
+            span = planned(other.window_start, other.window_end, await _duration(uow, other))
+            if other.id != other_than and span is not None:
+                found.append((other.job_code, span))
+        return found
 
     async def _edit(
         self,
@@ -158,7 +223,7 @@ class DispatchService:
         actor: Actor,
         vehicle: Mapping[str, object] | None,
         service_code: str | None,
-        urgency: Urgency | None,
+        urgency: Urgency | object | None,
     ) -> Job:
         service = await uow.services.get(job.service_id) if job.service_id else None
         if service_code is not None:
@@ -169,7 +234,7 @@ class DispatchService:
             job,
             vehicle=merge_vehicle(job.vehicle, dict(vehicle or {})),
             service=service,
-            urgency_override=urgency or job.urgency_override,
+            urgency_override=_override(job, urgency),
             dealership=await uow.dealerships.get(job.dealership_id),
             rules=await uow.rules.all(),
             config=self.config,
@@ -232,6 +297,13 @@ class DispatchService:
         return (conflict,) if conflict else ()
 
 
+def _override(job: Job, urgency: Urgency | object | None) -> Urgency | None:
+    """The admin's urgency after an update: a new one, none (``NO_OVERRIDE``) or as it was."""
+    if isinstance(urgency, Urgency):
+        return urgency
+    return None if urgency is NO_OVERRIDE else job.urgency_override
+
+
 def _fit(job: Job, tech: Technician) -> bool:
     try:
         ensure_can_assign(attrs.evolve(job, review_reasons=()), tech)
@@ -244,6 +316,47 @@ def _distance(zones: dict[UUID, Zone], a: UUID | None, b: UUID | None) -> float 
     if a is None or b is None or a not in zones or b not in zones:
         return None
     return round(haversine_km(zones[a], zones[b]), 1)
+
+
+@attrs.frozen
+class WindowChange:
+    """What a PATCH says of the window: each side given (a value or None to clear) or not."""
+
+    start: datetime | object | None = UNCHANGED
+    end: datetime | object | None = UNCHANGED
+    allow_overlap: bool = False
+    """The admin confirms booking the technician twice at once (audited)."""
+
+    def apply(self, job: Job) -> tuple[datetime | None, datetime | None]:
+        """The window after the change: a new start alone drops the old end (a moment, the
+        service's duration long); clearing the start clears the window."""
+        start = job.window_start if self.start is UNCHANGED else self.start
+        end = job.window_end if self.end is UNCHANGED else self.end
+        if self.start is not UNCHANGED and self.end is UNCHANGED:
+            end = None
+        assert start is None or isinstance(start, datetime)
+        assert end is None or isinstance(end, datetime)
+        return start, end
+
+
+async def _duration(uow: UnitOfWork, job: Job) -> timedelta:
+    """How long the job's work is expected to take: its service's duration (60 min without)."""
+    service = await uow.services.get(job.service_id) if job.service_id else None
+    return timedelta(minutes=service.duration_minutes if service else DEFAULT_DURATION_MINUTES)
+
+
+async def _load_locking(
+    uow: UnitOfWork, job_id: UUID, expected_version: int | None, tech_id: UUID | object | None
+) -> Job:
+    """The job, with its technician's row and the one it goes to locked first, in id order:
+    the overlap rule reads their days, and two moves in opposite directions never deadlock."""
+    job = await load_job(uow, job_id, expected_version)
+    techs = {t for t in (job.tech_id, tech_id) if isinstance(t, UUID)}
+    if not techs:
+        return job
+    for tech in sorted(techs):
+        await uow.technicians.lock(tech)
+    return await load_job(uow, job_id, expected_version)
 
 
 async def _load_holding_technician(

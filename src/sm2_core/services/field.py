@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -12,9 +13,10 @@ from sm2_core.domain.job import Completion, Job
 from sm2_core.domain.records import Actor
 from sm2_core.errors import NotFound, PermissionDenied
 from sm2_core.lifecycle import accept, complete
-from sm2_core.policies import PolicyConfig, haversine_km
+from sm2_core.policies import PolicyConfig
 from sm2_core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from sm2_core.services.common import in_progress_zones, save_change, settle_technician
+from sm2_core.tech_day import order
 
 ACTIVE = (JobStatus.SCHEDULED, JobStatus.IN_PROGRESS)
 
@@ -24,28 +26,24 @@ class FieldService:
     uow: UnitOfWorkFactory
     clock: Clock
     config: PolicyConfig = attrs.field(factory=PolicyConfig)
+    timezone: str = "America/Toronto"
+    """The company's time zone (``SM2_TIMEZONE``): where "today" is for the list's order."""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     async def my_jobs(self, *, actor: Actor, include_done: bool = False) -> list[Job]:
-        """The technician's jobs: in progress first, then most urgent, then nearest to home."""
+        """The technician's jobs in the order of their days (``sm2_core.tech_day``): in
+        progress first, then today's by window, then later days', then those without a window
+        in the board's order."""
         tech_id = _technician_of(actor)
         async with self.uow() as uow:
-            tech = await uow.technicians.get(tech_id)
+            await uow.technicians.get(tech_id)  # NotFound for a login whose technician is gone
             statuses = None if include_done else list(ACTIVE)
             jobs = await uow.jobs.for_technician(tech_id, statuses)
-            zones = {z.id: z for z in await uow.zones.all(include_inactive=True)}
-        home = zones.get(tech.zone_id) if tech.zone_id else None
-
-        def key(job: Job) -> tuple[int, int, float, str]:
-            where = zones.get(job.zone_id) if job.zone_id else None
-            distance = haversine_km(home, where) if home and where else float("inf")
-            return (
-                job.status is not JobStatus.IN_PROGRESS,
-                -job.urgency.rank,
-                distance,
-                job.job_code,
-            )
-
-        return sorted(jobs, key=key)
+        today = self.clock.now().astimezone(self.zone).date()
+        return order(jobs, today=today, zone=self.zone)
 
     async def get(self, job_id: UUID, *, actor: Actor) -> Job:
         async with self.uow() as uow:

@@ -15,7 +15,7 @@ from uuid import UUID
 
 import attrs
 
-from sm2_core.domain.entities import Dealership
+from sm2_core.domain.entities import DEFAULT_DURATION_MINUTES, Dealership
 from sm2_core.domain.enums import Language, ReferenceKind, TechnicianStatus, Urgency
 from sm2_core.domain.notices import parse_updates
 from sm2_core.domain.phone import normalize_phone
@@ -44,8 +44,17 @@ COLUMNS: dict[ReferenceKind, tuple[str, ...]] = {
         "base_price",
         "requires_approval",
         *TERM_FIELDS,
+        "duration_minutes",
     ),
-    ReferenceKind.DEALERSHIPS: ("name", "phone", "email", "zone", "is_audit_flagged", "notify_on"),
+    ReferenceKind.DEALERSHIPS: (
+        "name",
+        "phone",
+        "email",
+        "zone",
+        "is_audit_flagged",
+        "notify_on",
+        "address",
+    ),
     ReferenceKind.TECHNICIANS: ("name", "phone", "zone", "skills", "status", "language"),
     ReferenceKind.RULES: (
         "description",
@@ -60,9 +69,9 @@ COLUMNS: dict[ReferenceKind, tuple[str, ...]] = {
 #: Columns a file may leave out: the records it updates keep those values (files written before
 #: services had words still import).
 OPTIONAL_COLUMNS: dict[ReferenceKind, frozenset[str]] = {
-    ReferenceKind.SERVICES: frozenset(TERM_FIELDS),
+    ReferenceKind.SERVICES: frozenset({*TERM_FIELDS, "duration_minutes"}),
     ReferenceKind.TECHNICIANS: frozenset({"language"}),
-    ReferenceKind.DEALERSHIPS: frozenset({"notify_on"}),
+    ReferenceKind.DEALERSHIPS: frozenset({"notify_on", "address"}),
 }
 
 
@@ -294,7 +303,23 @@ def _service_row(_: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:
         "requires_approval": parse_bool(row.get("requires_approval", "")),
         # A file without a terms column keeps the service's words; an empty cell clears them.
         **{f: split_terms(row[f] or "") for f in TERM_FIELDS if f in row},
+        # Without the column a service keeps its duration; an empty cell is the default hour.
+        **(
+            {"duration_minutes": _minutes(row["duration_minutes"])}
+            if "duration_minutes" in row
+            else {}
+        ),
     }
+
+
+def _minutes(text: str | None) -> int:
+    value = (text or "").strip()
+    if not value:
+        return DEFAULT_DURATION_MINUTES
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError("duration_minutes must be a whole number of minutes") from None
 
 
 def _dealership_row(lk: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:
@@ -306,6 +331,8 @@ def _dealership_row(lk: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:
         "is_audit_flagged": parse_bool(row.get("is_audit_flagged", "")),
         # Without the column a dealership keeps its choice; an empty cell means no status texts.
         **({"notify_on": parse_updates(row["notify_on"] or "")} if "notify_on" in row else {}),
+        # The same for its address: kept without the column, cleared by an empty cell.
+        **({"address": (row["address"] or "").strip()} if "address" in row else {}),
     }
 
 

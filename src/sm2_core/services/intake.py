@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -20,6 +21,7 @@ from sm2_core.domain.records import (
     OutboundKind,
     OutboundSms,
 )
+from sm2_core.domain.window import resolve
 from sm2_core.drafting import confirmation_text, draft_job, vehicle_from_request
 from sm2_core.errors import NotFound, PermissionDenied
 from sm2_core.lifecycle import created
@@ -43,6 +45,8 @@ class IntakeService:
     parser: MessageParser
     clock: Clock
     config: PolicyConfig = attrs.field(factory=PolicyConfig)
+    timezone: str = "America/Toronto"
+    """The company's time zone (``SM2_TIMEZONE``): where "demain matin" is."""
 
     async def process_message(self, message_id: UUID) -> tuple[Job, ...]:
         """The parse task: jobs from one stored text. Running it twice creates nothing new."""
@@ -133,6 +137,9 @@ class IntakeService:
             uow.events.add(_conversation_event(message, self.clock))
             return ()
         services = {s.code: s for s in await uow.services.all()}
+        # "demain matin" proposes a window, read from when the text was received.
+        zone = ZoneInfo(self.timezone)
+        proposed = resolve(result.when, message.received_at, zone) if result.when else None
         rules = await uow.rules.all()
         now = self.clock.now()
         jobs = []
@@ -151,6 +158,8 @@ class IntakeService:
                 source_message_id=message.id,
                 request_text=message.body,
             )
+            if proposed is not None:
+                job = attrs.evolve(job, proposed_start=proposed.start, proposed_end=proposed.end)
             jobs.append(await add_new_job(uow, created(job, actor=_INTAKE)))
         await uow.messages.update(
             attrs.evolve(done, status=MessageStatus.PROCESSED, job_ids=tuple(j.id for j in jobs))

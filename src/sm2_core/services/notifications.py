@@ -25,6 +25,7 @@ from sm2_core.domain.job import Job
 from sm2_core.domain.notices import Audience, Notice, NoticeKind, Recipient
 from sm2_core.domain.push import PushSubscription
 from sm2_core.domain.records import Actor, Channel, OutboundKind, OutboundSms
+from sm2_core.domain.window import local_day
 from sm2_core.errors import InvalidInput, NotFound, PermissionDenied
 from sm2_core.notices import (
     Context,
@@ -57,6 +58,10 @@ class NotificationService:
 
     # --- notices → messages --------------------------------------------------------------------
 
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
     async def flush(self, recipient_key: str) -> OutboundSms | None:
         """The ``FlushNotices`` task: the recipient's waiting notices as one message (None when
         none wait, or none is worth a message). Safe to run twice: the notices are taken once."""
@@ -83,7 +88,7 @@ class NotificationService:
         tech = await uow.technicians.get(tech_id)
         if not tech.is_active:
             return None
-        context = await _context(uow, [n.job_id for n in pending])
+        context = await _context(uow, [n.job_id for n in pending], self.zone)
         notices = _still_news(relevant(pending), context, tech_id)
         if not notices:
             return None
@@ -108,7 +113,7 @@ class NotificationService:
         if not dealership.is_active:
             return None
         wanted = latest_per_job([n for n in pending if n.kind in dealership.notify_on])
-        context = await _context(uow, [n.job_id for n in wanted])
+        context = await _context(uow, [n.job_id for n in wanted], self.zone)
         # A technician assigned and taken off again within the window was never news.
         notices = [
             n
@@ -166,11 +171,17 @@ class NotificationService:
     ) -> OutboundSms | None:
         if not tech.is_active:
             return None
-        jobs = await uow.jobs.for_technician(tech.id, list(_DAY))
+        today = local_day(now.astimezone(self.zone).date(), self.zone)
+        jobs = [
+            j
+            for j in await uow.jobs.for_technician(tech.id, list(_DAY))
+            # Work booked for another day is not today's; work with no window may be.
+            if j.window_start is None or today.start <= j.window_start < today.end
+        ]
         if not jobs:
             return None
-        jobs = sorted(jobs, key=lambda j: (j.status is not JobStatus.IN_PROGRESS, -j.urgency.rank))
-        context = await _context(uow, [j.id for j in jobs])
+        jobs = sorted(jobs, key=_in_day_order)
+        context = await _context(uow, [j.id for j in jobs], self.zone)
         job_ids = tuple(j.id for j in jobs)
         return OutboundSms(
             id=uuid4(),
@@ -242,6 +253,16 @@ class NotificationService:
             await self.outbox.acknowledged(uow, message, self.clock.now())
 
 
+def _in_day_order(job: Job) -> tuple[bool, datetime | None, bool, int]:
+    """By window, then work with none: in progress first, most urgent next."""
+    return (
+        job.window_start is None,
+        job.window_start,
+        job.status is not JobStatus.IN_PROGRESS,
+        -job.urgency.rank,
+    )
+
+
 @attrs.frozen
 class FailedAlerts:
     messages: tuple[OutboundSms, ...]
@@ -251,7 +272,7 @@ class FailedAlerts:
 _ALERT_TITLE = {Language.FR: "SM2 : votre journée", Language.EN: "SM2: your day"}
 
 
-async def _context(uow: UnitOfWork, job_ids: Sequence[UUID]) -> Context:
+async def _context(uow: UnitOfWork, job_ids: Sequence[UUID], zone: ZoneInfo) -> Context:
     jobs = {job_id: await uow.jobs.get(job_id) for job_id in dict.fromkeys(job_ids)}
     services = {}
     dealerships = {}
@@ -272,6 +293,7 @@ async def _context(uow: UnitOfWork, job_ids: Sequence[UUID]) -> Context:
         dealerships=dealerships,
         zones=zones,
         technicians=technicians,
+        zone=zone,
     )
 
 

@@ -13,7 +13,16 @@ from uuid import UUID, uuid4
 
 import attrs
 
-from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, Zone
+from sm2_core.domain.entities import (
+    MAX_ADDRESS_LENGTH,
+    MAX_DURATION_MINUTES,
+    MIN_DURATION_MINUTES,
+    Dealership,
+    RankingRule,
+    Service,
+    Technician,
+    Zone,
+)
 from sm2_core.domain.enums import ReferenceKind
 from sm2_core.domain.notices import parse_updates
 from sm2_core.domain.phone import normalize_phone
@@ -99,9 +108,12 @@ def _normalized(item: ReferenceEntity) -> ReferenceEntity:
     if isinstance(item, Dealership | Technician):
         item = attrs.evolve(item, phone=normalize_phone(item.phone))
     if isinstance(item, Dealership):
-        item = attrs.evolve(item, notify_on=parse_updates(item.notify_on))
+        item = attrs.evolve(
+            item, notify_on=parse_updates(item.notify_on), address=_address(item.address)
+        )
     if isinstance(item, Service):
         _check_price(item.base_price)
+        _check_duration(item.duration_minutes)
         item = attrs.evolve(
             item,
             code=item.code.strip().upper(),
@@ -132,6 +144,37 @@ def _check_price(price: Decimal) -> None:
         raise InvalidInput(
             f"{price} has more than two decimals", fields={"base_price": "at most two decimals"}
         )
+
+
+def _check_duration(minutes: int) -> None:
+    """A whole number of minutes, from 5 minutes to 12 hours (the longest window)."""
+    # bool is an int to Python, not to a person: True minutes is refused like "60".
+    if not isinstance(minutes, int) or isinstance(minutes, bool):
+        raise InvalidInput(
+            f"duration_minutes must be a whole number, not {minutes!r}",
+            fields={"duration_minutes": "not a whole number"},
+        )
+    if not MIN_DURATION_MINUTES <= minutes <= MAX_DURATION_MINUTES:
+        raise InvalidInput(
+            f"duration_minutes must be {MIN_DURATION_MINUTES} to {MAX_DURATION_MINUTES}, "
+            f"not {minutes}",
+            fields={"duration_minutes": f"not {MIN_DURATION_MINUTES} to {MAX_DURATION_MINUTES}"},
+        )
+
+
+def _address(text: str) -> str:
+    """The address as stored: trimmed, bounded, nothing PostgreSQL cannot keep."""
+    if not isinstance(text, str):
+        raise InvalidInput("address must be text", fields={"address": "not text"})
+    address = text.strip()
+    if len(address) > MAX_ADDRESS_LENGTH:
+        raise InvalidInput(
+            f"address is longer than {MAX_ADDRESS_LENGTH} characters",
+            fields={"address": f"at most {MAX_ADDRESS_LENGTH} characters"},
+        )
+    if "\x00" in address:
+        raise InvalidInput("address contains a NUL character", fields={"address": "NUL"})
+    return address
 
 
 async def check_references(uow: UnitOfWork, item: ReferenceEntity) -> None:

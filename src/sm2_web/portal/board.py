@@ -6,12 +6,15 @@ The filter form and the live refresh both ask this same page; htmx keeps only th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
 from litestar import Request, Response, get
 
+from sm2_core.attention import HELD, Attention, attention
 from sm2_core.domain.enums import JobStatus, Urgency
+from sm2_core.domain.job import Job
 from sm2_core.domain.records import Actor
 from sm2_core.ports import JobFilter
 from sm2_core.services import Services
@@ -21,7 +24,7 @@ from sm2_web.portal.views import Lookups
 
 PAGE_SIZE = 50
 MAX_PAGE = 200
-FILTER_NAMES = ("status", "dealership", "urgency", "technician", "q", "vin")
+FILTER_NAMES = ("status", "dealership", "urgency", "technician", "q", "vin", "attention")
 
 
 def board_filter(params: Mapping[str, Any]) -> JobFilter:
@@ -33,7 +36,23 @@ def board_filter(params: Mapping[str, Any]) -> JobFilter:
         tech_id=views.uuid(params, "technician"),
         vin=vin.replace(" ", "").upper() if vin else None,
         text=views.text(params, "q"),
+        attention=views.text(params, "attention") in ("1", "true", "on"),
     )
+
+
+def attention_reasons(
+    jobs: Sequence[Job], undelivered: set[UUID]
+) -> dict[UUID, tuple[Attention, ...]]:
+    """Why each job the "Needs attention" filter found needs a dispatcher. The alerts known to
+    have failed are the recent ones; a held job the filter found for no other reason is there
+    for an older one."""
+    found = {}
+    for job in jobs:
+        reasons = attention(job, alert_undelivered=job.id in undelivered)
+        if not reasons and job.status in HELD:
+            reasons = (Attention.ALERT_UNDELIVERED,)
+        found[job.id] = reasons
+    return found
 
 
 def page_size(params: Mapping[str, Any]) -> int:
@@ -56,6 +75,8 @@ async def board(request: Request[Any, Any, Any], services: Services, actor: Acto
     lookups = await Lookups.load(services)
     filters = {name: params.get(name, "") for name in FILTER_NAMES}
     failed = await services.notifications.failed_alerts()
+    undelivered = {job_id for alert in failed.messages for job_id in alert.job_ids}
+    reasons = attention_reasons(page.items, undelivered) if query.attention else {}
     return render(
         request,
         "admin/board.html",
@@ -78,5 +99,6 @@ async def board(request: Request[Any, Any, Any], services: Services, actor: Acto
             "technicians": sorted(lookups.technicians.values(), key=lambda t: t.name),
             "failed_alerts": failed.messages,
             "job_codes": failed.job_codes,
+            "reasons": reasons,
         },
     )

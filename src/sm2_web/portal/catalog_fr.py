@@ -320,6 +320,15 @@ FRENCH: dict[str, str] = {
         "nommé l'emporte"
     ),
     "Phone (sends the texts)": "Téléphone (expéditeur des textos)",
+    "Expected duration (minutes)": "Durée prévue (minutes)",
+    "5 to 720: the board plans a job with no end time by it": (
+        "De 5 à 720 : le tableau planifie ainsi un travail sans heure de fin"
+    ),
+    "Duration": "Durée",
+    "Address": "Adresse",
+    "Where technicians drive: street, city, postal code": (
+        "Où se rendent les techniciens : rue, ville, code postal"
+    ),
     "Flagged for audit (every job is verified)": "Sous audit (chaque travail est vérifié)",
     "Home zone": "Zone de résidence",
     "At least this urgency": "Urgence minimale",
@@ -478,4 +487,109 @@ FRENCH: dict[str, str] = {
     "Alerts that did not reach the technician": "Alertes qui n'ont pas joint le technicien",
     "error": "erreur",
     "Call them.": "Appelez-le.",
+    # A job's edit form (portal/job_edit.py), its facts, and the technician's day.
+    "Edit the job": "Modifier le travail",
+    "A completed or cancelled job is no longer edited.": (
+        "Un travail terminé ou annulé ne se modifie plus."
+    ),
+    "Use the proposed window: {when}": "Prendre la plage demandée : {when}",
+    "Change the service, vehicle, window, technician or notes": (
+        "Changer le service, le véhicule, la plage horaire, le technicien ou les notes"
+    ),
+    "Someone changed this job; reload to see their change.": (
+        "Quelqu'un a modifié ce travail; rechargez pour voir sa modification."
+    ),
+    "Nothing was saved: your changes are still below.": (
+        "Rien n'a été enregistré : vos changements sont toujours ci-dessous."
+    ),
+    "Reload the job": "Recharger le travail",
+    "Nothing was saved. Book anyway to give the technician both jobs at once.": (
+        "Rien n'a été enregistré. Réservez quand même pour confier les deux travaux en même "
+        "temps au technicien."
+    ),
+    "Nothing was saved.": "Rien n'a été enregistré.",
+    "The technician has started: the assignment cannot change now.": (
+        "Le technicien a commencé : l'affectation ne peut plus changer."
+    ),
+    "Save changes": "Enregistrer les changements",
+    "Discard changes": "Abandonner les changements",
+    "Other jobs on this vehicle": "Autres travaux sur ce véhicule",
+    "No other job with this VIN.": "Aucun autre travail avec ce VIN.",
+    "Window": "Plage horaire",
+    "Asked for: {when}": "Demandé pour : {when}",
+    "Notes for the technician": "Notes pour le technicien",
+    "Notes for the technician changed": "Notes pour le technicien modifiées",
+    "Window set": "Plage horaire fixée",
+    "Texted by {phone} on {when}": "Texto de {phone} le {when}",
+    "Open the conversation": "Ouvrir la conversation",
+    "The whole text it came from": "Le texto complet d'où il vient",
+    "Set a service before assigning:": "Choisissez un service avant d'affecter :",
+    "choose it in the edit form": "faites-le dans le formulaire de modification",
+    "No time set yet": "Heure pas encore fixée",
+    "opens the maps app": "ouvre l'application de cartes",
+    "Dispatcher's notes": "Notes du répartiteur",
+    "The dealer's text": "Le texto du concessionnaire",
+    "Job saved.": "Travail enregistré.",
+    "Nothing to save: the form had no change.": (
+        "Rien à enregistrer : le formulaire n'avait aucun changement."
+    ),
+    "Today {times}": "Aujourd'hui {times}",
+    "Tomorrow {times}": "Demain {times}",
+    "Choose a service": "Choisir un service",
+    "As the rules say": "Selon les règles",
+    "Nobody (on the board)": "Personne (au tableau)",
+    "Rules and policies may still raise it": "Les règles peuvent encore la relever",
+    "Empty: as long as the service takes": "Vide : la durée prévue du service",
+    "Shown with the job": "Affichées avec le travail",
+    "Must be after the start.": "Doit être après le début.",
+    "A window is at most 12 hours long.": "Une plage dure au plus 12 heures.",
+    "A window with an end needs a start.": "Une plage avec une fin doit avoir un début.",
+    "Needed for a window.": "Requis pour une plage horaire.",
+    "Not a date.": "Ce n'est pas une date.",
+    "Not a time.": "Ce n'est pas une heure.",
+    "A model year between 1980 and 2100.": "Une année de modèle entre 1980 et 2100.",
+    "At most 60 characters.": "Au plus 60 caractères.",
+    "A whole number.": "Un nombre entier.",
+    "Not one of the choices.": "Ce n'est pas un des choix.",
+    "At most 2000 characters.": "Au plus 2000 caractères.",
+    "Not an active service": "Ce n'est pas un service actif",
+    "Unknown technician": "Technicien inconnu",
+    "Refused: the technician is already booked at that time": (
+        "Refusé : le technicien est déjà réservé à ce moment"
+    ),
+    # The Day view (portal/day.py) and the board's "Needs attention" filter.
+    "Day view": "Vue journée",
+    "Other days": "Autres jours",
+    "Previous day": "Jour précédent",
+    "Today": "Aujourd'hui",
+    "Next day": "Jour suivant",
+    "Day": "Jour",
+    "Show": "Afficher",
+    "Drag a job onto a technician's row at the hour it starts, or open its “Schedule…” form.": (
+        "Glissez un travail sur la ligne d'un technicien, à l'heure où il commence, ou ouvrez "
+        "son formulaire « Planifier… »."
+    ),
+    "Book anyway": "Réserver quand même",
+    "Schedule…": "Planifier…",
+    "Schedule": "Planifier",
+    "Date": "Date",
+    "Start": "Début",
+    "End (optional)": "Fin (facultatif)",
+    "The job could not be scheduled.": "Le travail n'a pas pu être planifié.",
+    "Scheduling {code}…": "Planification de {code}…",
+    "No time yet:": "Sans heure :",
+    "Jobs of {name}": "Travaux de {name}",
+    "Distance from {code}:": "Distance depuis {code} :",
+    "Unscheduled": "Non planifiés",
+    "Service not recognised": "Service non reconnu",
+    "Asked for:": "Demandé pour :",
+    "No job is waiting for a technician.": "Aucun travail n'attend de technicien.",
+    "Job scheduled.": "Travail planifié.",
+    "{code} scheduled: {when}.": "{code} planifié : {when}.",
+    "Needs attention": "À traiter",
+    "Needs attention:": "À traiter :",
+    "Approve": "Approuver",
+    "Awaiting verification": "En attente de vérification",
+    "Completed, awaiting approval": "Terminé, en attente d'approbation",
+    "Alert to the technician not delivered": "Alerte au technicien non livrée",
 }

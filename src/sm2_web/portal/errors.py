@@ -32,6 +32,7 @@ from sm2_core.errors import (
 from sm2_web.auth import TooManyLogins
 from sm2_web.portal.access import LoginRequired, login_url
 from sm2_web.portal.csrf import CsrfRefused
+from sm2_web.portal.i18n import Translator
 from sm2_web.portal.render import is_htmx, render, translator
 from sm2_web.problems import status_of
 
@@ -45,6 +46,7 @@ RULE_TITLES: dict[PolicyRule, str] = {
     PolicyRule.CERTIFICATION: "Refused by the certification rule",
     PolicyRule.AVAILABILITY: "Refused: the technician is not available",
     PolicyRule.ZONE_CONFLICT: "Refused by the 20 km rule",
+    PolicyRule.SCHEDULE: "Refused: the technician is already booked at that time",
     PolicyRule.SAFETY_LOCK: "Refused by the invoicing safety lock",
     PolicyRule.BILLING: "Refused by a business rule",
     PolicyRule.OWN_LOGIN: "Refused: you cannot deactivate your own login",
@@ -90,10 +92,9 @@ def show_error(
     )
 
 
-def _domain(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    assert isinstance(exc, Sm2Error)
-    t = translator(request)
-    status = status_of(exc)
+def describe(exc: Sm2Error, t: Translator) -> tuple[str, str]:
+    """A refusal as the portal shows it: a title naming the rule or the kind, and the detail
+    in the core's own words."""
     if isinstance(exc, PolicyViolation):
         title = t(RULE_TITLES[exc.rule])
     else:
@@ -101,7 +102,13 @@ def _domain(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     detail = exc.message
     if isinstance(exc, InvalidInput) and exc.fields:
         detail = "; ".join(f"{name}: {why}" for name, why in exc.fields.items())
-    return show_error(request, status, title, detail)
+    return title, detail
+
+
+def _domain(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    assert isinstance(exc, Sm2Error)
+    title, detail = describe(exc, translator(request))
+    return show_error(request, status_of(exc), title, detail)
 
 
 def _login_required(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -8,7 +8,7 @@ so a line never wraps inside an amount.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,11 @@ _MONTHS = {
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
 
+_WEEKDAYS = {
+    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
 
 def local(moment: datetime) -> datetime:
     return moment.astimezone(QUEBEC)
@@ -45,6 +50,14 @@ def format_date(moment: datetime, lang: str) -> str:
     if lang == "fr":
         return f"{when.day} {month} {when.year}"
     return f"{month} {when.day}, {when.year}"
+
+
+def format_day(day: date, lang: str) -> str:
+    """A day of the coming week or so, short: ``lun. 8 déc.`` / ``Mon Dec 8``."""
+    weekday, month = _WEEKDAYS[lang][day.weekday()], _MONTHS[lang][day.month - 1]
+    if lang == "fr":
+        return f"{weekday} {day.day} {month}"
+    return f"{weekday} {month} {day.day}"
 
 
 def format_time(moment: datetime, lang: str) -> str:

@@ -14,6 +14,7 @@ from uuid import UUID
 
 import attrs
 
+from sm2_core.domain.entities import DEFAULT_DURATION_MINUTES
 from sm2_core.domain.enums import Language, ReferenceKind, TechnicianStatus, Urgency
 from sm2_core.domain.notices import DEALER_UPDATES, parse_updates
 from sm2_core.domain.terms import SEPARATOR, split_terms
@@ -28,8 +29,8 @@ class Field:
     name: str
     label: str
     widget: str
-    """text, email, tel, textarea, terms, int, float, decimal, checkbox, skills, checks (one box
-    per choice, read as a set), or select."""
+    """text, email, tel, textarea, terms, int, float, decimal, date, time, checkbox, skills,
+    checks (one box per choice, read as a set), or select."""
     required: bool = False
     choices: str | None = None
     """For selects: zones, dealerships, services, urgencies, languages, statuses; for checks:
@@ -37,11 +38,15 @@ class Field:
     blank: Any = None
     """The value of an empty input."""
     hint: str | None = None
+    blank_label: str = "None"
+    """What a select's empty choice reads (shown when ``blank`` is None)."""
 
 
 _TERMS_HINT = "One per line: words and short phrases dealers text for this service"
 _HINTS_HINT = "One per line: symptoms or vague words that only suggest it; a named service wins"
 _UPDATES_HINT = "Texts to the dealership as a technician is assigned, starts and finishes a job"
+_DURATION_HINT = "5 to 720: the board plans a job with no end time by it"
+_ADDRESS_HINT = "Where technicians drive: street, city, postal code"
 
 FIELDS: dict[ReferenceKind, tuple[Field, ...]] = {
     ReferenceKind.ZONES: (
@@ -55,6 +60,13 @@ FIELDS: dict[ReferenceKind, tuple[Field, ...]] = {
         Field("name", "Name (English)", "text", required=True),
         Field("name_fr", "Name (French)", "text", required=True),
         Field("base_price", "Price", "decimal", required=True),
+        Field(
+            "duration_minutes",
+            "Expected duration (minutes)",
+            "int",
+            blank=DEFAULT_DURATION_MINUTES,
+            hint=_DURATION_HINT,
+        ),
         Field("requires_approval", "Jobs need a dispatcher's verification", "checkbox"),
         Field("terms_en", "Words that name it (English)", "terms", hint=_TERMS_HINT),
         Field("terms_fr", "Words that name it (French)", "terms", hint=_TERMS_HINT),
@@ -65,6 +77,7 @@ FIELDS: dict[ReferenceKind, tuple[Field, ...]] = {
         Field("name", "Name", "text", required=True),
         Field("phone", "Phone (sends the texts)", "tel", required=True),
         Field("email", "Billing email", "email", required=True),
+        Field("address", "Address", "text", blank="", hint=_ADDRESS_HINT),
         Field("zone_id", "Zone", "select", choices="zones"),
         Field("language", "Language of replies", "select", choices="languages", blank=Language.FR),
         Field(

@@ -16,6 +16,7 @@ from sm2_web.portal.access import admin_page_actor, tech_page_actor
 from sm2_web.portal.board import board
 from sm2_web.portal.corrections import CORRECTION_HANDLERS
 from sm2_web.portal.csrf import csrf_protection
+from sm2_web.portal.day import DAY_HANDLERS
 from sm2_web.portal.errors import HANDLERS, csrf_refused
 from sm2_web.portal.inbox import INBOX_HANDLERS
 from sm2_web.portal.installable import INSTALL_HANDLERS
@@ -39,6 +40,7 @@ def portal_router(config: WebConfig) -> Router:
         route_handlers=[
             board,
             *JOB_HANDLERS,
+            *DAY_HANDLERS,
             *INBOX_HANDLERS,
             *MESSAGE_HANDLERS,
             *REFERENCE_HANDLERS,

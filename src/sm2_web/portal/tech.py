@@ -1,24 +1,29 @@
 """The technician's portal, for a phone: my jobs, accept, complete.
 
-The list is the field service's own order (in progress, then most urgent, then nearest), and a
-refusal (the 20 km rule) comes back as a message on the same screen.
+The list is the field service's own order (in progress, then today's windows, then later days',
+then jobs without a window as on the board); each job says when (in the company's time zone),
+where (the dealership's address, opening the phone's maps app) and what the dispatcher noted.
+A refusal (the 20 km rule) comes back as a message on the same screen.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 from litestar import Request, Response, get, post
 
-from sm2_core.domain.job import Completion, Part
+from sm2_core.domain.job import Completion, Job, Part
 from sm2_core.domain.records import Actor
 from sm2_core.services import Services
 from sm2_web.portal import views
 from sm2_web.portal.jobs import see_other
-from sm2_web.portal.render import render
+from sm2_web.portal.render import render, translator
 from sm2_web.portal.views import Lookups
+from sm2_web.portal.windows import window_text
 
 DONE = {
     "accepted": "Job accepted: it is in progress.",
@@ -45,6 +50,26 @@ def parse_parts(text: str) -> tuple[Part, ...]:
     return tuple(parts)
 
 
+#: Google's documented cross-platform Maps URL: opens the maps app on Android and iOS.
+MAPS_SEARCH = "https://www.google.com/maps/search/?api=1&query="
+
+
+def maps_url(address: str) -> str:
+    return MAPS_SEARCH + quote(address.strip(), safe="")
+
+
+def _where_and_when(request: Request[Any, Any, Any], services: Services) -> dict[str, Any]:
+    """What a job card needs beside the job: its window as words, and a maps link."""
+    t = translator(request)
+    zone, today = services.schedule.zone, services.schedule.today()
+
+    def when(job: Job) -> str:
+        return window_text(job.window_start, job.window_end, today=today, zone=zone, t=t)
+
+    shown: dict[str, Callable[..., str]] = {"when": when, "maps_url": maps_url}
+    return shown
+
+
 @get("/tech", name="portal:tech")
 async def my_jobs(
     request: Request[Any, Any, Any], services: Services, actor: Actor
@@ -64,6 +89,7 @@ async def my_jobs(
             "lookups": lookups,
             "notice": DONE.get(request.query_params.get("done") or ""),
             "push_key": services.notifications.push_key,
+            **_where_and_when(request, services),
         },
     )
 
@@ -84,6 +110,7 @@ async def my_job(
             "attachments": await services.media.attachments([job]),
             "lookups": await Lookups.load(services),
             "notice": DONE.get(request.query_params.get("done") or ""),
+            **_where_and_when(request, services),
         },
     )
 

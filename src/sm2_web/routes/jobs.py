@@ -18,7 +18,7 @@ from sm2_core.domain.records import Actor
 from sm2_core.errors import InvalidInput
 from sm2_core.ports import JobFilter
 from sm2_core.services import Services
-from sm2_core.services.dispatch import UNCHANGED
+from sm2_core.services.dispatch import UNCHANGED, WindowChange
 from sm2_web.auth import admin_actor
 from sm2_web.problems import document_errors
 from sm2_web.schemas import (
@@ -68,6 +68,13 @@ _INSTANT = Parameter(
 )
 
 
+_ATTENTION = Parameter(
+    description="Only the jobs a dispatcher must act on: awaiting verification, service not "
+    "recognised, completed and awaiting approval, invoice failed, or an alert to their "
+    "technician that failed or was not delivered (docs/scheduling.md)",
+)
+
+
 def _instant(value: str | None, name: str) -> datetime | None:
     """``2026-01-01`` is that day's start in UTC; a date-time keeps its offset (UTC without
     one); anything else (``-1``, ``1e3``, ``null``) is a 422 naming the parameter."""
@@ -101,6 +108,17 @@ def _if_match(header: str | None, body_version: int | None) -> int:
     )
 
 
+def _window_change(data: JobPatch) -> WindowChange | None:
+    """What the PATCH says of the window (None: nothing, so the window stays as it is)."""
+    if data.window_start is UNSET and data.window_end is UNSET and not data.allow_overlap:
+        return None
+    return WindowChange(
+        start=UNCHANGED if data.window_start is UNSET else data.window_start,
+        end=UNCHANGED if data.window_end is UNSET else data.window_end,
+        allow_overlap=data.allow_overlap,
+    )
+
+
 @document_errors
 class JobController(Controller):
     path = "/api/jobs"
@@ -122,6 +140,7 @@ class JobController(Controller):
         invoice_state: Annotated[str | None, _one_of(InvoiceState)] = None,
         created_after: Annotated[str | None, _INSTANT] = None,
         created_before: Annotated[str | None, _INSTANT] = None,
+        attention: Annotated[bool, _ATTENTION] = False,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         cursor: str | None = None,
     ) -> JobPage:
@@ -135,6 +154,7 @@ class JobController(Controller):
             invoice_state=_enum(InvoiceState, invoice_state, "invoice_state"),
             created_after=_instant(created_after, "created_after"),
             created_before=_instant(created_before, "created_before"),
+            attention=attention,
         )
         # An empty cursor (``?cursor=``) is the first page, as no cursor is.
         page = await services.dispatch.list_jobs(query, limit=limit, cursor=cursor or None)
@@ -183,6 +203,8 @@ class JobController(Controller):
             vehicle=None if data.vehicle_data is UNSET else data.vehicle_data.changes(),
             service_code=None if data.service_code is UNSET else data.service_code.upper(),
             urgency=None if data.urgency is UNSET else Urgency(data.urgency),
+            window=_window_change(data),
+            notes=None if data.notes is UNSET else data.notes,
         )
         warnings = await services.dispatch.warnings(job)
         return job_update_out(job, warnings, await services.media.attachments_of(job))

@@ -22,10 +22,17 @@ class TechnicianController(Controller):
     dependencies = {"actor": Provide(tech_actor)}
     security = [{"bearer": []}]
 
-    @get("/", operation_id="myJobs", summary="The caller's jobs: in progress, then urgent, near")
+    @get(
+        "/",
+        operation_id="myJobs",
+        summary="The caller's jobs: in progress, today's by window, later days', then the rest",
+    )
     async def my_jobs(
         self, services: Services, actor: Actor, include_done: bool = False
     ) -> list[JobOut]:
+        """In progress first; then jobs whose window starts today (or earlier, still to do) by
+        window start, then later days' by window start (in the company's time zone), then jobs
+        without a window in the board's order (most urgent, highest score, oldest)."""
         jobs = await services.field.my_jobs(actor=actor, include_done=include_done)
         found = await services.media.attachments(jobs)
         return [job_out(j, found.get(j.id, ())) for j in jobs]

@@ -13,6 +13,7 @@ from sm2_core.domain.enums import PolicyRule, ReferenceKind, Role
 from sm2_core.domain.job import Part
 from sm2_web.portal import (
     bubbles,
+    day,
     errors,
     formats,
     i18n,
@@ -91,6 +92,7 @@ class TestLanguageChoice:
         for done in (jobs.DONE, inbox.DONE, reference.DONE, settings.DONE, TECH_DONE, users.DONE):
             used.update(done.values())
         used.update(users.ROLES.values())
+        used.update([*day.DONE.values(), day.SCHEDULED])
         used.update(words for words, _ in settings.STATES.values())
         used.update(reference.TITLES.values())
         used.update(errors.RULE_TITLES.values(), errors._TITLES.values())

@@ -1,0 +1,58 @@
+"""The schedule: a day of every technician's work, for the Day view and ``GET /api/schedule``."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from sm2_core.domain.enums import JobStatus
+from sm2_core.domain.window import MAX_LENGTH, local_day
+from sm2_core.ports import Clock, JobFilter, UnitOfWorkFactory
+from sm2_core.schedule import DaySchedule, arrange_day
+
+MAX_UNSCHEDULED = 200
+"""The ranked column shows the most urgent PENDING jobs; the board lists the rest."""
+
+
+@attrs.define(kw_only=True, frozen=True)
+class ScheduleService:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    timezone: str = "America/Toronto"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def today(self) -> date:
+        return self.clock.now().astimezone(self.zone).date()
+
+    async def day(self, day: date) -> DaySchedule:
+        """Every active technician's jobs on ``day`` (in the company's time zone), and the
+        PENDING jobs waiting for one."""
+        bounds = local_day(day, self.zone)
+        async with self.uow() as uow:
+            technicians = await uow.technicians.all()
+            # A window (or a duration) is at most 12 hours: one that starts that long before
+            # the day may still reach into it.
+            windowed = await uow.jobs.windows_starting(bounds.start - MAX_LENGTH, bounds.end)
+            held = await uow.jobs.held_without_window()
+            pending = await uow.jobs.search(
+                JobFilter(status=JobStatus.PENDING), limit=MAX_UNSCHEDULED
+            )
+            services = await uow.services.all(include_inactive=True)
+            zones = await uow.zones.all(include_inactive=True)
+            dealerships = await uow.dealerships.all(include_inactive=True)
+        return arrange_day(
+            day,
+            self.zone,
+            technicians=[t for t in technicians if t.is_active],
+            windowed=windowed,
+            held_without_window=held,
+            unscheduled=pending.items,
+            services={s.id: s for s in services},
+            zones={z.id: z for z in zones},
+            dealerships={d.id: d for d in dealerships},
+        )

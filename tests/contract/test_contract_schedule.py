@@ -1,0 +1,130 @@
+"""Contract of JobRepository's schedule reads (a day's windows, held work without one) and of
+the "Needs attention" filter: the memory fake and PostgreSQL give the same answers."""
+
+from __future__ import annotations
+
+import factories as f
+
+from sm2_core.attention import attention
+from sm2_core.domain.enums import InvoiceState, JobStatus
+from sm2_core.domain.job import Job
+from sm2_core.domain.records import OutboundKind, OutboundStatus
+from sm2_core.ports import JobFilter, UnitOfWorkFactory
+
+HOUR = 3_600
+
+
+async def add_jobs(factory: UnitOfWorkFactory, *jobs: Job) -> None:
+    async with factory() as uow:
+        for job in jobs:
+            await uow.jobs.add(job)
+
+
+class TestWindowsStarting:
+    async def test_jobs_whose_window_starts_in_the_range_by_start(self, uow_factory):
+        """Starts in [start, end), earliest first; cancelled jobs and jobs without a window
+        are left out."""
+        world = await f.add_world(uow_factory)
+        d, tech = world.dealership.id, world.technician.id
+        late = f.job(d, window_start=f.at(5 * HOUR), tech_id=tech, status=JobStatus.SCHEDULED)
+        early = f.job(d, window_start=f.at(1 * HOUR), window_end=f.at(2 * HOUR))
+        at_end = f.job(d, window_start=f.at(6 * HOUR))
+        before = f.job(d, window_start=f.at(-1))
+        cancelled = f.job(d, window_start=f.at(2 * HOUR), status=JobStatus.CANCELLED)
+        await add_jobs(uow_factory, late, early, at_end, before, cancelled, f.job(d))
+        async with uow_factory() as uow:
+            found = await uow.jobs.windows_starting(f.at(0), f.at(6 * HOUR))
+        assert [early.id, late.id] == [j.id for j in found]
+        assert (f.at(1 * HOUR), f.at(2 * HOUR)) == (found[0].window_start, found[0].window_end)
+
+
+class TestHeldWithoutWindow:
+    async def test_scheduled_and_in_progress_jobs_with_no_window(self, uow_factory):
+        world = await f.add_world(uow_factory)
+        d, tech = world.dealership.id, world.technician.id
+        held = f.job(d, tech_id=tech, status=JobStatus.SCHEDULED)
+        working = f.job(d, tech_id=tech, status=JobStatus.IN_PROGRESS, created_at=f.at(1))
+        booked = f.job(d, tech_id=tech, status=JobStatus.SCHEDULED, window_start=f.at(HOUR))
+        done = f.job(d, tech_id=tech, status=JobStatus.COMPLETED)
+        await add_jobs(uow_factory, held, working, booked, done, f.job(d))
+        async with uow_factory() as uow:
+            found = await uow.jobs.held_without_window()
+        assert {held.id, working.id} == {j.id for j in found}
+
+
+class TestNeedsAttention:
+    async def test_the_filter_and_the_core_rule_agree(self, uow_factory):
+        """Each reason in ``sm2_core.attention`` is found by the filter; nothing else is."""
+        world = await f.add_world(uow_factory)
+        d, tech, service = world.dealership.id, world.technician.id, world.service
+        typed = {"service_id": service.id, "service_code": service.code}
+        needs = {
+            "held": f.job(d, review_reasons=("Audi rule",), **typed),
+            "no_service": f.job(d),
+            "to_approve": f.job(d, status=JobStatus.COMPLETED, tech_id=tech, **typed),
+            "invoice_failed": f.job(
+                d,
+                status=JobStatus.COMPLETED,
+                tech_id=tech,
+                approved_at=f.at(1),
+                approved_by="boss",
+                invoice_state=InvoiceState.FAILED,
+                **typed,
+            ),
+            "alert_failed": f.job(d, status=JobStatus.SCHEDULED, tech_id=tech, **typed),
+        }
+        fine = [
+            f.job(d, **typed),
+            f.job(d, review_reasons=("x",), verified_at=f.at(1), verified_by="boss", **typed),
+            f.job(d, status=JobStatus.CANCELLED),
+            f.job(
+                d,
+                status=JobStatus.COMPLETED,
+                tech_id=tech,
+                approved_at=f.at(1),
+                approved_by="boss",
+                invoice_state=InvoiceState.SYNCED,
+                **typed,
+            ),
+            f.job(d, status=JobStatus.SCHEDULED, tech_id=tech, **typed),
+        ]
+        await add_jobs(uow_factory, *needs.values(), *fine)
+        async with uow_factory() as uow:
+            for job, status in ((needs["alert_failed"], OutboundStatus.UNDELIVERED),
+                                (fine[-1], OutboundStatus.DELIVERED)):  # fmt: skip
+                await uow.outbox.add(
+                    f.sms(kind=OutboundKind.ALERT, status=status, job_ids=(job.id,))
+                )
+        async with uow_factory() as uow:
+            page = await uow.jobs.search(JobFilter(attention=True), limit=50)
+        assert {j.id for j in needs.values()} == {j.id for j in page.items}
+        for job in page.items:
+            undelivered = job.id == needs["alert_failed"].id
+            assert attention(job, alert_undelivered=undelivered), job
+
+    async def test_it_combines_with_the_other_filters(self, uow_factory):
+        world = await f.add_world(uow_factory)
+        other = f.dealership(zone_id=world.zone.id)
+        async with uow_factory() as uow:
+            await uow.dealerships.add(other)
+        mine, theirs = f.job(world.dealership.id), f.job(other.id)
+        await add_jobs(uow_factory, mine, theirs)
+        async with uow_factory() as uow:
+            page = await uow.jobs.search(
+                JobFilter(attention=True, dealership_id=other.id), limit=10
+            )
+        assert [theirs.id] == [j.id for j in page.items]
+
+
+class TestWindowColumns:
+    async def test_a_window_without_an_end_round_trips(self, uow_factory):
+        world = await f.add_world(uow_factory)
+        job = f.job(world.dealership.id, window_start=f.at(HOUR), notes="Appeler à l'arrivée")
+        await add_jobs(uow_factory, job)
+        async with uow_factory() as uow:
+            saved = await uow.jobs.get(job.id)
+        assert (f.at(HOUR), None, "Appeler à l'arrivée") == (
+            saved.window_start,
+            saved.window_end,
+            saved.notes,
+        )
