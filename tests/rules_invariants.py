@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -22,16 +22,27 @@ from sm2_core.domain.entities import Dealership, RankingRule, Service, Technicia
 from sm2_core.domain.enums import InvoiceState, JobStatus, TechnicianStatus
 from sm2_core.domain.job import Job
 from sm2_core.domain.records import AuditEntry
+from sm2_core.domain.window import Window
 from sm2_core.policies import PolicyConfig, haversine_km, status_for_work
 from sm2_core.ports import JobFilter, UnitOfWork, UnitOfWorkFactory
 from sm2_core.serialize import plain
 
 CONFIG = PolicyConfig()
 #: Bookkeeping that the audit trail does not replay.
-UNREPLAYED = ("version", "updated_at")
+UNREPLAYED = ("version", "updated_at", "allow_overlap", "overlaps")
+"""Bookkeeping, and an admin's confirmation of an overlap (recorded with the change, not a
+field of the job)."""
 #: Where a job's time fields sit in ``plain(job)``: compared as instants, not as text, since
 #: PostgreSQL may hand a time back in another offset than the one the audit entry recorded.
-TIME_FIELDS = ("created_at", "verified_at", "approved_at")
+TIME_FIELDS = (
+    "created_at",
+    "verified_at",
+    "approved_at",
+    "window_start",
+    "window_end",
+    "proposed_start",
+    "proposed_end",
+)
 #: An admin's word on a technician that the work never overwrites.
 ADMIN_ONLY = (TechnicianStatus.OFFLINE, TechnicianStatus.ON_LEAVE)
 
@@ -247,6 +258,36 @@ def audit_replays_the_job(state: State) -> list[str]:
     return found
 
 
+def no_booking_overlaps_unconfirmed(state: State) -> list[str]:
+    """A technician's open jobs' windows do not overlap, unless an admin confirmed booking one
+    of the two anyway (``allow_overlap`` in its audit trail). Without a service duration at
+    hand, a window without an end counts as one minute: every service lasts longer, so the
+    core's own check is stricter than this one."""
+    confirmed = {
+        job_id
+        for job_id, timeline in state.timelines.items()
+        if any(e.new_values.get("allow_overlap") for e in timeline)
+    }
+    found = []
+    open_jobs = [
+        j
+        for j in state.jobs
+        if j.status in (JobStatus.SCHEDULED, JobStatus.IN_PROGRESS) and j.window_start
+    ]
+    for i, a in enumerate(open_jobs):
+        for b in open_jobs[i + 1 :]:
+            if a.tech_id != b.tech_id or {a.id, b.id} & confirmed:
+                continue
+            if _span(a).overlaps(_span(b)):
+                found.append(f"{a.job_code} and {b.job_code} overlap unconfirmed")
+    return found
+
+
+def _span(job: Job) -> Window:
+    assert job.window_start is not None
+    return Window(job.window_start, job.window_end or job.window_start + timedelta(minutes=1))
+
+
 def technician_status_follows_work(
     state: State, admin_set: Mapping[UUID, TechnicianStatus] | None = None
 ) -> list[str]:
@@ -289,6 +330,7 @@ def violations(
         *derived_from_facts(state, facts_for or (lambda job: state.facts)),
         *audit_replays_the_job(state),
         *technician_status_follows_work(state, admin_set),
+        *no_booking_overlaps_unconfirmed(state),
     ]
 
 

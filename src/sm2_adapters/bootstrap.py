@@ -107,9 +107,7 @@ def build_services(
             inbound=inbound or StoreAndQueue(uow),
             inbox=inbox or CarrierInboxNotConfigured(),
         ),
-        intake=IntakeService(
-            uow=uow, parser=parser, clock=clock, config=config, timezone=timezone
-        ),
+        intake=IntakeService(uow=uow, parser=parser, clock=clock, config=config, timezone=timezone),
         outbox=outbox,
         dispatch=DispatchService(uow=uow, clock=clock, config=config),
         field=FieldService(uow=uow, clock=clock, config=config, timezone=timezone),

@@ -75,6 +75,16 @@ def format_datetime(moment: datetime | None, lang: str) -> str:
     return f"{format_date(moment, lang)} {format_time(moment, lang)}"
 
 
+def format_instant(value: str | None, lang: str) -> str:
+    """An ISO 8601 instant as an audit entry keeps it, shown like ``format_datetime``."""
+    if not value:
+        return ""
+    try:
+        return format_datetime(datetime.fromisoformat(value), lang)
+    except ValueError:
+        return value
+
+
 def _grouped(digits: str, separator: str) -> str:
     groups: list[str] = []
     while len(digits) > 3:

@@ -45,6 +45,9 @@ DONE = {
 TIMELINE_FIELDS = (
     "status",
     "tech_id",
+    "window_start",
+    "window_end",
+    "notes",
     "urgency",
     "service_code",
     "verified_by",

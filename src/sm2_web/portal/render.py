@@ -37,6 +37,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(
         datetime=formats.format_datetime,
+        instant=formats.format_instant,
         money=formats.format_money,
         km=formats.format_km,
         number=formats.format_number,

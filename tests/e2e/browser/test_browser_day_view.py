@@ -5,9 +5,12 @@ attention" filter with its one-click approval."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
-from uuid import UUID
+from datetime import UTC, date, datetime, time, timedelta
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
+import pytest
+from attrs import astuple
 from browser_pages import new_context, sign_in
 from browser_server import ADMIN, ADMIN_ACTOR, ADMIN_PASSWORD, PortalServer
 from playwright.sync_api import Browser, Page, expect
@@ -17,7 +20,9 @@ from sm2_core.domain.enums import JobStatus, Role
 from sm2_core.domain.job import Completion, Job, Vehicle
 from sm2_core.domain.records import Actor
 from sm2_core.domain.window import at_local
+from sm2_core.errors import InvalidInput
 from sm2_core.services.dispatch import WindowChange
+from sm2_web.portal.day import Timeline, asked
 
 TOYOTA = "+14185550103"  # Toyota Sainte-Foy: no audit
 AUDI = "+14185550101"  # Audi Québec: every job is verified first
@@ -73,6 +78,8 @@ def row(page: Page, technician: UUID) -> str:
 def drop(page: Page, job_id: UUID, technician: UUID, hour: int, minute: int = 0) -> None:
     """Drags the job (by its left edge) onto the technician's row at that time."""
     track = page.locator(row(page, technician))
+    # Both ends in view before the drag starts: a page scrolled under a drag loses it.
+    track.scroll_into_view_if_needed()
     box = track.bounding_box()
     assert box is not None
     quarters = int(track.get_attribute("data-quarters") or 0)
@@ -170,7 +177,9 @@ class TestDragAndDrop:
         expect(notice.get_by_role("alert")).to_contain_text(
             "Refused: the technician is not available"
         )
-        expect(page.locator(f".unscheduled #day-job-{job.id}")).to_be_visible()
+        card = page.locator(f".unscheduled #day-job-{job.id}")
+        expect(card).to_be_visible()
+        expect(card).to_have_class(re.compile(r"^card card--\w+$"))
         expect(page.locator(f".track #day-job-{job.id}")).to_have_count(0)
         saved = current(server, job.id)
         assert (JobStatus.PENDING, None, None) == (saved.status, saved.tech_id, saved.window_start)
@@ -203,7 +212,6 @@ class TestDragAndDrop:
         assert (JobStatus.SCHEDULED, local(server, day, 10)) == (saved.status, saved.window_start)
         entry = server.call(server.system.services.dispatch.detail(second.id)).timeline[-1]
         assert entry.new_values["allow_overlap"] is True
-
 
     def test_a_drop_far_from_the_work_in_progress_warns(
         self, admin_page: Page, server: PortalServer
@@ -375,3 +383,35 @@ class TestNeedsAttention:
         admin_page.get_by_role("link", name="Next day").click()
         expect(admin_page).to_have_url(f"{server.url}/day?date={today + timedelta(days=1)}")
         audit(admin_page)
+
+
+class TestTheTimeline:
+    """The Day view's arithmetic, without a browser."""
+
+    def test_the_hours_grow_to_fit_the_blocks(self) -> None:
+        assert (7, 19) == astuple(Timeline.fitting([]))
+        assert (5, 19) == astuple(Timeline.fitting([(5 * 60 + 30, 7 * 60)]))
+        assert (7, 22) == astuple(Timeline.fitting([(18 * 60, 21 * 60 + 15)]))
+        assert (0, 24) == astuple(Timeline.fitting([(0, 24 * 60)]))
+
+    def test_a_block_spans_its_quarters_inside_the_timeline(self) -> None:
+        hours = Timeline()
+        assert 48 == hours.quarters
+        assert (9, 15) == hours.columns(9 * 60, 10 * 60 + 30)
+        assert (1, 2) == hours.columns(7 * 60, 7 * 60), "at least a quarter wide"
+        assert (45, 49) == hours.columns(18 * 60, 20 * 60), "cut at the timeline's end"
+
+    def test_the_form_is_read_on_the_company_clock(self) -> None:
+        """A day and wall-clock times in Québec City; an end, or a length in minutes."""
+        zone = ZoneInfo("America/Toronto")
+        tech = uuid4()
+        form = {"tech_id": str(tech), "date": "2026-11-01", "start": "09:15", "version": "3"}
+        read = asked({**form, "end": "10:45"}, zone)
+        assert (tech, 3, False) == (read.tech_id, read.version, read.allow_overlap)
+        assert datetime(2026, 11, 1, 14, 15, tzinfo=UTC) == read.start  # EST, after the change
+        assert datetime(2026, 11, 1, 15, 45, tzinfo=UTC) == read.end
+        assert timedelta(minutes=90) == asked({**form, "minutes": "90"}, zone).end - read.start
+        assert asked({**form, "allow_overlap": "1"}, zone).end is None
+        with pytest.raises(InvalidInput) as refused:
+            asked({**form, "start": "9h"}, zone)
+        assert {"start"} == set(refused.value.fields)

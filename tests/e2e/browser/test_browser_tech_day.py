@@ -121,6 +121,8 @@ class TestTheDayInOrder:
 
         # The job's own page says the same.
         card.get_by_role("link", name=day["today"].job_code).click()
+        expect(phone).to_have_url(f"{server.url}/tech/jobs/{day['today'].id}")
+        expect(phone.locator(".card")).to_have_count(1)
         expect(phone.locator(".card__when")).to_have_text("Today 8:00–10:00")
         expect(phone.get_by_role("link", name=FORD_LEVIS_ADDRESS)).to_be_visible()
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from core_helpers import ADMIN, DONE, make_vin, tech_actor
 from hypothesis import HealthCheck, event, settings
@@ -35,6 +37,7 @@ from sm2_core.errors import (
     StaleVersion,
 )
 from sm2_core.services import Services
+from sm2_core.services.dispatch import UNCHANGED, WindowChange
 
 T = TypeVar("T")
 #: The domain's refusals: expected, and they must leave everything as it was.
@@ -50,6 +53,11 @@ REFUSALS = (
 #: ``sm2_core.derivation`` says): a ranking rule changed since then applies to the job at its
 #: next edit. Other changes (verify, assign, accept, invoicing...) keep the ranking it had.
 DERIVING = frozenset({"create", "edit"})
+
+#: Windows start on one morning, on the hour: enough for technicians' days to collide.
+DAY = datetime(2026, 12, 8, 8, tzinfo=ZoneInfo("America/Toronto"))
+SLOTS = [0, 1, 2, 3]
+OPEN = (JobStatus.SCHEDULED, JobStatus.IN_PROGRESS)
 
 AUDI_VIN = "WA1BNAFY4PP057830"
 FORD_VIN = make_vin("1FTFW1E5PFA12345")
@@ -195,6 +203,19 @@ class RulesMachine(RuleBasedStateMachine):
         names = st.sampled_from(TECHS).map(self.techs.__getitem__)
         return data.draw(st.sampled_from(certified) | names if certified else names, label="tech")
 
+    def booked_tech(self, job: Job, data: st.DataObject) -> UUID:
+        """Often a technician who already has a window (so bookings collide), else any."""
+        booked = sorted(
+            {
+                str(j.tech_id)
+                for j in self.jobs
+                if j.tech_id and j.window_start and j.status in OPEN and j.id != job.id
+            }
+        )
+        if booked and data.draw(st.booleans(), label="collide"):
+            return UUID(data.draw(st.sampled_from(booked), label="booked tech"))
+        return self.some_tech(job, data).id
+
     def version(self, job: Job, data: st.DataObject) -> int:
         """The job's version, sometimes one that someone else changed since."""
         return job.version - data.draw(st.sampled_from([0, 0, 0, 0, 1]), label="stale")
@@ -290,6 +311,35 @@ class RulesMachine(RuleBasedStateMachine):
         else:
             step = self.svc.dispatch.assign(job.id, tech.id, actor=ADMIN)
         self.attempt(step)
+
+    @rule(
+        data=st.data(),
+        start=st.sampled_from(SLOTS),
+        hours=st.sampled_from([None, 1, 2, 13, -1]),
+        assign=st.booleans(),
+        allow=st.sampled_from([False, False, True]),
+    )
+    def schedule(
+        self, data: st.DataObject, start: int, hours: int | None, assign: bool, allow: bool
+    ) -> None:
+        """A window (some too long or ending before it starts), often with a technician."""
+        job = self.pick(data, JobStatus.PENDING, JobStatus.SCHEDULED, JobStatus.IN_PROGRESS)
+        begins = DAY + timedelta(hours=start)
+        window = WindowChange(
+            start=begins,
+            end=None if hours is None else begins + timedelta(hours=hours),
+            allow_overlap=allow,
+        )
+        tech_id = self.booked_tech(job, data) if assign else UNCHANGED
+        self.attempt(
+            self.svc.dispatch.update(
+                job.id,
+                actor=ADMIN,
+                expected_version=self.version(job, data),
+                tech_id=tech_id,
+                window=window,
+            )
+        )
 
     @rule(data=st.data(), by_patch=st.booleans())
     def unassign(self, data: st.DataObject, by_patch: bool) -> None:

@@ -194,6 +194,7 @@
     var span = Math.max(1, Math.ceil(length / QUARTER));
 
     // Shown where it was dropped at once; put back if the server refuses.
+    el.classList.remove("is-dragging");
     var origin = { parent: el.parentNode, next: el.nextSibling, className: el.className };
     el.className = "block block--moving gs-" + (q + 1) + " ge-" + Math.min(q + 1 + span, quarters + 1);
     el.classList.add("is-saving");
