@@ -53,8 +53,10 @@ def plain(text: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    """The words of a plain text, then its words with their inner joiners removed."""
-    return _WORD.findall(text) + _WORD.findall(text.translate(_DROP_JOINERS))
+    """``sm2_search_words``: the words of a plain text, then its words with their inner joiners
+    removed; words longer than ``MAX_WORD`` are left out."""
+    words = _WORD.findall(text) + _WORD.findall(text.translate(_DROP_JOINERS))
+    return [w for w in words if len(w) <= MAX_WORD]
 
 
 def document(job: Job) -> frozenset[str]:
@@ -63,13 +65,13 @@ def document(job: Job) -> frozenset[str]:
     fields = (job.job_code, v.vin, v.stock_no, v.make, v.model, job.request_text)
     vin = "".join(_WORD.findall(plain(v.vin))) if v.vin is not None else None
     tails = [vin[-n:] for n in (8, 7, 6, 5, 4)] if vin is not None else []
+    code = job.job_code
     lexemes = [
-        plain(job.job_code),
-        job.job_code.split("-")[2].lstrip("0"),
+        *([plain(code), code.split("-")[2].lstrip("0")] if len(code) <= MAX_WORD else []),
         *tails,
-        *_words(plain(" ".join(f for f in fields if f is not None))),
+        *_words(plain(" ".join(f or "" for f in fields))),
     ]
-    return frozenset(w for w in lexemes if w and len(w) <= MAX_WORD)
+    return frozenset(w for w in lexemes if w)
 
 
 @attrs.frozen

@@ -31,6 +31,8 @@ from sm2_core.policies import (
 )
 from sm2_core.serialize import plain
 
+MAX_NOTES = 2000
+"""The dispatcher's notes fit a text message's worth of pages, not a document."""
 # Fields whose change is bookkeeping, not news.
 _UNAUDITED = frozenset({"version", "updated_at"})
 
@@ -228,13 +230,24 @@ def annotate(job: Job, notes: str, *, actor: Actor, now: datetime) -> Change:
     _ensure_admin(actor, "annotate")
     if job.status.is_terminal:
         raise InvalidTransition(f"Cannot edit job {job.job_code}: it is {job.status.value}")
+    if len(notes) > MAX_NOTES or "\x00" in notes:
+        raise InvalidInput(
+            f"Notes are at most {MAX_NOTES} characters, without NUL",
+            fields={"notes": "too long or NUL"},
+        )
     return record(job, attrs.evolve(job, notes=notes.strip()), action="notes", actor=actor, now=now)
 
 
 def window_of(start: datetime, end: datetime | None) -> Window:
     """The window as checked (``window.window``); a start alone is a moment."""
     if end is None:
-        return window(start, start + timedelta(minutes=1))
+        # Checked as a one-minute window: the same offset and calendar checks as a full one.
+        try:
+            end = start + timedelta(minutes=1)
+        except OverflowError:
+            raise InvalidInput(
+                "The window is outside the calendar", fields={"window_start": "out of range"}
+            ) from None
     return window(start, end)
 
 

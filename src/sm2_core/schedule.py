@@ -71,8 +71,9 @@ def arrange_day(
     zones: Mapping[UUID, Zone],
     dealerships: Mapping[UUID, Dealership],
 ) -> DaySchedule:
-    """The day for each technician: ``windowed`` jobs whose time falls on ``day`` (their span
-    from ``durations`` by service when they have no end), in start order."""
+    """The day for each active technician (and inactive ones still holding work): ``windowed``
+    jobs whose time falls on ``day`` (their span from the service's duration when they have no
+    end), in start order."""
     bounds = local_day(day, zone)
     durations = {s.id: timedelta(minutes=s.duration_minutes) for s in services.values()}
     by_tech: dict[UUID, list[Block]] = {}
@@ -87,6 +88,9 @@ def arrange_day(
             waiting.setdefault(job.tech_id, []).append(job)
     days = []
     for tech in technicians:
+        # A technician made inactive keeps a row while they still hold work that day.
+        if not tech.is_active and tech.id not in by_tech and tech.id not in waiting:
+            continue
         blocks = tuple(sorted(by_tech.get(tech.id, ()), key=lambda b: (b.span.start, b.job.id)))
         days.append(
             TechnicianDay(tech, blocks, _km_between(blocks, zones), tuple(waiting.get(tech.id, ())))

@@ -89,11 +89,23 @@ class TestNeedsAttention:
             f.job(d, status=JobStatus.SCHEDULED, tech_id=tech, **typed),
         ]
         await add_jobs(uow_factory, *needs.values(), *fine)
+        phone = world.technician.phone
+        alerts = [
+            (needs["alert_failed"], OutboundStatus.UNDELIVERED, 0),
+            (fine[-1], OutboundStatus.FAILED, 0),
+            (fine[-1], OutboundStatus.DELIVERED, 60),  # a later alert reached them
+        ]
         async with uow_factory() as uow:
-            for job, status in ((needs["alert_failed"], OutboundStatus.UNDELIVERED),
-                                (fine[-1], OutboundStatus.DELIVERED)):  # fmt: skip
+            for job, status, after in alerts:
                 await uow.outbox.add(
-                    f.sms(kind=OutboundKind.ALERT, status=status, job_ids=(job.id,))
+                    f.sms(
+                        kind=OutboundKind.ALERT,
+                        status=status,
+                        job_ids=(job.id,),
+                        technician_id=tech,
+                        to_number=phone,
+                        created_at=f.at(after),
+                    )
                 )
         async with uow_factory() as uow:
             page = await uow.jobs.search(JobFilter(attention=True), limit=50)
@@ -101,6 +113,37 @@ class TestNeedsAttention:
         for job in page.items:
             undelivered = job.id == needs["alert_failed"].id
             assert attention(job, alert_undelivered=undelivered), job
+
+    async def test_an_alert_to_a_previous_technician_is_not_the_current_ones(
+        self, uow_factory
+    ):
+        """The job moved to another technician: the first one's failed alert is history."""
+        world = await f.add_world(uow_factory)
+        other = f.technician(zone_id=world.zone.id)
+        async with uow_factory() as uow:
+            await uow.technicians.add(other)
+        service = world.service
+        job = f.job(
+            world.dealership.id,
+            status=JobStatus.SCHEDULED,
+            tech_id=other.id,
+            service_id=service.id,
+            service_code=service.code,
+        )
+        await add_jobs(uow_factory, job)
+        async with uow_factory() as uow:
+            await uow.outbox.add(
+                f.sms(
+                    kind=OutboundKind.ALERT,
+                    status=OutboundStatus.FAILED,
+                    job_ids=(job.id,),
+                    technician_id=world.technician.id,
+                    to_number=world.technician.phone,
+                )
+            )
+        async with uow_factory() as uow:
+            page = await uow.jobs.search(JobFilter(attention=True), limit=10)
+        assert () == page.items
 
     async def test_it_combines_with_the_other_filters(self, uow_factory):
         world = await f.add_world(uow_factory)

@@ -109,6 +109,7 @@ class MemoryRepository(Generic[T]):
 
 
 _UNDELIVERED = (OutboundStatus.FAILED, OutboundStatus.UNDELIVERED, OutboundStatus.OPTED_OUT)
+_WENT_OUT = (OutboundStatus.SENT, OutboundStatus.DELIVERED, OutboundStatus.PUSHED)
 
 
 def _sort_key(job: Job) -> BoardKey:
@@ -116,9 +117,12 @@ def _sort_key(job: Job) -> BoardKey:
     return (-job.urgency.rank, -job.ranking_score, job.created_at.astimezone(UTC), job.id)
 
 
-def _matches(job: Job, q: JobFilter, undelivered: frozenset[UUID] = frozenset()) -> bool:
+def _matches(
+    job: Job, q: JobFilter, undelivered: frozenset[tuple[UUID | None, UUID]] = frozenset()
+) -> bool:
+    unreached = (job.tech_id, job.id) in undelivered
     checks: list[bool] = [
-        not q.attention or bool(attention(job, alert_undelivered=job.id in undelivered)),
+        not q.attention or bool(attention(job, alert_undelivered=unreached)),
         q.status is None or job.status is q.status,
         q.dealership_id is None or job.dealership_id == q.dealership_id,
         q.urgency is None or job.urgency is q.urgency,
@@ -176,13 +180,22 @@ class MemoryJobRepository:
             items=tuple(page), next_cursor=encode_cursor(_sort_key(page[-1])) if more else None
         )
 
-    def _undelivered_alerts(self) -> frozenset[UUID]:
-        """The jobs of alerts that did not reach their technician."""
+    def _undelivered_alerts(self) -> frozenset[tuple[UUID | None, UUID]]:
+        """(technician, job) of the last alerts that did not reach their technician: failed,
+        with no later alert to the same number about the job that went out."""
+        alerts = [s for s in self._t.outbox.values() if s.kind is OutboundKind.ALERT]
         return frozenset(
-            job_id
-            for sms in self._t.outbox.values()
-            if sms.kind is OutboundKind.ALERT and sms.status in _UNDELIVERED
-            for job_id in sms.job_ids
+            (failed.technician_id, job_id)
+            for failed in alerts
+            if failed.status in _UNDELIVERED
+            for job_id in failed.job_ids
+            if not any(
+                later.to_number == failed.to_number
+                and later.created_at > failed.created_at
+                and later.status in _WENT_OUT
+                and job_id in later.job_ids
+                for later in alerts
+            )
         )
 
     async def for_technician(

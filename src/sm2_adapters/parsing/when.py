@@ -524,6 +524,21 @@ def _cued_at(items: Sequence[_Item], i: int) -> tuple[int, _Said] | None:
     return j + part[0] - i, _Said(kind, part[1])
 
 
+def _reads_as_duration(hour: int, before: str | None, after: str | None, then: str | None) -> bool:
+    """ "2h de main d'oeuvre", "job de 2h": an amount of work, not a time of day ("10h de
+    préférence" and "rdv de 14h" stay times: work is counted in a few hours)."""
+    if after == "de":
+        return then in _WORK_WORDS
+    return before == "de" and hour <= _LONGEST_JOB_HOURS and after not in _RANGE_ENDS
+
+
+_RANGE_ENDS = frozenset({"a", "au", "jusqu", "jusqua", "et", "-"})
+_LONGEST_JOB_HOURS = 8
+_WORK_WORDS = frozenset(
+    {"main", "travail", "job", "ouvrage", "temps", "route", "boulot", "attente", "labour", "work"}
+)
+
+
 def _clock_at(items: Sequence[_Item], i: int) -> tuple[int, _Said] | None:
     """A time said on its own: "14h", "2pm", "13h30"; "14h au plus tard"."""
     clock = _clock(items, i)
@@ -533,6 +548,9 @@ def _clock_at(items: Sequence[_Item], i: int) -> tuple[int, _Said] | None:
     if before in _IDENTIFIER_WORDS or (
         clock.h_form and not clock.half and before in _DURATION_WORDS
     ):
+        return None
+    after = (_word(items, i + 1), _word(items, i + 2))
+    if clock.h_form and not clock.half and _reads_as_duration(clock.hour, before, *after):
         return None
     latest = _LATEST.at(items, i + 1)
     if latest is not None:

@@ -61,14 +61,25 @@ _COLUMNS = (
 _JSON = frozenset({"vehicle_data", "completion"})
 _SORT = "sort_urgency, sort_score, created_at, id"
 # sm2_core.attention in SQL: the first part is the partial index jobs_attention's predicate, the
-# second the jobs held by a technician whom an alert about them did not reach.
+# second the jobs held by a technician whom the last alert about them did not reach (a failed
+# alert with no later one to the same number, about the job, that went out).
+_UNREACHED = (
+    "SELECT {} FROM outbound_sms o, unnest(o.job_ids) j WHERE o.kind = 'ALERT'"
+    " AND o.status IN ('FAILED', 'UNDELIVERED', 'OPTED_OUT') AND NOT EXISTS ("
+    "SELECT 1 FROM outbound_sms l WHERE l.kind = 'ALERT' AND l.to_number = o.to_number"
+    " AND l.created_at > o.created_at AND l.status IN ('SENT', 'DELIVERED', 'PUSHED')"
+    " AND j = ANY(l.job_ids))"
+)
 _ATTENTION = (
     "((status <> 'CANCELLED' AND ((cardinality(review_reasons) > 0 AND verified_at IS NULL)"
     " OR (service_id IS NULL AND status <> 'COMPLETED')"
     " OR (status = 'COMPLETED' AND approved_at IS NULL) OR invoice_state = 'FAILED'))"
-    " OR (status IN ('SCHEDULED', 'IN_PROGRESS') AND id = ANY(ARRAY("
-    "SELECT unnest(job_ids) FROM outbound_sms WHERE kind = 'ALERT'"
-    " AND status IN ('FAILED', 'UNDELIVERED', 'OPTED_OUT')))))"
+    " OR (status IN ('SCHEDULED', 'IN_PROGRESS')"
+    # The ids alone let the primary key find the rows; the pairs keep the current technician's.
+    " AND id = ANY(ARRAY(" + _UNREACHED.format("j") + "))"
+    " AND (tech_id::text || ':' || id::text) = ANY(ARRAY("
+    + _UNREACHED.format("o.technician_id::text || ':' || j::text")
+    + "))))"
 )
 
 _INSERT = sql.SQL("INSERT INTO jobs ({}) VALUES ({})").format(

@@ -44,7 +44,12 @@ def window(start: datetime, end: datetime) -> Window:
             )
     # As instants: two times of one zone compare and subtract as wall clocks, so 00:00 to
     # 12:00 on the autumn change would pass for 12 hours (it is 13).
-    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    try:
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput(
+            "The window is outside the calendar", fields={"window_start": "out of range"}
+        ) from None
     if end <= start:
         raise InvalidInput(
             "The window must end after it starts", fields={"window_end": "not after the start"}
@@ -74,6 +79,18 @@ def at_local(day: date, when: time, zone: ZoneInfo) -> datetime:
     on the autumn change) is the first of the two."""
     local = datetime.combine(day, when, tzinfo=zone)
     return local.astimezone(UTC).astimezone(zone)
+
+
+def wall_window(
+    day: date, start: time, end: time | None, zone: ZoneInfo
+) -> tuple[datetime, datetime | None]:
+    """A window typed as a day and wall-clock times in ``zone``, as instants (UTC); an end
+    not after the start is on the next day (22:00–01:00)."""
+    first = at_local(day, start, zone).astimezone(UTC)
+    if end is None:
+        return first, None
+    last_day = day if end > start else day + timedelta(days=1)
+    return first, at_local(last_day, end, zone).astimezone(UTC)
 
 
 def local_day(day: date, zone: ZoneInfo) -> Window:

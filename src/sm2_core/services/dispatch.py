@@ -100,12 +100,11 @@ class DispatchService:
     async def assign(
         self, job_id: UUID, tech_id: UUID, *, actor: Actor, expected_version: int | None = None
     ) -> Job:
-        async with self.uow() as uow:
-            job = await load_job(uow, job_id, expected_version)
-            technician = await uow.technicians.get(tech_id)
-            return await save_change(
-                uow, assign(job, technician, actor=actor, now=self.clock.now())
-            )
+        """The job to the technician: the PATCH's assignment, with the same locks and rules
+        (a job with a window is judged by the Schedule rule on the technician's day)."""
+        return await self.update(
+            job_id, actor=actor, expected_version=expected_version, tech_id=tech_id
+        )
 
     async def unassign(
         self, job_id: UUID, *, actor: Actor, expected_version: int | None = None
@@ -136,7 +135,7 @@ class DispatchService:
         job_id: UUID,
         *,
         actor: Actor,
-        expected_version: int,
+        expected_version: int | None,
         tech_id: UUID | object | None = UNCHANGED,
         vehicle: Mapping[str, object] | None = None,
         service_code: str | None = None,
@@ -153,7 +152,7 @@ class DispatchService:
         if not actor.is_admin:
             raise PermissionDenied("Only an admin may edit a job")
         async with self.uow() as uow:
-            job = await _load_locking(uow, job_id, expected_version, tech_id)
+            job = before = await _load_locking(uow, job_id, expected_version, tech_id)
             held_by = job.tech_id
             now = self.clock.now()
             if vehicle is not None or service_code is not None or urgency is not None:
@@ -166,7 +165,7 @@ class DispatchService:
             elif isinstance(tech_id, UUID) and tech_id != job.tech_id:
                 technician = await uow.technicians.get(tech_id)
                 job = await save_change(uow, assign(job, technician, actor=actor, now=now))
-            return await self._schedule(uow, job, window, held_by=held_by, actor=actor, now=now)
+            return await self._schedule(uow, job, window, before=before, actor=actor, now=now)
 
     async def _schedule(
         self,
@@ -174,17 +173,20 @@ class DispatchService:
         job: Job,
         change: WindowChange | None,
         *,
-        held_by: UUID | None,
+        before: Job,
         actor: Actor,
         now: datetime,
     ) -> Job:
         """Set the window (when asked) and judge the overlap rule when the technician's day
-        changed: a new window, or a windowed job given to another technician."""
+        changed: a new window, a windowed job given to another technician, or a window without
+        an end whose service (so its length) changed."""
         start, end = (job.window_start, job.window_end)
         if change is not None:
             start, end = change.apply(job)
         moved = (start, end) != (job.window_start, job.window_end)
-        if not moved and not (job.tech_id != held_by and job.window_start is not None):
+        regained = job.tech_id != before.tech_id and job.window_start is not None
+        lengthened = end is None and job.service_id != before.service_id
+        if not (moved or regained or lengthened):
             return job
         clashes: tuple[str, ...] = ()
         if job.tech_id is not None and start is not None:

@@ -175,8 +175,9 @@ class NotificationService:
         jobs = [
             j
             for j in await uow.jobs.for_technician(tech.id, list(_DAY))
-            # Work booked for another day is not today's; work with no window may be.
-            if j.window_start is None or today.start <= j.window_start < today.end
+            # Work booked for a later day is not today's; work with no window, or from an
+            # earlier day and not done, is.
+            if j.window_start is None or j.window_start < today.end
         ]
         if not jobs:
             return None

@@ -9,6 +9,7 @@ import attrs
 
 from sm2_core.domain.enums import JobStatus
 from sm2_core.domain.window import MAX_LENGTH, local_day
+from sm2_core.errors import InvalidInput
 from sm2_core.ports import Clock, JobFilter, UnitOfWorkFactory
 from sm2_core.schedule import DaySchedule, arrange_day
 
@@ -32,12 +33,18 @@ class ScheduleService:
     async def day(self, day: date) -> DaySchedule:
         """Every active technician's jobs on ``day`` (in the company's time zone), and the
         PENDING jobs waiting for one."""
-        bounds = local_day(day, self.zone)
+        try:
+            bounds = local_day(day, self.zone)
+            earliest = bounds.start - MAX_LENGTH
+        except OverflowError:
+            raise InvalidInput(
+                f"{day} is outside the calendar SM2 schedules", fields={"date": "out of range"}
+            ) from None
         async with self.uow() as uow:
-            technicians = await uow.technicians.all()
+            technicians = await uow.technicians.all(include_inactive=True)
             # A window (or a duration) is at most 12 hours: one that starts that long before
             # the day may still reach into it.
-            windowed = await uow.jobs.windows_starting(bounds.start - MAX_LENGTH, bounds.end)
+            windowed = await uow.jobs.windows_starting(earliest, bounds.end)
             held = await uow.jobs.held_without_window()
             pending = await uow.jobs.search(
                 JobFilter(status=JobStatus.PENDING), limit=MAX_UNSCHEDULED
@@ -48,7 +55,7 @@ class ScheduleService:
         return arrange_day(
             day,
             self.zone,
-            technicians=[t for t in technicians if t.is_active],
+            technicians=technicians,
             windowed=windowed,
             held_without_window=held,
             unscheduled=pending.items,

@@ -26,7 +26,7 @@ from litestar.enums import MediaType
 from sm2_core.domain.entities import Technician
 from sm2_core.domain.job import Job
 from sm2_core.domain.records import Actor
-from sm2_core.domain.window import at_local, describe
+from sm2_core.domain.window import MAX_LENGTH, at_local, describe, wall_window
 from sm2_core.errors import InvalidInput, PolicyViolation, Sm2Error
 from sm2_core.schedule import DEFAULT_DURATION, DaySchedule
 from sm2_core.services import Services
@@ -338,20 +338,23 @@ def _time(form: Mapping[str, Any], name: str) -> time | None:
         raise InvalidInput(f"{name} must be a time, HH:MM", fields={name: "not a time"}) from None
 
 
+MAX_LENGTH_MINUTES = int(MAX_LENGTH.total_seconds() // 60)
+
+
 def asked(form: Mapping[str, Any], zone: ZoneInfo) -> Asked:
     tech_id = views.required_uuid(form, "tech_id")
     day = _day(views.required(form, "date"))
     start_time = _time(form, "start")
     if day is None or start_time is None:
         raise InvalidInput("start is required", fields={"start": "required"})
-    start = at_local(day, start_time, zone)
-    end_time = _time(form, "end")
+    start, end = wall_window(day, start_time, _time(form, "end"), zone)
     minutes = views.integer(form, "minutes")
-    end = None
-    if end_time is not None:
-        end = at_local(day, end_time, zone)
-    elif minutes is not None:
-        end = start + timedelta(minutes=minutes)
+    if end is None and minutes is not None:
+        if not 1 <= minutes <= MAX_LENGTH_MINUTES:
+            raise InvalidInput(
+                f"minutes must be 1..{MAX_LENGTH_MINUTES}", fields={"minutes": "out of range"}
+            )
+        end = start + timedelta(minutes=minutes)  # in UTC: real minutes
     return Asked(
         tech_id=tech_id,
         day=day,

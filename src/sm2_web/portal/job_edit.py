@@ -20,7 +20,7 @@ import attrs
 
 from sm2_core.domain.enums import JobStatus, PolicyRule, Urgency
 from sm2_core.domain.job import Job
-from sm2_core.domain.window import at_local
+from sm2_core.domain.window import wall_window
 from sm2_core.errors import InvalidInput, NotFound, PolicyViolation, Sm2Error, StaleVersion
 from sm2_core.services.dispatch import NO_OVERRIDE, WindowChange
 from sm2_web.portal import views
@@ -276,7 +276,7 @@ def _window(
     )
     if day is None or start is None:
         return None, None
-    return at_local(day, start, zone), at_local(day, end, zone) if end is not None else None
+    return wall_window(day, start, end, zone)
 
 
 def _parse(

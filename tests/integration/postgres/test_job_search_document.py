@@ -57,6 +57,7 @@ def _jobs() -> list[Job]:
     for i, text in enumerate(ODD):
         vehicle = Vehicle(make=text[:12] or None, model=text[-9:] or None, vin=text[:17] or None)
         jobs.append(_job(f"SM2-2026-{i:03d}", text, vehicle))
+    jobs.append(_job("SM2-2026-" + "0" * 10 + "7" * 60, "a code too long to keep", Vehicle()))
     for i in range(200):
         words = ["".join(rng.choices(ALPHABET, k=rng.randint(1, 12))) for _ in range(6)]
         vehicle = Vehicle(make=words[0], model=words[1], vin=words[2], stock_no=words[3])

@@ -10,7 +10,7 @@ import attrs
 import pytest
 from core_helpers import ADMIN, Demo, actions, parse_result
 
-from sm2_core.domain.enums import JobStatus, PolicyRule
+from sm2_core.domain.enums import JobStatus, PolicyRule, ReferenceKind
 from sm2_core.domain.job import Vehicle
 from sm2_core.domain.records import ReceivedSms
 from sm2_core.domain.window import WhenSaid, describe
@@ -126,6 +126,47 @@ class TestOverlapRule:
             )
         assert demo.techs["Éric"].id == (await demo.job(moving.id)).tech_id
 
+    async def test_the_assign_step_judges_the_window_too(self, demo: Demo) -> None:
+        """The board's Assign button and ``sm2 jobs assign`` go through the same rule."""
+        busy, windowed = await demo.new_job(), await demo.new_job()
+        await book(demo, busy.id, "Julie", at(9), at(11))
+        current = await demo.job(windowed.id)
+        await demo.svc.dispatch.update(
+            current.id,
+            actor=ADMIN,
+            expected_version=current.version,
+            window=WindowChange(start=at(9, 30), end=at(10, 30)),
+        )
+        with pytest.raises(PolicyViolation) as refused:
+            await demo.svc.dispatch.assign(windowed.id, demo.techs["Julie"].id, actor=ADMIN)
+        assert PolicyRule.SCHEDULE is refused.value.rule
+
+    async def test_a_longer_service_is_judged_on_the_day(self, demo: Demo) -> None:
+        """9:00 without an end is an oil change's 30 minutes; made a brake job (120 min) it
+        would run into 10:30, so the edit is refused."""
+        first, second = await demo.new_job(), await demo.new_job()
+        await book(demo, first.id, "Julie", at(9))
+        await book(demo, second.id, "Julie", at(10, 30))
+        current = await demo.job(first.id)
+        with pytest.raises(PolicyViolation):
+            await demo.svc.dispatch.update(
+                current.id,
+                actor=ADMIN,
+                expected_version=current.version,
+                service_code="BRAKE_SERVICE",
+            )
+        assert "OIL_CHANGE" == (await demo.job(first.id)).service_code
+
+    async def test_a_window_at_the_end_of_the_calendar_is_invalid_input(
+        self, demo: Demo
+    ) -> None:
+        job = await demo.new_job()
+        far = datetime(9999, 12, 31, 23, 30, tzinfo=TORONTO)
+        with pytest.raises(InvalidInput):
+            await demo.svc.dispatch.update(
+                job.id, actor=ADMIN, expected_version=job.version, window=WindowChange(start=far)
+            )
+
     async def test_an_admin_may_confirm_the_overlap(self, demo: Demo) -> None:
         first, second = await demo.new_job(), await demo.new_job()
         await book(demo, first.id, "Julie", at(9), at(11))
@@ -177,6 +218,36 @@ class TestDay:
         schedule = await demo.svc.schedule.day(date(2026, 12, 8))
         julie = next(t for t in schedule.technicians if t.technician.name.startswith("Julie"))
         assert 1 == len(julie.blocks)
+
+
+    async def test_an_inactive_technician_holding_work_keeps_a_row(self, demo: Demo) -> None:
+        job = await demo.new_job()
+        await book(demo, job.id, "Julie", at(9), at(10))
+        await demo.svc.admin.update(
+            ReferenceKind.TECHNICIANS, demo.techs["Julie"].id, {"is_active": False}, actor=ADMIN
+        )
+        schedule = await demo.svc.schedule.day(date(2026, 12, 8))
+        names = [t.technician.name.split()[0] for t in schedule.technicians]
+        assert "Julie" in names
+
+
+class TestNotes:
+    async def test_notes_with_nul_or_too_long_are_refused_at_the_field(self, demo: Demo) -> None:
+        job = await demo.new_job()
+        for notes in ("code\x00", "x" * 2001):
+            with pytest.raises(InvalidInput) as refused:
+                await demo.svc.dispatch.update(
+                    job.id, actor=ADMIN, expected_version=job.version, notes=notes
+                )
+            assert "notes" in refused.value.fields
+
+    async def test_notes_are_kept_trimmed_and_audited(self, demo: Demo) -> None:
+        job = await demo.new_job()
+        saved = await demo.svc.dispatch.update(
+            job.id, actor=ADMIN, expected_version=job.version, notes="  Code portail 1234 "
+        )
+        assert "Code portail 1234" == saved.notes
+        assert "notes" == (await demo.timeline(job.id))[-1].action
 
 
 class TestAlerts:

@@ -479,3 +479,24 @@ class TestCombinedParser:
         """A less certain LLM reading leaves the offline one, its time included."""
         llm = ParseResult(requests=(), confidence=0.1, language=Language.FR, parser="openai")
         assert self.OFFLINE.when == choose(self.OFFLINE, llm).when
+
+
+class TestAmountsOfWork:
+    @pytest.mark.parametrize(
+        "text", ["Besoin 2h de main d'oeuvre", "environ 3h de travail sur le F-150"]
+    )
+    def test_hours_of_work_are_no_time(self, text: str) -> None:
+        """ "2h de main d'oeuvre" is how long, not when."""
+        assert None is read_when(text)
+
+    def test_a_job_of_two_hours_tomorrow_is_tomorrow(self) -> None:
+        """ "job de 2h demain": the day is said, the hours are the work's."""
+        assert WhenSaid(time(8), time(17), days_ahead=1) == read_when("job de 2h demain")
+
+    @pytest.mark.parametrize(
+        ("text", "hour"), [("vidange demain 10h de préférence", 10), ("rdv de 14h demain", 14)]
+    )
+    def test_times_around_de_stay_times(self, text: str, hour: int) -> None:
+        said = read_when(text)
+        assert said is not None
+        assert (time(hour), 1) == (said.start, said.days_ahead)
