@@ -140,21 +140,31 @@ def ensure_jobs(url: str, count: int) -> None:
         if have and have[0] >= count and have[1]:
             print(f"reusing {have[0]:,} jobs")
             return
-        conn.execute("TRUNCATE jobs, audit_logs, technicians, dealerships, services, zones CASCADE")
-        dealers, techs, services, codes = conn.execute(GENERATE).fetchone() or ((), (), (), ())
         started = time.perf_counter()
-        for start in range(1, count + 1, 100_000):
+        # One transaction: an interrupted run leaves the jobs (and the search index) as they were.
+        with conn.transaction():
             conn.execute(
-                INSERT_JOBS,
-                {
-                    "dealers": dealers,
-                    "techs": techs,
-                    "services": services,
-                    "codes": codes,
-                    "start": start,
-                    "stop": min(count, start + 99_999),
-                },
+                "TRUNCATE jobs, audit_logs, technicians, dealerships, services, zones CASCADE"
             )
+            dealers, techs, services, codes = conn.execute(GENERATE).fetchone() or ((), (), (), ())
+            # The search index is built once after the load (as a restore does), not job by job.
+            row = conn.execute("SELECT pg_get_indexdef('jobs_search'::regclass)").fetchone()
+            assert row is not None
+            conn.execute("DROP INDEX jobs_search")
+            for start in range(1, count + 1, 100_000):
+                conn.execute(
+                    INSERT_JOBS,
+                    {
+                        "dealers": dealers,
+                        "techs": techs,
+                        "services": services,
+                        "codes": codes,
+                        "start": start,
+                        "stop": min(count, start + 99_999),
+                    },
+                )
+            conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            conn.execute(row[0])
         conn.execute("VACUUM ANALYZE jobs")
         print(f"generated {count:,} jobs in {time.perf_counter() - started:.0f} s")
 
@@ -163,9 +173,9 @@ def pick(url: str) -> dict[str, Any]:
     with psycopg.connect(url) as conn:
         dealer = conn.execute("SELECT dealership_id FROM jobs LIMIT 1").fetchone()
         tech = conn.execute("SELECT tech_id FROM jobs WHERE tech_id IS NOT NULL LIMIT 1").fetchone()
-        # The job generated in the middle (g a multiple of ten: it has a VIN).
+        # A job generated 42% of the way (g a multiple of ten: it has a VIN).
         count = conn.execute("SELECT count(*) FROM jobs").fetchone()
-        g = (count[0] if count else 0) // 20 * 10
+        g = (count[0] if count else 0) * 42 // 1000 * 10
         job = conn.execute(
             "SELECT job_code, vin FROM jobs WHERE job_code = %s", (f"SM2-{2024 + g % 3}-{g:07d}",)
         ).fetchone()
@@ -189,6 +199,7 @@ def search_cases(ids: dict[str, Any]) -> dict[str, str]:
         "rare word": "turbocompresseur",  # 0.01%
         "rare French word": "retroviseur",  # 0.1%
         "common word": "huile",  # 12.5%
+        "word tied to urgency": "urgent",  # 10%, all of them HIGH: after the CRITICAL jobs
         "two words": "civic huile",  # 0.8%
         "no match": "zzzz",
         "one letter": "s",  # a prefix most jobs have

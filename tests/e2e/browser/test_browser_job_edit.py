@@ -185,6 +185,8 @@ class TestRefusals:
         )
 
     def test_a_window_ending_before_it_starts(self, admin_page: Page, server: PortalServer) -> None:
+        """10:00 to 9:00 reads as overnight (an end not after the start is the next day): 23
+        hours, refused at the end field, and everything typed stays."""
         job = server.create_job(FORD_LEVIS, "OIL_CHANGE", Vehicle(2020, "Ford", "Fusion"))
         day = _tomorrow().isoformat()
         form = _open_form(admin_page, server, job)
@@ -197,7 +199,9 @@ class TestRefusals:
         form = admin_page.locator("form.job-edit__form")
         end = _field(form, "End (optional)")
         expect(end).to_have_attribute("aria-invalid", "true")
-        expect(admin_page.locator("#fld-window_end-error")).to_have_text("Must be after the start.")
+        expect(admin_page.locator("#fld-window_end-error")).to_have_text(
+            "A window is at most 12 hours long."
+        )
         expect(_field(form, "Start")).not_to_have_attribute("aria-invalid", "true")
         expect(end).to_have_value("09:00")
         expect(_field(form, "Start")).to_have_value("10:00")

@@ -13,7 +13,7 @@ from core_helpers import ADMIN, Demo, actions, parse_result
 from sm2_core.domain.enums import JobStatus, PolicyRule, ReferenceKind
 from sm2_core.domain.job import Vehicle
 from sm2_core.domain.records import ReceivedSms
-from sm2_core.domain.window import WhenSaid, describe
+from sm2_core.domain.window import WhenSaid, describe, wall_window
 from sm2_core.errors import InvalidInput, InvalidTransition, PolicyViolation
 from sm2_core.parsing import ParsedRequest
 from sm2_core.services.dispatch import UNCHANGED, WindowChange
@@ -58,6 +58,21 @@ class TestWindowChange:
     def test_nothing_said_changes_nothing(self) -> None:
         job = attrs.evolve(_a_job(), window_start=at(9), window_end=at(11))
         assert (at(9), at(11)) == WindowChange(start=UNCHANGED, end=UNCHANGED).apply(job)
+
+
+class TestWallWindow:
+    def test_an_end_not_after_the_start_is_the_next_day(self) -> None:
+        start, end = wall_window(date(2026, 12, 8), time(22), time(1), TORONTO)
+        assert (at(22), at(1, day=date(2026, 12, 9))) == (start, end)
+
+    def test_a_start_alone_has_no_end(self) -> None:
+        assert (at(9), None) == wall_window(date(2026, 12, 8), time(9), None, TORONTO)
+
+    def test_across_the_spring_change_the_window_is_as_long_as_time_passes(self) -> None:
+        """1:00 to 4:00 on 2026-03-08 in Québec City is two real hours (2:00 never happens)."""
+        start, end = wall_window(date(2026, 3, 8), time(1), time(4), TORONTO)
+        assert end is not None
+        assert timedelta(hours=2) == end - start
 
 
 class TestSchedule:
