@@ -114,9 +114,7 @@ class TestNeedsAttention:
             undelivered = job.id == needs["alert_failed"].id
             assert attention(job, alert_undelivered=undelivered), job
 
-    async def test_an_alert_to_a_previous_technician_is_not_the_current_ones(
-        self, uow_factory
-    ):
+    async def test_an_alert_to_a_previous_technician_is_not_the_current_ones(self, uow_factory):
         """The job moved to another technician: the first one's failed alert is history."""
         world = await f.add_world(uow_factory)
         other = f.technician(zone_id=world.zone.id)

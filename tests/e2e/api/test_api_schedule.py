@@ -83,11 +83,16 @@ class TestOverlap:
         job is left as it was."""
         day = tomorrow(api)
         first = await api.job()
-        assert 200 == (
-            await patch(
-                api, first.id, {"tech_id": str(api.techs[MARC]), **window(at(day, 9), at(day, 11))}
-            )
-        ).status_code
+        assert (
+            200
+            == (
+                await patch(
+                    api,
+                    first.id,
+                    {"tech_id": str(api.techs[MARC]), **window(at(day, 9), at(day, 11))},
+                )
+            ).status_code
+        )
         second = await api.job()
         response = await patch(
             api, second.id, {"tech_id": str(api.techs[MARC]), **window(at(day, 10), at(day, 12))}

@@ -172,9 +172,7 @@ class TestOverlapRule:
             )
         assert "OIL_CHANGE" == (await demo.job(first.id)).service_code
 
-    async def test_a_window_at_the_end_of_the_calendar_is_invalid_input(
-        self, demo: Demo
-    ) -> None:
+    async def test_a_window_at_the_end_of_the_calendar_is_invalid_input(self, demo: Demo) -> None:
         job = await demo.new_job()
         far = datetime(9999, 12, 31, 23, 30, tzinfo=TORONTO)
         with pytest.raises(InvalidInput):
@@ -233,7 +231,6 @@ class TestDay:
         schedule = await demo.svc.schedule.day(date(2026, 12, 8))
         julie = next(t for t in schedule.technicians if t.technician.name.startswith("Julie"))
         assert 1 == len(julie.blocks)
-
 
     async def test_an_inactive_technician_holding_work_keeps_a_row(self, demo: Demo) -> None:
         job = await demo.new_job()
