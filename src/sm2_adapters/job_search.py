@@ -4,8 +4,9 @@ A job is found by the lexemes of ``document`` (PostgreSQL keeps the same ones in
 ``jobs.search_document``, computed by migration 0013's functions, which this module mirrors
 rule for rule). ``parse`` turns what a dispatcher typed into a ``SearchQuery``: each group of
 letters and digits they typed must begin one of the job's lexemes, so every group must match
-(AND), a group matches at the beginning of a word (prefix), accents and case do not count, and a
-job code typed whole (``SM2-2026-014``) matches only that job's code. The query is never SQL:
+(AND), a group matches at the beginning of a word (prefix), accents and case do not count, a
+group joined by - _ . / ' matches joined or as its parts (``f-150``: ``f150``, or ``f`` and
+``150``), and a job code typed whole (``SM2-2026-014``) matches only that job's code. The query is never SQL:
 PostgreSQL receives it as a ``tsquery`` parameter made only of quoted lexemes and operators.
 """
 
