@@ -13,7 +13,7 @@ from sm2_core.errors import InvalidInput
 from sm2_core.ports import Clock, JobFilter, UnitOfWorkFactory
 from sm2_core.schedule import DaySchedule, arrange_day
 
-MAX_UNSCHEDULED = 200
+MAX_UNSCHEDULED = 100
 """The ranked column shows the most urgent PENDING jobs; the board lists the rest."""
 
 
