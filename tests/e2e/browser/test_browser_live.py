@@ -65,7 +65,8 @@ class TestLiveBoard:
         expect(status).to_have_attribute("data-state", "live")
         admin_page.context.set_offline(True)  # so that reconnecting fails for a while
         server.drop_event_streams()
-        expect(status).to_have_attribute("data-state", "lost")
+        # A loaded machine may take a while to notice the stream ended.
+        expect(status).to_have_attribute("data-state", "lost", timeout=15_000)
         expect(status).to_have_text("Connection lost — reconnecting…")
 
         body = server.parser.script(
