@@ -35,6 +35,7 @@ from sm2_web.portal import views
 from sm2_web.portal.errors import describe as describe_refusal
 from sm2_web.portal.render import NO_STORE, render, translator
 from sm2_web.problems import status_of
+from sm2_web.routes.schedule import parse_day
 
 #: The hours the timeline always shows; it grows to fit a block outside them.
 FIRST_HOUR, LAST_HOUR = 7, 19
@@ -248,14 +249,8 @@ def day_view(schedule: DaySchedule) -> DayView:
 
 
 def _day(value: str | None) -> date | None:
-    if value is None or not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(
-            "date must be a day, YYYY-MM-DD", fields={"date": "not a YYYY-MM-DD date"}
-        ) from None
+    """The API's reading of a day; an empty field (a form's date left blank) is no day."""
+    return parse_day(value) if value and value.strip() else None
 
 
 @attrs.frozen

@@ -79,7 +79,8 @@ _DATE = Parameter(
 )
 
 
-def _day(value: str | None) -> date | None:
+def parse_day(value: str | None) -> date | None:
+    """A ``YYYY-MM-DD`` day (None when not given); anything else is a 422 naming ``date``."""
     if value is None:
         return None
     try:
@@ -163,5 +164,5 @@ class ScheduleController(Controller):
         actor: Actor,
         date: Annotated[str | None, _DATE] = None,
     ) -> ScheduleOut:
-        wanted = _day(date) or services.schedule.today()
+        wanted = parse_day(date) or services.schedule.today()
         return schedule_out(await services.schedule.day(wanted))
