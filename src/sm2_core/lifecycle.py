@@ -319,9 +319,8 @@ def approve(job: Job, *, actor: Actor, now: datetime) -> Change | None:
     not a second approval (and must not queue a second invoice).
     """
     _ensure_admin(actor, "approve")
-    if job.is_approved and job.invoice_state in (
-        InvoiceState.PENDING_APPROVAL,
-        InvoiceState.SYNCED,
+    if job.is_approved and (
+        job.invoice_state is InvoiceState.PENDING_APPROVAL or job.invoice_state.in_quickbooks
     ):
         return None
     if job.status is not JobStatus.COMPLETED:

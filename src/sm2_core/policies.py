@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from sm2_core.domain.entities import Dealership, Service, Technician, Zone
-from sm2_core.domain.enums import InvoiceState, JobStatus, PolicyRule, TechnicianStatus, Urgency
+from sm2_core.domain.enums import JobStatus, PolicyRule, TechnicianStatus, Urgency
 from sm2_core.domain.job import Job, Vehicle
 from sm2_core.domain.vin import normalize_vin_text
 from sm2_core.domain.window import Window
@@ -208,5 +208,5 @@ def ensure_invoice_allowed(job: Job) -> None:
         raise PolicyViolation(
             PolicyRule.SAFETY_LOCK, f"Job {job.job_code} has not been approved by an admin"
         )
-    if job.invoice_state is InvoiceState.SYNCED:
+    if job.invoice_state.in_quickbooks:
         raise PolicyViolation(PolicyRule.SAFETY_LOCK, f"Job {job.job_code} is already invoiced")

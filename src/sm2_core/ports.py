@@ -15,6 +15,7 @@ from sm2_core.domain.conversations import Conversation, ThreadMessage
 from sm2_core.domain.corrections import ParseCorrection, ParsedField, ServiceTally
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
 from sm2_core.domain.enums import InvoiceState, JobStatus, ReferenceKind, Urgency
+from sm2_core.domain.invoice import Invoice
 from sm2_core.domain.job import Job
 from sm2_core.domain.media import MediaItem
 from sm2_core.domain.notices import Notice, NoticeWindow, Recipient
@@ -316,6 +317,28 @@ class ConversationRepository(Protocol):
         ...
 
 
+class InvoiceRepository(Protocol):
+    """Each job's invoice record (``Invoice``): one per job, from its creation in QuickBooks."""
+
+    async def find(self, job_id: UUID, *, for_update: bool = False) -> Invoice | None:
+        """The job's invoice, or None when none was recorded. ``for_update`` locks it until
+        the unit of work ends."""
+        ...
+
+    async def by_qb_id(self, qb_invoice_id: str, *, for_update: bool = False) -> Invoice | None:
+        """The invoice QuickBooks knows by ``qb_invoice_id`` (its notifications name it so)."""
+        ...
+
+    async def save(self, invoice: Invoice) -> None:
+        """Insert or replace the job's invoice. Raises InvalidInput when the job does not exist,
+        AlreadyExists when another job's invoice has the same QuickBooks id."""
+        ...
+
+    async def for_jobs(self, job_ids: Sequence[UUID]) -> dict[UUID, Invoice]:
+        """The recorded invoices of these jobs, by job id."""
+        ...
+
+
 class CorrectionRepository(Protocol):
     """Dispatchers' corrections of parsed jobs: one per job and parsed field."""
 
@@ -394,6 +417,9 @@ class UnitOfWork(Protocol):
 
     @property
     def corrections(self) -> CorrectionRepository: ...
+
+    @property
+    def invoices(self) -> InvoiceRepository: ...
 
     @property
     def media(self) -> MediaRepository: ...

@@ -19,6 +19,7 @@ from sm2_adapters.memory.conversations import MemoryConversationRepository
 from sm2_adapters.memory.corrections import MemoryCorrectionRepository
 from sm2_adapters.memory.events import MemoryEventBus
 from sm2_adapters.memory.fakes import MemoryTaskQueue
+from sm2_adapters.memory.invoices import MemoryInvoiceRepository
 from sm2_adapters.memory.media import MemoryMediaRepository
 from sm2_adapters.memory.notify import (
     MemoryNoticeRepository,
@@ -34,6 +35,7 @@ from sm2_adapters.memory.repositories import (
 )
 from sm2_core.domain.corrections import ParseCorrection, ParsedField
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
+from sm2_core.domain.invoice import Invoice
 from sm2_core.domain.job import Job
 from sm2_core.domain.media import MediaItem
 from sm2_core.domain.notices import Notice, NoticeWindow
@@ -59,6 +61,8 @@ class Tables:
     outbox: dict[UUID, OutboundSms] = attrs.Factory(dict)
     media: dict[UUID, MediaItem] = attrs.Factory(dict)
     corrections: dict[tuple[UUID, ParsedField], ParseCorrection] = attrs.Factory(dict)
+    invoices: dict[UUID, Invoice] = attrs.Factory(dict)
+    """Job id → its invoice record."""
     job_counters: dict[int, int] = attrs.Factory(dict)
     notices: dict[UUID, Notice] = attrs.Factory(dict)
     notice_windows: dict[str, NoticeWindow] = attrs.Factory(dict)
@@ -127,6 +131,7 @@ class MemoryUnitOfWork:
         self.outbox = MemoryOutboxRepository(t)
         self.media = MemoryMediaRepository(t)
         self.corrections = MemoryCorrectionRepository(t)
+        self.invoices = MemoryInvoiceRepository(t)
         self.notices = MemoryNoticeRepository(t)
         self.push_subscriptions = MemoryPushSubscriptionRepository(t)
         self.opt_outs = MemoryOptOutRepository(t)

@@ -11,6 +11,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from sm2_adapters.postgres.conversations import PostgresConversationRepository
 from sm2_adapters.postgres.corrections import PostgresCorrectionRepository
+from sm2_adapters.postgres.invoices import PostgresInvoiceRepository
 from sm2_adapters.postgres.jobs import PostgresJobRepository
 from sm2_adapters.postgres.media import PostgresMediaRepository
 from sm2_adapters.postgres.notify import (
@@ -58,6 +59,7 @@ class PostgresUnitOfWork:
         self.outbox = PostgresOutboxRepository(conn)
         self.media = PostgresMediaRepository(conn)
         self.corrections = PostgresCorrectionRepository(conn)
+        self.invoices = PostgresInvoiceRepository(conn)
         self.notices = PostgresNoticeRepository(conn)
         self.push_subscriptions = PostgresPushSubscriptionRepository(conn)
         self.opt_outs = PostgresOptOutRepository(conn)

@@ -63,6 +63,27 @@ class InvoiceState(enum.Enum):
     PENDING_APPROVAL = "PENDING_APPROVAL"
     SYNCED = "SYNCED"
     FAILED = "FAILED"
+    # After SYNCED, the invoice's life in QuickBooks (payments, due date, voiding).
+    PAID = "PAID"
+    PARTIALLY_PAID = "PARTIALLY_PAID"
+    OVERDUE = "OVERDUE"
+    VOIDED = "VOIDED"
+
+    @property
+    def in_quickbooks(self) -> bool:
+        """The invoice exists in QuickBooks: it must never be created again."""
+        return self in _IN_QUICKBOOKS
+
+
+_IN_QUICKBOOKS = frozenset(
+    {
+        InvoiceState.SYNCED,
+        InvoiceState.PAID,
+        InvoiceState.PARTIALLY_PAID,
+        InvoiceState.OVERDUE,
+        InvoiceState.VOIDED,
+    }
+)
 
 
 class TechnicianStatus(enum.Enum):

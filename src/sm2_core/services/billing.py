@@ -84,7 +84,7 @@ class BillingService:
         first invoice when asked again for the same job."""
         async with self.uow() as uow:
             job = await uow.jobs.get(job_id)
-            if job.invoice_state is InvoiceState.SYNCED:
+            if job.invoice_state.in_quickbooks:
                 return job
             ensure_invoice_allowed(job)
             request = await self._request(uow, job)
@@ -123,7 +123,7 @@ class BillingService:
     async def _synced(self, job_id: UUID, receipt: InvoiceReceipt) -> Job:
         async with self.uow() as uow:
             job = await uow.jobs.get(job_id)
-            if job.invoice_state is InvoiceState.SYNCED:
+            if job.invoice_state.in_quickbooks:
                 return job
             dealership = await uow.dealerships.get(job.dealership_id)
             if dealership.qb_customer_id != receipt.customer_ref:
