@@ -493,7 +493,7 @@ def _range_at(items: Sequence[_Item], i: int, *, after_day: bool) -> tuple[int, 
     if first is None or join is None:
         return None
     k = j + 1 + join[0]
-    last = _clock(items, k)
+    last = _clock(items, k) or _NOON_CLOCK.get(_word(items, k))
     if last is None:
         return None
     if last.bare and not _nothing_counted(items, k + 1):
@@ -502,6 +502,10 @@ def _range_at(items: Sequence[_Item], i: int, *, after_day: bool) -> tuple[int, 
     if first.bare and last.bare and not said:
         return None  # "2-3", a count or a model, unless a day or "entre" says it is a time
     return k + 1 - i, _Said("range", first, last)
+
+
+#: A range may end at noon said in words: "de 8h à midi", "from 8 to noon".
+_NOON_CLOCK = {word: _Clock(12, half="p") for word in ("midi", "noon")}
 
 
 def _cued_at(items: Sequence[_Item], i: int) -> tuple[int, _Said] | None:

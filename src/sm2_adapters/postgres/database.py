@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import psycopg
 from psycopg import AsyncConnection
+from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool
 
 from sm2_adapters.postgres.migrate import Migration, upgrade
@@ -23,6 +25,9 @@ async def _configure(conn: AsyncConnection[Any]) -> None:
     await conn.set_autocommit(True)
     # Times leave the database in UTC whatever the server's zone; the edges format them.
     await conn.execute("SET TIME ZONE 'UTC'")
+    # Every job row carries JSONB documents (its vehicle, completion…): msgspec decodes them
+    # into the same dicts and lists as json.loads, in a fraction of the time.
+    set_json_loads(msgspec.json.decode, conn)
 
 
 def make_pool(

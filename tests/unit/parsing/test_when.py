@@ -55,6 +55,11 @@ class TestDealerTexts:
             ("demain 13h30", said("13:30", days=1)),
             ("tomorrow between 9 and 11", said("09:00", "11:00", days=1)),
             ("entre 9h et 11h", said("09:00", "11:00")),
+            # A range may end at noon said in words.
+            ("de 8h à midi", said("08:00", "12:00")),
+            ("demain de 10h à midi svp", said("10:00", "12:00", days=1)),
+            ("from 8 to noon please", said("08:00", "12:00")),
+            ("entre 9 et midi", said("09:00", "12:00")),
             ("fin de journée", said("15:00", "17:00")),
         ],
     )
