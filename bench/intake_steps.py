@@ -2,13 +2,18 @@
 then the parse worker draining what was received.
 
     python bench/intake_steps.py [--count 1500] [--callers 32] [--worker-messages 1000]
+        [--drain-only]
 
 Runs on the benchmark database (embedded unless SM2_DATABASE_URL is set), seeded with the demo
 data. Steps: a unit of work with the dealership lookup; a procrastinate defer; the whole
 ``ReceiptService.receive_sms``; the same through the Litestar app with the signature check
 (an in-process httpx client, no sockets). Last, ``--worker-messages`` realistic texts are
-received and the procrastinate worker (concurrency 4) drains them: messages per second and
-this process's CPU per message (parse task and confirmation task together).
+received and the procrastinate worker (concurrency 4) drains them. Printed twice: until every
+text is parsed (its jobs committed, its confirmation queued), then until the confirmations
+are sent too (Twilio not configured: each ends NOT_CONFIGURED, as in ``bench/ingest.py``).
+Each line gives texts per second, this process's CPU per text, and the round trips to
+PostgreSQL per text: one per statement or transaction command that waits for its answer, one
+per pipeline sync, the pool's check of each connection it hands out included.
 """
 
 from __future__ import annotations
@@ -18,11 +23,15 @@ import asyncio
 import secrets
 import sys
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import psycopg
 import uvloop
 from twilio.request_validator import RequestValidator
 
@@ -33,6 +42,8 @@ from sm2_adapters.seed import seed_demo
 from sm2_adapters.settings import Settings
 from sm2_adapters.system import System, build_system
 from sm2_core.domain.records import ReceivedSms
+from sm2_core.services import Services
+from sm2_core.tasks import TASKS, TaskPayload
 from sm2_web import create_app
 from sm2_web.serve import web_config
 
@@ -84,7 +95,37 @@ def http_step(system: System, run: str) -> Callable[[int], Awaitable[object]]:
     return post
 
 
-async def main(count: int, callers: int, worker_messages: int) -> None:
+#: What the round trips counted now are for: the task running, else the queue's own work.
+_DOING: ContextVar[str] = ContextVar("doing", default="queue (fetch, ack, polls)")
+ROUND_TRIPS: Counter[str] = Counter()
+#: Inside a pipeline, statements go without waiting: only its syncs wait for the server.
+_PIPELINE_WAITS = ("_fetch_gen", "_sync_gen", "_exit_gen")
+
+
+def count_round_trips() -> None:
+    """Count, by what runs, each time this process waits for PostgreSQL's answer."""
+    wait = psycopg.AsyncConnection.wait
+
+    async def counted(self: psycopg.AsyncConnection[Any], gen: Any, *args: Any, **kw: Any) -> Any:
+        name = getattr(gen, "__qualname__", "")
+        if self._pipeline is None or name.endswith(_PIPELINE_WAITS):
+            ROUND_TRIPS[_DOING.get()] += 1
+        return await wait(self, gen, *args, **kw)
+
+    psycopg.AsyncConnection.wait = counted  # type: ignore[method-assign]
+    run_task = Services.run_task
+
+    async def labelled(self: Services, task: TaskPayload) -> object:
+        token = _DOING.set(f"{TASKS.kind_of(task).name} tasks")
+        try:
+            return await run_task(self, task)
+        finally:
+            _DOING.reset(token)
+
+    Services.run_task = labelled  # type: ignore[method-assign]
+
+
+async def main(count: int, callers: int, worker_messages: int, drain_only: bool) -> None:
     settings = Settings(
         database_url=database_url(),
         data_dir=BENCH_DATA_DIR,
@@ -122,8 +163,16 @@ async def main(count: int, callers: int, worker_messages: int) -> None:
             "ReceiptService.receive_sms": receive,
             "webhook through Litestar (in-process client)": http_step(system, run),
         }
-        for name, step in steps.items():
+        for name, step in () if drain_only else steps.items():
             print(f"{name:<46} {await rate(count, callers, step):7.0f}/s")
+        async with system.pool.connection() as conn:
+            await conn.execute("DELETE FROM procrastinate_jobs WHERE queue_name = 'bench'")
+            # What autovacuum would have done since the last run (a server may run without it,
+            # as this project's development machine does): the queue's dead rows and stale
+            # statistics would otherwise slow every fetch of a task.
+            await conn.execute(
+                "VACUUM ANALYZE procrastinate_jobs, procrastinate_events, inbound_messages"
+            )
         await drain_rate(system, worker_messages, run)
     finally:
         await system.close()
@@ -142,12 +191,35 @@ async def drain_rate(system: System, count: int, run: str) -> None:
                 body=BODIES[n % len(BODIES)].format(n=n),
             )
         )
+    ROUND_TRIPS.clear()
     started, cpu = time.perf_counter(), time.process_time()
-    await system.run_tasks(rounds=100)
+    worker = asyncio.create_task(system.run_tasks(rounds=100))
+    await parsed(system, run)
+    report(f"parse worker: {count} texts to jobs", count, started, cpu)
+    await worker
+    report("... and their confirmations sent", count, started, cpu)
+
+
+async def parsed(system: System, run: str) -> None:
+    """Return once no text of this run waits for its parse (checked every 10 ms)."""
+    async with await psycopg.AsyncConnection.connect(system.database_url, autocommit=True) as c:
+        while True:
+            cur = await c.execute(
+                "SELECT count(*) FROM inbound_messages WHERE sid LIKE %s AND status = 'RECEIVED'",
+                (f"SMw{run}%",),
+            )
+            row = await cur.fetchone()
+            if row is not None and row[0] == 0:
+                return
+            await asyncio.sleep(0.01)
+
+
+def report(what: str, count: int, started: float, cpu: float) -> None:
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    trips = " + ".join(f"{n / count:.2f} {name}" for name, n in ROUND_TRIPS.most_common())
     print(
-        f"{'parse worker draining ' + str(count) + ' texts':<46} {count / elapsed:7.0f}/s"
-        f"   ({cpu / count * 1000:.1f} ms of CPU per text in this process)"
+        f"{what:<46} {count / elapsed:7.0f}/s   {cpu / count * 1000:.2f} ms of CPU per text;"
+        f" round trips per text: {sum(ROUND_TRIPS.values()) / count:.1f} ({trips})"
     )
 
 
@@ -156,5 +228,7 @@ if __name__ == "__main__":
     parser.add_argument("--count", type=int, default=1500)
     parser.add_argument("--callers", type=int, default=32)
     parser.add_argument("--worker-messages", type=int, default=1000)
+    parser.add_argument("--drain-only", action="store_true", help="only the parse worker")
     args = parser.parse_args()
-    uvloop.run(main(args.count, args.callers, args.worker_messages))
+    count_round_trips()
+    uvloop.run(main(args.count, args.callers, args.worker_messages, args.drain_only))

@@ -30,6 +30,9 @@ _TABLES = (
     "notice_windows",
     "push_subscriptions",
     "daily_summaries",
+    "qbo_change_polls",
+    "parts",
+    "prices",
 )
 
 

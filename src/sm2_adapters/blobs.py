@@ -1,4 +1,5 @@
-"""The blob store on the local filesystem: one file per key under a root directory.
+"""The blob store on the local filesystem: one file per key under a root directory (the
+default; ``blobs_from_settings`` picks S3 when ``SM2_BLOB_URL`` says so).
 
 A file is written whole or not at all (a temporary file, fsync'd, then renamed into place), so
 a reader never sees half of one and a crash leaves at most a ``.partial`` file behind. Keys are
@@ -14,8 +15,13 @@ import os
 import re
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sm2_core.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from sm2_adapters.settings import Settings
+    from sm2_core.ports import BlobStore
 
 _WORD = r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}"
 _KEY = re.compile(rf"^{_WORD}(/{_WORD}){{0,7}}$")
@@ -27,6 +33,22 @@ def check_key(key: str) -> str:
     if not _KEY.fullmatch(key) or key.endswith(_PARTIAL):
         raise InvalidInput(f"not a blob key: {key!r}")
     return key
+
+
+def blobs_from_settings(settings: Settings) -> BlobStore:
+    """S3-compatible storage when ``SM2_BLOB_URL`` names a bucket, else the filesystem."""
+    if settings.blob_url:
+        from sm2_adapters.s3blobs import S3BlobStore
+
+        return S3BlobStore.connect(
+            settings.blob_url,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.aws_access_key_id,
+            secret_access_key=settings.aws_secret_access_key,
+            session_token=settings.aws_session_token,
+        )
+    return FileBlobStore(settings.blobs_path)
 
 
 class FileBlobStore:

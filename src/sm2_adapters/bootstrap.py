@@ -7,21 +7,25 @@ real system) and ``settings``; import-linter holds them to it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import time
+from datetime import time, timedelta
 from typing import TYPE_CHECKING
 
 from sm2_core.parsing import CatalogSnapshot
 from sm2_core.policies import PolicyConfig
 from sm2_core.ports import (
     AccountingGateway,
+    AccountingWebhook,
     BlobStore,
     CarrierInbox,
     Clock,
+    ImageProcessor,
     InboundStore,
+    InvoiceStatusSource,
     MediaSource,
     MessageParser,
     PasswordHasher,
     PushSender,
+    ReferenceSource,
     ReferenceWatcher,
     SmsSender,
     SmsWebhook,
@@ -29,6 +33,7 @@ from sm2_core.ports import (
     UnitOfWorkFactory,
     WordList,
 )
+from sm2_core.reports import DEFAULT_WORKING_DAY_HOURS
 
 if TYPE_CHECKING:
     from sm2_adapters.parsing.offline import OfflineParser
@@ -46,7 +51,10 @@ from sm2_core.services import (
     MediaService,
     NotificationService,
     OutboxService,
+    PaymentService,
+    PhotoService,
     ReceiptService,
+    ReportService,
     ScheduleService,
     Services,
     StoreAndQueue,
@@ -75,21 +83,34 @@ def build_services(
     timezone: str = "America/Toronto",
     summary_at: time = time(6, 30),
     reader: MessageParser | None = None,
+    images: ImageProcessor | None = None,
+    invoice_status: InvoiceStatusSource | None = None,
+    poll_every: timedelta = timedelta(minutes=15),
+    reference: ReferenceSource | None = None,
+    working_day_hours: float = DEFAULT_WORKING_DAY_HOURS,
 ) -> Services:
     """``inbound`` defaults to a ``StoreAndQueue`` on ``uow``; ``inbox`` (the carrier's record
     that reconciliation reads) to one that says Twilio is not configured; ``watcher`` is told of
     reference changes (the parsers' live catalog); ``media`` (where texts' MMS items are
     fetched) and ``blobs`` (where they are kept) to ones that say they are not configured;
-    ``reader`` (what reads dealers' replies on pages: the offline parser) to ``parser``."""
+    ``reader`` (what reads dealers' replies on pages: the offline parser) to ``parser``;
+    ``images`` (technicians' photos made ready to keep) to Pillow's; ``invoice_status`` (what
+    QuickBooks says of invoices after they were made) to one that says it is not connected,
+    polled every ``poll_every``; ``reference`` (what intake's batches rank with) to a read of
+    the tables per batch; ``working_day_hours`` is a technician's working day in the
+    reports."""
+    from sm2_adapters.images import PillowImages
     from sm2_adapters.parsing.stopwords import not_service_words
     from sm2_adapters.unconfigured import (
         BlobStoreNotConfigured,
         CarrierInboxNotConfigured,
+        InvoiceStatusNotConfigured,
         MediaSourceNotConfigured,
         PushNotConfigured,
     )
 
     config = config or PolicyConfig()
+    blobs = blobs or BlobStoreNotConfigured()
     admin = AdminService(uow=uow, clock=clock, hasher=hasher, watcher=watcher)
     outbox = OutboxService(
         uow=uow,
@@ -107,7 +128,14 @@ def build_services(
             inbound=inbound or StoreAndQueue(uow),
             inbox=inbox or CarrierInboxNotConfigured(),
         ),
-        intake=IntakeService(uow=uow, parser=parser, clock=clock, config=config, timezone=timezone),
+        intake=IntakeService(
+            uow=uow,
+            parser=parser,
+            clock=clock,
+            config=config,
+            timezone=timezone,
+            reference=reference,
+        ),
         outbox=outbox,
         dispatch=DispatchService(uow=uow, clock=clock, config=config),
         field=FieldService(uow=uow, clock=clock, config=config, timezone=timezone),
@@ -124,7 +152,10 @@ def build_services(
             uow=uow,
             clock=clock,
             source=media or MediaSourceNotConfigured(),
-            blobs=blobs or BlobStoreNotConfigured(),
+            blobs=blobs,
+        ),
+        photos=PhotoService(
+            uow=uow, clock=clock, blobs=blobs, images=images or PillowImages()
         ),
         conversations=ConversationService(uow=uow, clock=clock, reader=reader or parser),
         notifications=NotificationService(
@@ -137,6 +168,17 @@ def build_services(
             summary_at=summary_at,
         ),
         schedule=ScheduleService(uow=uow, clock=clock, timezone=timezone),
+        payments=PaymentService(
+            uow=uow,
+            clock=clock,
+            tasks=tasks,
+            source=invoice_status or InvoiceStatusNotConfigured(),
+            timezone=timezone,
+            poll_every=poll_every,
+        ),
+        reports=ReportService(
+            uow=uow, clock=clock, timezone=timezone, working_day_hours=working_day_hours
+        ),
     )
 
 
@@ -145,6 +187,21 @@ def sms_webhook(*, auth_token: str | None, verify: bool = True) -> SmsWebhook:
     from sm2_adapters.twilio.inbound import TwilioWebhook
 
     return TwilioWebhook(auth_token=auth_token, verify=verify)
+
+
+def accounting_webhook(*, verifier: str | None) -> AccountingWebhook:
+    """The reader of Intuit's change notifications; without a verifier token it refuses them
+    all (503)."""
+    from sm2_adapters.quickbooks.webhook import IntuitWebhook
+
+    return IntuitWebhook(verifier=verifier)
+
+
+def quickbooks_signature(verifier: str, body: bytes) -> str:
+    """The ``intuit-signature`` Intuit would send with ``body``."""
+    from sm2_adapters.quickbooks.webhook import signature_of
+
+    return signature_of(body, verifier)
 
 
 def offline_parser(catalog: CatalogSnapshot | None = None) -> OfflineParser:

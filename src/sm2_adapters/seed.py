@@ -1,4 +1,5 @@
-"""The demo reference data (zones, services, dealerships, technicians, rules), loaded idempotently."""
+"""The demo reference data (zones, services, dealerships, technicians, rules, parts, prices),
+loaded idempotently."""
 
 from __future__ import annotations
 
@@ -16,13 +17,16 @@ from sm2_core.domain.terms import split_terms
 from sm2_core.parsing import CatalogSnapshot
 from sm2_core.services import ImportReport, Services
 
-#: Dependencies first: dealerships and technicians name zones, technicians name services.
+#: Dependencies first: dealerships and technicians name zones, technicians name services,
+#: prices name dealerships and services.
 SEED_ORDER = (
     ReferenceKind.ZONES,
     ReferenceKind.SERVICES,
     ReferenceKind.DEALERSHIPS,
     ReferenceKind.TECHNICIANS,
     ReferenceKind.RULES,
+    ReferenceKind.PARTS,
+    ReferenceKind.PRICES,
 )
 SEED_ACTOR = Actor(name="system:seed", role=Role.ADMIN)
 

@@ -163,6 +163,55 @@ def _clock_time(text: str | None, source: str, default: time) -> time:
         ) from None
 
 
+def _blob_url(url: str | None) -> str | None:
+    """SM2_BLOB_URL, checked now: a typo is reported at start, not at the first photo."""
+    if url is None:
+        return None
+    from sm2_adapters.s3blobs import parse_blob_url
+
+    parse_blob_url(url)
+    return url
+
+
+def _endpoint(url: str | None) -> str | None:
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidInput(
+            f"SM2_S3_ENDPOINT_URL must be an http(s):// URL, not {url!r}",
+            fields={"SM2_S3_ENDPOINT_URL": "not an http(s) URL"},
+        )
+    return url.rstrip("/")
+
+
+def _poll_minutes(env: Mapping[str, str]) -> int:
+    """SM2_QBO_CDC_MINUTES: from every minute to once a day (QuickBooks keeps 30 days)."""
+    minutes = _int(env, "SM2_QBO_CDC_MINUTES", 15)
+    if not 1 <= minutes <= 1440:
+        raise InvalidInput(
+            f"SM2_QBO_CDC_MINUTES must be between 1 and 1440, not {minutes}",
+            fields={"SM2_QBO_CDC_MINUTES": "out of range"},
+        )
+    return minutes
+
+
+def _working_day_hours(raw: str | None) -> float:
+    """SM2_WORKING_DAY_HOURS: a technician's working day in the reports, 1 to 24 hours."""
+    if raw is None:
+        return 8.0
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = -1.0
+    if not 1 <= hours <= 24:
+        raise InvalidInput(
+            f"SM2_WORKING_DAY_HOURS must be a number of hours from 1 to 24, not {raw!r}",
+            fields={"SM2_WORKING_DAY_HOURS": "not 1 to 24 hours"},
+        )
+    return hours
+
+
 def _default_data_dir() -> Path:
     from platformdirs import user_data_dir
 
@@ -208,14 +257,27 @@ class Settings:
     qbo_environment: str = "sandbox"
     qbo_api_url: str | None = None
     qbo_discovery_url: str | None = None
+    qbo_tax_code: str | None = None
+    """The QuickBooks tax code on every invoice line (``SM2_QBO_TAX_CODE``): its Id or its
+    name (``GST/QST QC - 9.975``); None sends lines without one."""
     worker_give_up_seconds: float = 600.0
     """How long a task worker waits for a lost database before its process exits (non-zero,
     for a supervisor to restart it)."""
     waiting_alert_seconds: float = 120.0
     """Health is ``degraded`` when a received text has waited longer than this for parsing."""
     blob_dir: Path | None = None
-    """Where files are kept (texts' MMS photos): ``SM2_BLOB_DIR``, else ``blobs`` in the data
-    dir (``blobs_path``)."""
+    """Where files are kept (texts' MMS photos, technicians' photos): ``SM2_BLOB_DIR``, else
+    ``blobs`` in the data dir (``blobs_path``); unused when ``blob_url`` is set."""
+    blob_url: str | None = None
+    """``SM2_BLOB_URL``: ``s3://bucket/prefix`` keeps files in S3-compatible storage instead
+    of the filesystem."""
+    s3_endpoint_url: str | None = None
+    """``SM2_S3_ENDPOINT_URL``: an S3-compatible store other than AWS's (MinIO, Ceph, R2)."""
+    s3_region: str | None = None
+    """``AWS_REGION`` (or ``AWS_DEFAULT_REGION``)."""
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: str | None = attrs.field(default=None, repr=False)
+    aws_session_token: str | None = attrs.field(default=None, repr=False)
     catalog_ttl_seconds: float = 2.0
     """How long a process parses with its copy of the services catalog before reading it
     again: the longest a change made by another process goes unseen by this one."""
@@ -231,6 +293,14 @@ class Settings:
     """The company's time zone (``SM2_TIMEZONE``): the morning summary's day and hour."""
     summary_at: time = time(6, 30)
     """When technicians get the summary of their day (``SM2_MORNING_SUMMARY``, HH:MM local)."""
+    qbo_webhook_verifier: str | None = attrs.field(default=None, repr=False)
+    """Intuit's webhook verifier token (``SM2_QBO_WEBHOOK_VERIFIER``): None, the QuickBooks
+    webhook answers 503 and payments are seen by the change poll alone."""
+    qbo_cdc_minutes: int = 15
+    """How often the change poll asks QuickBooks what changed (``SM2_QBO_CDC_MINUTES``)."""
+    working_day_hours: float = 8.0
+    """A technician's working day in the reports (``SM2_WORKING_DAY_HOURS``): the share of it
+    spent on jobs is their time on jobs over this many hours per day they worked."""
 
     @classmethod
     def from_env(
@@ -272,9 +342,16 @@ class Settings:
             qbo_environment=environment,
             qbo_api_url=get("SM2_QBO_API_URL"),
             qbo_discovery_url=get("SM2_QBO_DISCOVERY_URL"),
+            qbo_tax_code=get("SM2_QBO_TAX_CODE"),
             worker_give_up_seconds=_int(merged, "SM2_WORKER_GIVE_UP_SECONDS", 600),
             waiting_alert_seconds=_int(merged, "SM2_WAITING_ALERT_SECONDS", 120),
             blob_dir=Path(blobs).expanduser() if (blobs := get("SM2_BLOB_DIR")) else None,
+            blob_url=_blob_url(get("SM2_BLOB_URL")),
+            s3_endpoint_url=_endpoint(get("SM2_S3_ENDPOINT_URL")),
+            s3_region=get("AWS_REGION") or get("AWS_DEFAULT_REGION"),
+            aws_access_key_id=get("AWS_ACCESS_KEY_ID"),
+            aws_secret_access_key=get("AWS_SECRET_ACCESS_KEY"),
+            aws_session_token=get("AWS_SESSION_TOKEN"),
             catalog_ttl_seconds=_seconds(merged, "SM2_CATALOG_TTL_SECONDS", 2.0),
             vapid_private_key=(
                 parse_vapid_private_key(vapid_key, source="SM2_VAPID_PRIVATE_KEY")
@@ -285,6 +362,9 @@ class Settings:
             push_ack_seconds=_positive_seconds(merged, "SM2_PUSH_ACK_SECONDS", 60.0),
             timezone=_timezone(get("SM2_TIMEZONE")),
             summary_at=_clock_time(get("SM2_MORNING_SUMMARY"), "SM2_MORNING_SUMMARY", time(6, 30)),
+            qbo_webhook_verifier=get("SM2_QBO_WEBHOOK_VERIFIER"),
+            qbo_cdc_minutes=_poll_minutes(merged),
+            working_day_hours=_working_day_hours(get("SM2_WORKING_DAY_HOURS")),
         )
 
     def dev_secret(self, name: str, *, generate: Callable[[], str] | None = None) -> str:

@@ -11,15 +11,17 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import attrs
 import psycopg
 from procrastinate import App
+from procrastinate.exceptions import ConnectorException
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from sm2_adapters.blobs import FileBlobStore
+from sm2_adapters.blobs import blobs_from_settings
 from sm2_adapters.bootstrap import build_services
 from sm2_adapters.catalog import LiveCatalog
 from sm2_adapters.clock import SystemClock
@@ -34,6 +36,7 @@ from sm2_adapters.postgres.migrate import status as migration_status
 from sm2_adapters.postgres.outage import keep_working
 from sm2_adapters.postgres.queue import TASK_QUEUE
 from sm2_adapters.postgres.ratelimit import PostgresRateLimiter
+from sm2_adapters.postgres.reference_cache import PostgresReferenceCache
 from sm2_adapters.postgres.spool import Spool, SpoolingInboundStore
 from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from sm2_adapters.quickbooks import QuickBooksIntegration, quickbooks_from_settings
@@ -64,6 +67,11 @@ from sm2_core.ports import (
 )
 from sm2_core.runtime import Runtime
 from sm2_core.services import Services
+
+#: How often a worker that hears of each new task looks for tasks anyway (one it missed).
+LISTENING_POLL_SECONDS = 0.5
+#: How often a worker that hears of nothing looks for tasks: an idle look is one short query.
+IN_PROCESS_POLL_SECONDS = 0.05
 
 
 @attrs.define(kw_only=True)
@@ -114,15 +122,20 @@ class System:
     ) -> None:
         """Process queued tasks; with ``wait=False`` return once the queue is empty.
 
-        ``listen=False`` polls the queue twice a second instead of hearing every new task: a
-        worker inside a web process would otherwise handle one notification per received text.
-        A lost database is waited for (``postgres.outage``).
+        ``listen=False`` polls the queue (every ``IN_PROCESS_POLL_SECONDS``) instead of
+        hearing every new task: a worker inside a web process would otherwise handle one
+        notification per received text. A lost database is waited for (``postgres.outage``).
         """
 
         async def work() -> None:
             await self.task_app.run_worker_async(
                 listen_notify=listen,
-                fetch_job_polling_interval=0.5,
+                # Told of each task, a worker polls only as a safety net; polling instead, it
+                # polls often enough that a text waits for it a small part of the time a text
+                # may take to become a job (docs/performance.md).
+                fetch_job_polling_interval=LISTENING_POLL_SECONDS
+                if listen
+                else IN_PROCESS_POLL_SECONDS,
                 queues=[TASK_QUEUE],
                 concurrency=concurrency,
                 wait=wait,
@@ -134,9 +147,19 @@ class System:
         if not wait:
             await work()
             return
+
+        async def work_until_stopped() -> None:
+            await work()
+            # A waiting worker stops on its own only when one of procrastinate's side tasks (the
+            # heartbeat, the periodic deferrer) failed, as they do on a lost connection: taken
+            # as one, so that it waits for the database and starts again instead of ending.
+            raise ConnectorException("the task worker stopped: one of its side tasks failed")
+
         # A database restart must not end the worker: it waits for the database and resumes,
         # or raises DatabaseUnavailable so that its process exits and is restarted.
-        await keep_working(work, self.pool, give_up_after=self.settings.worker_give_up_seconds)
+        await keep_working(
+            work_until_stopped, self.pool, give_up_after=self.settings.worker_give_up_seconds
+        )
 
 
 def _parser(settings: Settings, limiter: RateLimiter, catalog: LiveCatalog) -> CombinedParser:
@@ -201,13 +224,17 @@ def build_system(
         inbox=inbox or twilio_inbox_from_settings(settings),
         watcher=catalog,
         media=media or twilio_media_from_settings(settings),
-        blobs=FileBlobStore(settings.blobs_path),
+        blobs=blobs_from_settings(settings),
         push=push_sender_from_settings(settings),
         public_url=settings.public_url,
         push_ack_seconds=settings.push_ack_seconds,
         timezone=settings.timezone,
         summary_at=settings.summary_at,
         reader=_reader(catalog),
+        reference=PostgresReferenceCache(pool),
+        invoice_status=quickbooks.payments,
+        poll_every=timedelta(minutes=settings.qbo_cdc_minutes),
+        working_day_hours=settings.working_day_hours,
     )
     return System(
         settings=settings,

@@ -17,6 +17,8 @@ from procrastinate import App, PsycopgConnector, RetryStrategy
 from procrastinate.schema import SchemaManager
 from psycopg.types.json import Jsonb
 
+from sm2_adapters.payment_tasks import register_payment_tasks
+from sm2_adapters.postgres.backlog import PARSE_TASK_INDEX
 from sm2_adapters.postgres.queue import TASK_QUEUE
 from sm2_core.errors import NotConfigured, Sm2Error
 from sm2_core.ports import T_Task
@@ -84,6 +86,8 @@ def build_task_app(url: str, ref: ServicesRef, *, max_pool_size: int = 10) -> Ap
     async def send_morning_summary(timestamp: int) -> None:
         # Every minute: the first run past the configured time of a day sends it, once.
         await ref.get().notifications.morning_summary()
+
+    register_payment_tasks(app, ref)
 
     @app.periodic(cron="* * * * *", periodic_id="stalled")
     @app.task(name="retry_stalled_jobs", queue=TASK_QUEUE, queueing_lock="stalled")
@@ -156,7 +160,10 @@ class ProcrastinateQueue:
 
     async def defer(self, task: TaskPayload) -> None:
         name, args = TASKS.encode(task)
-        await self._app.configure_task(name=name, queue=TASK_QUEUE).defer_async(**args)
+        priority = TASKS.kind_of(task).priority
+        await self._app.configure_task(name=name, queue=TASK_QUEUE, priority=priority).defer_async(
+            **args
+        )
 
     async def not_queued(self, tasks: Sequence[T_Task]) -> list[T_Task]:
         if not tasks:
@@ -193,16 +200,21 @@ ORDER BY p.n
 
 
 def install_schema(url: str) -> bool:
-    """Create procrastinate's tables once; True when this call created them."""
+    """Create procrastinate's tables once, and our index on them; True when this call created
+    the tables."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
         try:
             exists = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
-            if exists and exists[0]:
-                return False
-            with conn.transaction():
-                conn.execute(SchemaManager.get_schema())
-            return True
+            created = not (exists and exists[0])
+            if created:
+                with conn.transaction():
+                    conn.execute(SchemaManager.get_schema())
+            index = conn.execute("SELECT to_regclass('sm2_parse_task_message') IS NULL").fetchone()
+            if index and index[0]:
+                # Checked first: even IF NOT EXISTS would lock the queue's table at every start.
+                conn.execute(PARSE_TASK_INDEX)
+            return created
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
 

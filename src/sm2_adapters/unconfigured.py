@@ -6,9 +6,11 @@ QuickBooks connection approval records the invoice as FAILED "QuickBooks not con
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sm2_core.domain.payments import InvoiceFacts, QuickBooksChanges
 from sm2_core.domain.push import PushSubscription
 from sm2_core.domain.records import ReceivedSms
 from sm2_core.errors import NotConfigured
@@ -36,6 +38,23 @@ class CarrierInboxNotConfigured:
 
 class AccountingNotConfigured:
     async def create_invoice(self, request: InvoiceRequest) -> InvoiceReceipt:
+        raise NotConfigured("QuickBooks not connected")
+
+
+class InvoiceStatusNotConfigured:
+    """No QuickBooks app configured: no company is connected, so no invoice is read back (a
+    webhook's notifications are not ours, the change poll has nothing to poll)."""
+
+    async def realm(self) -> str | None:
+        return None
+
+    async def invoices(self, qb_invoice_ids: Sequence[str]) -> list[InvoiceFacts]:
+        raise NotConfigured("QuickBooks not connected")
+
+    async def payment_invoices(self, payment_id: str) -> list[str] | None:
+        raise NotConfigured("QuickBooks not connected")
+
+    async def changed_since(self, since: datetime) -> QuickBooksChanges:
         raise NotConfigured("QuickBooks not connected")
 
 

@@ -96,7 +96,8 @@ def status(as_json: bool) -> None:
 @click.command()
 @click.option("--demo", is_flag=True, required=True, help="Load the demo reference data.")
 def seed(demo: bool) -> None:
-    """Load the demo reference data (zones, services, dealerships, technicians, rules)."""
+    """Load the demo reference data (zones, services, dealerships, technicians, rules, parts,
+    prices)."""
     from sm2_adapters.bootstrap import seed_demo
 
     async def work(system: Runtime) -> None:
@@ -182,15 +183,29 @@ def import_(kind: ReferenceKind, file: Path) -> None:
     )
 
 
-@click.command("export")
-@kind_argument
-def export(kind: ReferenceKind) -> None:
-    """Write KIND as CSV to stdout, in the format `sm2 import` reads."""
+@click.group("export")
+def export() -> None:
+    """Write data to stdout: KIND (a reference kind) as CSV in the format `sm2 import` reads,
+    or `jobs` of a period for accountants and scripts."""
 
-    async def work(system: Runtime) -> list[dict[str, str]]:
-        return await system.services.imports.export_rows(kind)
 
-    rows = with_system(work)
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(COLUMNS[kind]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+def _reference_export(kind: ReferenceKind) -> click.Command:
+    def write() -> None:
+        async def work(system: Runtime) -> list[dict[str, str]]:
+            return await system.services.imports.export_rows(kind)
+
+        rows = with_system(work)
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(COLUMNS[kind]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+    return click.Command(
+        kind.value,
+        callback=write,
+        help=f"Write the {kind.value} as CSV, in the format `sm2 import {kind.value}` reads.",
+    )
+
+
+# `sm2 export zones` and the other kinds, as before `sm2 export jobs` joined them.
+for _kind in ReferenceKind:
+    export.add_command(_reference_export(_kind))

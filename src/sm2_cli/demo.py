@@ -181,6 +181,11 @@ async def walk_one_job(host: DemoHost, echo: Echo) -> None:
         notes="Key cut and programmed, 2 fobs", labour_minutes=50, parts=(Part("Smart key fob", 2),)
     )
     job = await services.field.complete(job.id, report, actor=tech)
+    shown = await services.billing.preview(job.id)
+    echo(f"   the invoice to approve, {shown.subtotal} before taxes:")
+    for p in shown.lines:
+        line = p.line
+        echo(f"     {line.description[:52]:<52} {line.quantity:>5} × {line.unit_price:>7}")
     job = await services.billing.approve(job.id, actor=ADMIN, expected_version=job.version)
     await host.run_tasks()
     detail = await services.dispatch.detail(job.id)

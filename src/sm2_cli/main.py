@@ -188,7 +188,9 @@ def _stop_cleanly_on_sigterm() -> None:
 def _register() -> None:
     from sm2_cli.corrections import corrections
     from sm2_cli.data import db, export, import_, seed, users
+    from sm2_cli.export_jobs import export_jobs
     from sm2_cli.jobs import inbox, invoices, jobs
+    from sm2_cli.payments import refresh
     from sm2_cli.quickbooks import quickbooks
     from sm2_cli.reference import REFERENCE_GROUPS
     from sm2_cli.sms import sms
@@ -208,6 +210,8 @@ def _register() -> None:
         *REFERENCE_GROUPS,
     ):
         cli.add_command(command)
+    invoices.add_command(refresh)
+    export.add_command(export_jobs)
 
 
 _register()

@@ -1,4 +1,5 @@
-"""Reference data from a terminal: list and edit dealerships, technicians, services, zones, rules."""
+"""Reference data from a terminal: list and edit dealerships, technicians, services, zones, rules,
+parts and prices."""
 
 from __future__ import annotations
 

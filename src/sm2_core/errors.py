@@ -28,6 +28,11 @@ class InvalidInput(Sm2Error):
         """Field name → why it is wrong, for edges that list the fields at fault."""
 
 
+class TooLarge(InvalidInput):
+    """Input refused for its size alone (a photo over the limit): the same input, smaller,
+    would do."""
+
+
 class NotFound(Sm2Error):
     """The thing asked for does not exist (or is not visible to the caller)."""
 

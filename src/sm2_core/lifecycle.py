@@ -18,7 +18,8 @@ from sm2_core.derivation import apply as apply_derived
 from sm2_core.derivation import derive_job
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, Zone
 from sm2_core.domain.enums import InvoiceState, JobStatus, Role, Urgency
-from sm2_core.domain.job import Completion, Job, Vehicle
+from sm2_core.domain.invoice import InvoiceLine
+from sm2_core.domain.job import Completion, Job, Vehicle, stamp_milestones
 from sm2_core.domain.records import Actor, AuditEntry, DomainEvent
 from sm2_core.domain.window import Window, window
 from sm2_core.errors import InvalidInput, InvalidTransition, PermissionDenied
@@ -82,7 +83,7 @@ def job_event(name: str, job: Job, now: datetime, action: str) -> DomainEvent:
 def record(
     old: Job, new: Job, *, action: str, actor: Actor, now: datetime, event: str = "job.updated"
 ) -> Change:
-    new = attrs.evolve(new, updated_at=now)
+    new = stamp_milestones(old, attrs.evolve(new, updated_at=now), now)
     before, after = diff(old, new)
     entry = AuditEntry(
         id=uuid4(),
@@ -312,8 +313,12 @@ def cancel(job: Job, reason: str, *, actor: Actor, now: datetime) -> Change:
     return record(job, new, action="cancel", actor=actor, now=now)
 
 
-def approve(job: Job, *, actor: Actor, now: datetime) -> Change | None:
+def approve(
+    job: Job, *, actor: Actor, now: datetime, lines: tuple[InvoiceLine, ...] = ()
+) -> Change | None:
     """Approve a COMPLETED job for invoicing; on a FAILED invoice, approve again to retry.
+    ``lines`` are the invoice's lines as the dispatcher saw them (``sm2_core.invoicing``): what
+    is billed, whatever the catalog says by the time the invoice is made.
 
     None when the job is already approved and its invoice queued or made: a double click is
     not a second approval (and must not queue a second invoice).
@@ -335,6 +340,7 @@ def approve(job: Job, *, actor: Actor, now: datetime) -> Change | None:
         approved_at=now,
         invoice_state=InvoiceState.PENDING_APPROVAL,
         invoice_error=None,
+        invoice_lines=lines,
     )
     return record(job, new, action="approve", actor=actor, now=now)
 
@@ -351,3 +357,46 @@ def invoice_failed(job: Job, error: str, *, actor: Actor, now: datetime) -> Chan
     ensure_invoice_allowed(job)
     new = attrs.evolve(job, invoice_state=InvoiceState.FAILED, invoice_error=error)
     return record(job, new, action="invoice_failed", actor=actor, now=now, event="invoice.failed")
+
+
+#: The audit actions of an invoice's life in QuickBooks after SYNCED.
+INVOICE_PAYMENT = "invoice_payment"
+"""QuickBooks said something new of the invoice: a payment, a void, a new due date."""
+INVOICE_OVERDUE = "invoice_overdue"
+"""The due date passed with something left to pay."""
+
+
+def invoice_paid_state(
+    job: Job,
+    state: InvoiceState,
+    *,
+    amounts: tuple[dict[str, Any], dict[str, Any]],
+    actor: Actor,
+    now: datetime,
+    action: str = INVOICE_PAYMENT,
+) -> Change:
+    """The invoice's life after SYNCED (``sm2_core.payments`` decided ``state``): PAID,
+    PARTIALLY_PAID, OVERDUE, VOIDED, or SYNCED again when a payment was removed. ``amounts``
+    are the invoice's amounts before and after (``payments.amounts``): those that moved are
+    audited with the state, and the event (``invoice.updated``) carries the new ones."""
+    if not (job.invoice_state.in_quickbooks and state.in_quickbooks):
+        raise InvalidTransition(
+            f"Job {job.job_code} invoice is {job.invoice_state.value}: it is not in QuickBooks"
+        )
+    change = record(
+        job,
+        attrs.evolve(job, invoice_state=state),
+        action=action,
+        actor=actor,
+        now=now,
+        event="invoice.updated",
+    )
+    before, after = amounts
+    moved = [name for name in after if before.get(name) != after[name]]
+    audit = attrs.evolve(
+        change.audit,
+        old_values={**change.audit.old_values, **{name: before.get(name) for name in moved}},
+        new_values={**change.audit.new_values, **{name: after[name] for name in moved}},
+    )
+    event = attrs.evolve(change.event, data={**change.event.data, **after})
+    return attrs.evolve(change, audit=audit, event=event)

@@ -195,6 +195,28 @@ def zone_conflict(
     return None
 
 
+# --- proof of work ------------------------------------------------------------------------------
+
+
+def may_add_photos(job: Job) -> bool:
+    """Photos are taken while the job is worked on, and after it is completed until an admin
+    approves it (a photo forgotten before pressing Complete can still be added, but nothing is
+    added to a job once it was approved for its invoice)."""
+    if job.status in (JobStatus.SCHEDULED, JobStatus.IN_PROGRESS):
+        return True
+    return job.status is JobStatus.COMPLETED and not job.is_approved
+
+
+def ensure_photos(job: Job, service: Service | None, photos: int) -> None:
+    """A job of a service that requires photos is completed only with at least one."""
+    if service is not None and service.requires_photos and photos < 1:
+        raise PolicyViolation(
+            PolicyRule.PHOTOS,
+            f"{service.name} requires photos of the work: add at least one photo to job "
+            f"{job.job_code} before completing it",
+        )
+
+
 # --- the safety lock -------------------------------------------------------------------------
 
 

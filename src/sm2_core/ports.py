@@ -15,10 +15,12 @@ from sm2_core.domain.conversations import Conversation, ThreadMessage
 from sm2_core.domain.corrections import ParseCorrection, ParsedField, ServiceTally
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
 from sm2_core.domain.enums import InvoiceState, JobStatus, ReferenceKind, Urgency
-from sm2_core.domain.invoice import Invoice
+from sm2_core.domain.invoice import Invoice, InvoiceLine
 from sm2_core.domain.job import Job
-from sm2_core.domain.media import MediaItem
+from sm2_core.domain.media import JobPhoto, MediaItem
 from sm2_core.domain.notices import Notice, NoticeWindow, Recipient
+from sm2_core.domain.payments import ChangePoll, EntityChange, InvoiceFacts, QuickBooksChanges
+from sm2_core.domain.pricing import CatalogPart, DealershipPrice
 from sm2_core.domain.push import PushSubscription
 from sm2_core.domain.records import (
     AuditEntry,
@@ -31,8 +33,17 @@ from sm2_core.domain.records import (
     StoredEvent,
     WebhookRefusal,
 )
-from sm2_core.media import Download
+from sm2_core.domain.reference import IntakeReference
+from sm2_core.media import Download, PreparedImage
 from sm2_core.parsing import CatalogSnapshot, ParseResult
+from sm2_core.reports import (
+    DealershipFigures,
+    ExportedJob,
+    ParserFigures,
+    Period,
+    TechnicianFigures,
+    TurnaroundFigures,
+)
 from sm2_core.tasks import TaskPayload
 
 T = TypeVar("T")
@@ -72,6 +83,11 @@ class Page(Generic[T]):
 class JobRepository(Protocol):
     async def add(self, job: Job) -> None: ...
 
+    async def add_many(self, jobs: Sequence[Job]) -> None:
+        """Add new jobs in one write (intake's batches): all of them, or none and the error
+        ``add`` would raise for the one at fault."""
+        ...
+
     async def get(self, job_id: UUID) -> Job:
         """Raises NotFound."""
         ...
@@ -94,6 +110,11 @@ class JobRepository(Protocol):
 
     async def by_code(self, job_code: str) -> Job | None: ...
 
+    async def by_qb_invoice_id(self, qb_invoice_id: str) -> Job | None:
+        """The job whose invoice QuickBooks knows by ``qb_invoice_id`` (``jobs.qb_invoice_id``:
+        also for invoices made before their record was kept)."""
+        ...
+
     async def windows_starting(self, start: datetime, end: datetime) -> list[Job]:
         """Jobs not cancelled whose window starts in [start, end), by window start."""
         ...
@@ -105,6 +126,10 @@ class JobRepository(Protocol):
 
     async def next_code(self, year: int) -> str:
         """``SM2-YYYY-NNN``, counting up per calendar year; unique under concurrent callers."""
+        ...
+
+    async def next_codes(self, year: int, count: int) -> list[str]:
+        """``count`` new job codes of ``year`` at once, in increasing order."""
         ...
 
     async def count_by_status(self) -> dict[JobStatus, int]: ...
@@ -155,6 +180,25 @@ class RuleRepository(Repository[RankingRule], Protocol):
     pass
 
 
+class PartRepository(Repository[CatalogPart], Protocol):
+    """The parts catalog: names unique in any case, SKUs too when set."""
+
+    async def by_name(self, name: str) -> CatalogPart | None: ...
+
+    async def matching(self, names: Sequence[str]) -> list[CatalogPart]:
+        """The active parts whose name or SKU is one of ``names`` (any case, spaces trimmed
+        and collapsed as ``pricing.part_key`` does), sorted by name."""
+        ...
+
+
+class PriceRepository(Repository[DealershipPrice], Protocol):
+    """Dealerships' own prices: one per dealership and service code."""
+
+    async def price_of(self, dealership_id: UUID, service_code: str) -> DealershipPrice | None:
+        """The dealership's active price for the service, or None."""
+        ...
+
+
 class UserRepository(Repository[User], Protocol):
     async def by_username(self, username: str) -> User | None: ...
 
@@ -166,6 +210,10 @@ class UserRepository(Repository[User], Protocol):
 
 class AuditRepository(Protocol):
     async def add(self, entry: AuditEntry) -> None: ...
+
+    async def add_many(self, entries: Sequence[AuditEntry]) -> None:
+        """Add entries in one write: all of them or none."""
+        ...
 
     async def for_subject(self, subject: str, subject_id: UUID) -> list[AuditEntry]:
         """Oldest first."""
@@ -183,6 +231,11 @@ class MessageRepository(Protocol):
         ...
 
     async def update(self, message: InboundMessage) -> None: ...
+
+    async def update_many(self, messages: Sequence[InboundMessage]) -> None:
+        """Write these messages back in one write: all of them, or none and NotFound when one
+        does not exist."""
+        ...
 
     async def waiting(self, *, received_before: datetime, limit: int = 100) -> list[InboundMessage]:
         """Matched messages still RECEIVED (not parsed) that arrived before the given time."""
@@ -211,8 +264,32 @@ class MediaRepository(Protocol):
         ...
 
 
+class PhotoRepository(Protocol):
+    """The photos technicians attached to their jobs (``JobPhoto``)."""
+
+    async def add(self, photo: JobPhoto) -> None:
+        """Raises InvalidInput when its job does not exist, AlreadyExists for a known id."""
+        ...
+
+    async def get(self, photo_id: UUID) -> JobPhoto:
+        """Raises NotFound."""
+        ...
+
+    async def for_jobs(self, job_ids: Sequence[UUID]) -> list[JobPhoto]:
+        """The photos of these jobs, by job, then oldest first (then by id)."""
+        ...
+
+    async def count(self, job_id: UUID) -> int:
+        """How many photos the job has."""
+        ...
+
+
 class OutboxRepository(Protocol):
     async def add(self, sms: OutboundSms) -> None: ...
+
+    async def add_many(self, messages: Sequence[OutboundSms]) -> None:
+        """Add texts to the outbox in one write: all of them or none."""
+        ...
 
     async def update(self, sms: OutboundSms) -> None: ...
 
@@ -338,6 +415,29 @@ class InvoiceRepository(Protocol):
         """The recorded invoices of these jobs, by job id."""
         ...
 
+    async def past_due(self, day: date, *, limit: int) -> list[Invoice]:
+        """Invoices due before ``day`` with something left to pay, not voided, whose job's
+        invoice state is SYNCED or PARTIALLY_PAID (not yet marked OVERDUE): the oldest due
+        first, at most ``limit``."""
+        ...
+
+
+class ChangePollRepository(Protocol):
+    """Where the periodic poll of QuickBooks' changes stands, per company (``ChangePoll``)."""
+
+    async def get(self, realm_id: str, *, for_update: bool = False) -> ChangePoll | None:
+        """None before the company's first poll. ``for_update`` locks it until the unit of
+        work ends: two polls never move the cursor at once."""
+        ...
+
+    async def save(self, poll: ChangePoll) -> None:
+        """Insert or replace the company's poll."""
+        ...
+
+    async def latest(self) -> ChangePoll | None:
+        """The poll attempted last, whatever the company (health shows it)."""
+        ...
+
 
 class CorrectionRepository(Protocol):
     """Dispatchers' corrections of parsed jobs: one per job and parsed field."""
@@ -364,6 +464,68 @@ class CorrectionRepository(Protocol):
     async def tally(self, *, since: datetime) -> list[ServiceTally]:
         """Per service (as the jobs are now), the parsed jobs created at or after ``since``
         (``is_parsed``) and how many of them have each field corrected."""
+        ...
+
+
+class ParseBacklog(Protocol):
+    """The texts waiting for their parse task, taken in batches: one task parses many.
+
+    ``lease`` (in a unit of work of its own) hands out the oldest waiting texts whose parse
+    tasks never ran, skipping those another worker holds: their tasks stay queued but wait,
+    for ``seconds``; a task whose lease runs out is due again and runs on its own (never
+    leased twice), so a worker that died or a text that failed loses nothing. ``hold``, in the
+    unit of work that writes what became of the texts, locks them and takes their waiting
+    parse tasks off the queue when it commits.
+    """
+
+    async def lease(self, message_id: UUID, *, more: int, seconds: float) -> list[InboundMessage]:
+        """The text ``message_id`` (its own task is the one running), then up to ``more``
+        other texts, oldest first, each as stored. Raises NotFound for an unknown
+        ``message_id`` (and leases nothing); its own waiting tasks are not leased."""
+        ...
+
+    async def hold(self, message_ids: Sequence[UUID]) -> list[InboundMessage]:
+        """Lock these texts until the unit of work ends; those still RECEIVED, as stored now,
+        in the order given. Every waiting parse task of these texts (leased or not) leaves the
+        queue when the unit of work commits."""
+        ...
+
+
+class ReferenceSource(Protocol):
+    """The reference data intake decides with, as it stands now; a cache may answer."""
+
+    async def current(self) -> IntakeReference: ...
+
+
+class ReportSource(Protocol):
+    """The figures the reports are made of (``sm2_core.reports``), counted where the data is:
+    jobs created and texts received in the period, by their local creation (receipt) time."""
+
+    async def dealerships(self, period: Period) -> list[DealershipFigures]:
+        """Every dealership with a text or a job in the period (the others have nothing)."""
+        ...
+
+    async def turnaround(self, period: Period) -> TurnaroundFigures:
+        """Per milestone, the jobs that reached it and the nearest-rank p50 and p90
+        (``reports.rank``) of the time from the text's receipt (a job typed in by hand: its
+        creation) to it; overall, per service code and per dealership (those with jobs)."""
+        ...
+
+    async def technicians(self, period: Period) -> list[TechnicianFigures]:
+        """Every technician holding one of the period's jobs."""
+        ...
+
+    async def parser(self, period: Period) -> ParserFigures: ...
+
+    async def created_per_day(self, period: Period) -> dict[date, int]:
+        """How many jobs were created each local day of the period (days without: absent)."""
+        ...
+
+    async def jobs(
+        self, period: Period, *, after: tuple[datetime, UUID] | None = None, limit: int
+    ) -> list[ExportedJob]:
+        """The period's jobs with their invoices' amounts, oldest first (then by id), from
+        after ``after`` (a job's ``created_at`` and id): a page of an export."""
         ...
 
 
@@ -404,6 +566,12 @@ class UnitOfWork(Protocol):
     def rules(self) -> RuleRepository: ...
 
     @property
+    def parts(self) -> PartRepository: ...
+
+    @property
+    def prices(self) -> PriceRepository: ...
+
+    @property
     def users(self) -> UserRepository: ...
 
     @property
@@ -422,7 +590,13 @@ class UnitOfWork(Protocol):
     def invoices(self) -> InvoiceRepository: ...
 
     @property
+    def change_polls(self) -> ChangePollRepository: ...
+
+    @property
     def media(self) -> MediaRepository: ...
+
+    @property
+    def photos(self) -> PhotoRepository: ...
 
     @property
     def notices(self) -> NoticeRepository: ...
@@ -435,6 +609,12 @@ class UnitOfWork(Protocol):
 
     @property
     def conversations(self) -> ConversationRepository: ...
+
+    @property
+    def reports(self) -> ReportSource: ...
+
+    @property
+    def backlog(self) -> ParseBacklog: ...
 
     @property
     def events(self) -> EventLog: ...
@@ -564,6 +744,17 @@ class BlobStore(Protocol):
         ...
 
 
+class ImageProcessor(Protocol):
+    """Reads photos and writes what is kept of them (CPU work, done off the event loop)."""
+
+    async def prepare(self, data: bytes, *, content_type: str) -> PreparedImage:
+        """The photo as kept: without its location (EXIF GPS, XMP), HEIC/HEIF made a JPEG
+        that every browser shows, and a thumbnail. ``content_type`` is what ``media.sniff``
+        read from the bytes. Raises InvalidInput when they are no readable image of that type,
+        or one too large to decode."""
+        ...
+
+
 class CarrierInbox(Protocol):
     """The carrier's own record of the texts our number received (Twilio's message log): what
     reconciliation compares with ours, for texts whose webhook never reached us."""
@@ -617,6 +808,14 @@ class InvoiceRequest:
     private_note: str
     customer_ref: str | None = None
     item_ref: str | None = None
+    lines: tuple[InvoiceLine, ...] = ()
+    """What to bill, in order (``sm2_core.invoicing``): the service, parts, labour. Empty: one
+    line of ``amount`` for the service, as before lines existed."""
+    part_skus: tuple[tuple[str, str], ...] = ()
+    """(catalog name, SKU) of the catalog parts billed, for the items that book them."""
+    approved_at: datetime | None = None
+    """The approval this request carries out: its retries are the same request, a later
+    approval (after a refusal was fixed) a new one."""
 
 
 @attrs.frozen
@@ -624,6 +823,13 @@ class InvoiceReceipt:
     invoice_id: str
     customer_ref: str
     item_ref: str
+    """The service's item (the one remembered on the service)."""
+    total: Decimal | None = None
+    """With taxes, as the accounting system computed it; None when it did not say."""
+    balance: Decimal | None = None
+    due_date: date | None = None
+    updated_at: datetime | None = None
+    """The accounting system's own last change of the invoice."""
 
 
 class AccountingGateway(Protocol):
@@ -632,6 +838,38 @@ class AccountingGateway(Protocol):
 
         Raises IntegrationError (``transient`` for 429, 5xx, timeouts) or NotConfigured.
         """
+        ...
+
+
+class InvoiceStatusSource(Protocol):
+    """What the accounting system says of invoices after they were made (QuickBooks: reads
+    by id and its change data capture), as plain facts."""
+
+    async def realm(self) -> str | None:
+        """The company connected now; None when none is (or its connection is broken)."""
+        ...
+
+    async def invoices(self, qb_invoice_ids: Sequence[str]) -> list[InvoiceFacts]:
+        """Each invoice as it is now, a deleted one as ``InvoiceFacts.gone``. Raises
+        NotConfigured when not connected, IntegrationError when it cannot be asked."""
+        ...
+
+    async def payment_invoices(self, payment_id: str) -> list[str] | None:
+        """The invoices a payment is applied to; None when the payment is gone."""
+        ...
+
+    async def changed_since(self, since: datetime) -> QuickBooksChanges:
+        """Invoices and payments changed from ``since`` (at most 30 days back)."""
+        ...
+
+
+class AccountingWebhook(Protocol):
+    """The accounting system's change notifications (Intuit's webhook), read and
+    authenticated."""
+
+    def read(self, body: bytes, *, signature: str) -> list[EntityChange] | WebhookRefusal:
+        """``signature`` is the request's signature header ("" when absent). The changes to
+        invoices and payments the notification announces, in every company it names."""
         ...
 
 

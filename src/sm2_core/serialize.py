@@ -23,6 +23,8 @@ from sm2_core.domain.records import AuditEntry
 
 #: Where the API serves an attachment's bytes (``GET``: an admin, or the job's technician).
 ATTACHMENT_PATH = "/api/attachments/{id}"
+#: Its thumbnail, for an attachment that has one (technicians' photos).
+THUMBNAIL_PATH = ATTACHMENT_PATH + "?size=thumb"
 
 
 def in_order(values: frozenset[Any] | set[Any]) -> list[Any]:
@@ -67,13 +69,15 @@ def job_primitives(job: Job, attachments: Iterable[Attachment] = ()) -> dict[str
 
 
 def attachment_primitives(attachment: Attachment) -> dict[str, Any]:
-    """A file shown on a job: ``url`` is the API path that serves its bytes."""
+    """A file shown on a job: ``url`` is the API path that serves its bytes, ``thumbnail_url``
+    that of a smaller copy (technicians' photos; null for the rest)."""
     return {
         "id": str(attachment.id),
         "content_type": attachment.content_type,
         "size": attachment.size,
         "source": attachment.source.value,
         "url": ATTACHMENT_PATH.format(id=attachment.id),
+        "thumbnail_url": THUMBNAIL_PATH.format(id=attachment.id) if attachment.thumb_key else None,
     }
 
 

@@ -61,7 +61,23 @@ class FlushNotices:
     """``Recipient.key``: ``tech:<id>`` or ``dealer:<id>``."""
 
 
-TaskPayload = ParseMessage | SendSms | SyncInvoice | FetchMedia | FlushNotices
+@attrs.frozen
+class RefreshFromQuickBooks:
+    """A change QuickBooks notified (an invoice or a payment), to be read and applied."""
+
+    realm_id: str
+    entity: str
+    """``Invoice`` or ``Payment`` (``QbEntity``)."""
+    entity_id: str
+    operation: str
+    """``Create``, ``Update``, ``Delete``, ``Void`` ... (``QbOperation``)."""
+    last_updated: str
+    """When QuickBooks says it changed (ISO 8601), or "" when the notification did not say."""
+
+
+TaskPayload = (
+    ParseMessage | SendSms | SyncInvoice | FetchMedia | FlushNotices | RefreshFromQuickBooks
+)
 P = TypeVar("P", bound=AttrsInstance)
 
 #: How each payload field type travels: as a string in the queue's JSON arguments.
@@ -74,6 +90,8 @@ class TaskKind(Generic[P]):
     """The queue's task name: stored with every queued task, so never renamed lightly."""
     payload: type[P]
     handle: Callable[[Services, P], Awaitable[object]]
+    priority: int = 0
+    """Which waiting task a worker takes first: the highest, then the oldest."""
 
     def __attrs_post_init__(self) -> None:
         attrs.resolve_types(self.payload)
@@ -119,11 +137,21 @@ async def _flush_notices(services: Services, task: FlushNotices) -> object:
     return await services.notifications.flush(task.recipient)
 
 
-PARSE_MESSAGE = TaskKind("parse_message", ParseMessage, _parse_message)
+async def _refresh_from_quickbooks(services: Services, task: RefreshFromQuickBooks) -> object:
+    return await services.payments.notified_change(task)
+
+
+#: Texts become jobs before anything else is done: under a burst the confirmations, alerts and
+#: media fetches wait for the backlog of texts to be parsed (a batch of texts queues as many
+#: of them, and each costs more than its text's share of a batch).
+PARSE_MESSAGE = TaskKind("parse_message", ParseMessage, _parse_message, priority=1)
 SEND_SMS = TaskKind("send_sms", SendSms, _send_sms)
 SYNC_INVOICE = TaskKind("sync_invoice", SyncInvoice, _sync_invoice)
 FETCH_MEDIA = TaskKind("fetch_media", FetchMedia, _fetch_media)
 FLUSH_NOTICES = TaskKind("flush_notices", FlushNotices, _flush_notices)
+REFRESH_FROM_QUICKBOOKS = TaskKind(
+    "refresh_from_quickbooks", RefreshFromQuickBooks, _refresh_from_quickbooks
+)
 
 
 @attrs.frozen
@@ -160,4 +188,13 @@ class TaskRegistry:
         return await self.kind_of(payload).handle(services, payload)
 
 
-TASKS = TaskRegistry((PARSE_MESSAGE, SEND_SMS, SYNC_INVOICE, FETCH_MEDIA, FLUSH_NOTICES))
+TASKS = TaskRegistry(
+    (
+        PARSE_MESSAGE,
+        SEND_SMS,
+        SYNC_INVOICE,
+        FETCH_MEDIA,
+        FLUSH_NOTICES,
+        REFRESH_FROM_QUICKBOOKS,
+    )
+)

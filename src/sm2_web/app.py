@@ -18,8 +18,10 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from sm2_adapters.bootstrap import accounting_webhook as default_accounting_webhook
 from sm2_adapters.bootstrap import sms_webhook as default_sms_webhook
 from sm2_core.ports import (
+    AccountingWebhook,
     Clock,
     EventFeed,
     HealthProbe,
@@ -37,13 +39,15 @@ from sm2_web.methods import stamp_allow
 from sm2_web.openapi import StrictStructSchemaPlugin
 from sm2_web.portal import portal_router
 from sm2_web.problems import HANDLERS
-from sm2_web.routes import webhooks
+from sm2_web.routes import quickbooks_webhook, webhooks
 from sm2_web.routes.admin import admin_router
 from sm2_web.routes.attachments import attachment
 from sm2_web.routes.conversations import ConversationController
 from sm2_web.routes.corrections import CorrectionController
 from sm2_web.routes.events import Broadcaster, events
+from sm2_web.routes.invoices import InvoiceController
 from sm2_web.routes.jobs import JobController
+from sm2_web.routes.reports import ReportController
 from sm2_web.routes.schedule import ScheduleController
 from sm2_web.routes.session import login, logout, too_many
 from sm2_web.routes.system import health
@@ -153,6 +157,7 @@ def create_app(
     health_probe: HealthProbe,
     quickbooks: QuickBooksConnection | None = None,
     sms_webhook: SmsWebhook | None = None,
+    accounting_webhook: AccountingWebhook | None = None,
     broadcaster: Broadcaster | None = None,
     extra_handlers: list[Any] | None = None,
     lifespans: list[Any] | None = None,
@@ -162,7 +167,8 @@ def create_app(
     request-log middleware are handed theirs here.
 
     Without ``quickbooks`` its endpoints answer 503; ``sms_webhook`` defaults to Twilio's reader
-    on ``config``; ``broadcaster`` (the fan-out of ``events_feed``) is given only by tests that
+    on ``config``, ``accounting_webhook`` to Intuit's with ``config``'s verifier token;
+    ``broadcaster`` (the fan-out of ``events_feed``) is given only by tests that
     end streams; ``lifespans`` run around the app's own (e.g. opening the database pools first).
     """
     broadcaster = broadcaster or Broadcaster(events_feed)
@@ -177,6 +183,8 @@ def create_app(
             "broadcaster": broadcaster,
             "quickbooks": quickbooks,
             "sms_webhook": sms_webhook or _sms_webhook(config),
+            "accounting_webhook": accounting_webhook
+            or default_accounting_webhook(verifier=config.qbo_webhook_verifier),
         }
     )
 
@@ -193,7 +201,9 @@ def create_app(
             login,
             logout,
             JobController,
+            InvoiceController,
             ScheduleController,
+            ReportController,
             TechnicianController,
             *TECHNICIAN_PUSH_HANDLERS,
             technician_events,
@@ -205,6 +215,7 @@ def create_app(
             health,
             webhooks.twilio_sms,
             webhooks.twilio_status,
+            quickbooks_webhook.quickbooks_webhook,
             portal_router(config),
             *(extra_handlers or []),
         ],

@@ -25,6 +25,9 @@ class WebConfig:
     twilio_auth_token: str | None = attrs.field(default=None, repr=False)
     twilio_verify: bool = True
     """False only when explicitly switched off for development (SM2_TWILIO_VERIFY=off)."""
+    qbo_webhook_verifier: str | None = attrs.field(default=None, repr=False)
+    """Intuit's webhook verifier token (SM2_QBO_WEBHOOK_VERIFIER); None: its webhook answers
+    503."""
     login_attempts: int = 5
     """Failed logins for one username from one client address within ``login_window`` before
     that pair is throttled (the same username from elsewhere still may sign in)."""

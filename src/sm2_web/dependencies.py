@@ -2,7 +2,7 @@
 
 A handler, or a dependency such as ``admin_actor``, names what it uses: ``services``,
 ``config``, ``clock``, ``limiter``, ``events_feed``, ``health_probe``, ``broadcaster``,
-``quickbooks``, ``sms_webhook``. Litestar checks an injected value against the parameter's type, and a port is a
+``quickbooks``, ``sms_webhook``, ``accounting_webhook``. Litestar checks an injected value against the parameter's type, and a port is a
 Protocol it cannot check, so port-typed parameters use these aliases, which skip that check:
 the value is the very object ``create_app`` was given.
 """
@@ -18,6 +18,7 @@ from litestar.params import SkipValidation
 from sm2_core.errors import NotConfigured
 from sm2_core.ports import (
     QUICKBOOKS_NOT_CONFIGURED,
+    AccountingWebhook,
     Clock,
     EventFeed,
     HealthProbe,
@@ -33,6 +34,7 @@ Health: TypeAlias = SkipValidation[HealthProbe]
 QuickBooks: TypeAlias = SkipValidation[QuickBooksConnection | None]
 """None when the app was built without it; its endpoints then answer 503."""
 Webhook: TypeAlias = SkipValidation[SmsWebhook]
+AccountingHook: TypeAlias = SkipValidation[AccountingWebhook]
 
 
 def _constant(value: Any) -> Callable[[], Any]:

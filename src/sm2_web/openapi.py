@@ -63,6 +63,17 @@ def _unique_lists(struct: type[msgspec.Struct]) -> list[str]:
     return [name for name, node in properties.items() if (_array(node) or {}).get("uniqueItems")]
 
 
+def _bounds(struct: type[msgspec.Struct]) -> dict[str, dict[str, Any]]:
+    """Property → its numeric ``minimum``/``maximum``, as msgspec states them."""
+    _, components = msgspec.json.schema_components([struct])
+    properties = components[struct.__name__].get("properties", {})
+    return {
+        name: {k: node[k] for k in ("minimum", "maximum") if k in node}
+        for name, node in properties.items()
+        if "minimum" in node or "maximum" in node
+    }
+
+
 def _array_schema(node: Any) -> Schema | None:
     if not isinstance(node, Schema):
         return None
@@ -87,4 +98,11 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
             array = _array_schema((schema.properties or {}).get(name))
             if array is not None:
                 array.unique_items = True
+        for name, bounds in _bounds(struct).items():
+            # An optional field's bound of 0 is falsy to Litestar, which leaves it out.
+            node = (schema.properties or {}).get(name)
+            if isinstance(node, Schema):
+                for keyword, value in bounds.items():
+                    if getattr(node, keyword) is None:
+                        setattr(node, keyword, value)
         return schema

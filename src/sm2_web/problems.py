@@ -27,6 +27,7 @@ from sm2_core.errors import (
     PolicyViolation,
     Sm2Error,
     StaleVersion,
+    TooLarge,
 )
 from sm2_web.auth import TooManyLogins
 from sm2_web.bodies import integral_numbers
@@ -37,6 +38,7 @@ PROBLEM = "application/problem+json"
 _STATUS: tuple[tuple[type[Sm2Error], int, str], ...] = (
     (TooManyLogins, 429, "Too many attempts"),
     (PolicyViolation, 409, "Refused by a rule"),
+    (TooLarge, 413, "Content too large"),
     (InvalidInput, 422, "Invalid input"),
     (NotFound, 404, "Not found"),
     (AlreadyExists, 409, "Already exists"),
@@ -191,7 +193,7 @@ _DESCRIPTIONS = {
     404: "Not found (or not yours)",
     409: "Stale version, invalid transition, a number that opted out, or a business rule "
     "refused the change",
-    413: "Body too large",
+    413: "Body too large (a photo over 10 MB)",
     422: "Invalid input; invalid_params names the fields at fault",
     429: "Too many attempts",
     502: "The integration (Intuit, Twilio) failed",

@@ -13,8 +13,11 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from sm2_core.domain.entities import (
     DEFAULT_DURATION_MINUTES,
+    DEFAULT_HOURLY_RATE,
+    DEFAULT_INCLUDED_MINUTES,
     MAX_ADDRESS_LENGTH,
     MAX_DURATION_MINUTES,
+    MAX_INCLUDED_MINUTES,
     MIN_DURATION_MINUTES,
     Dealership,
     RankingRule,
@@ -25,6 +28,7 @@ from sm2_core.domain.entities import (
 )
 from sm2_core.domain.job import Job
 from sm2_core.domain.media import Attachment, MediaItem
+from sm2_core.domain.pricing import MAX_PART_NAME, MAX_SKU, CatalogPart, DealershipPrice
 from sm2_core.domain.records import AuditEntry, InboundMessage
 from sm2_core.domain.terms import MAX_TERM_LENGTH, MAX_TERMS
 from sm2_core.serialize import (
@@ -79,6 +83,28 @@ class PartOut(Struct):
     quantity: int
 
 
+class InvoiceLineOut(Struct, kw_only=True):
+    """A line of a job's invoice; amounts are decimal strings."""
+
+    kind: str
+    """``service``, ``part`` or ``labour``."""
+    description: str
+    quantity: str
+    unit_price: str
+    flag: str | None
+    """Why a dispatcher should look before approving (a part not in the catalog)."""
+
+
+class LineAdjustmentOut(Struct, kw_only=True):
+    line: str
+    """The line's key: ``service``, ``part-1``... or ``labour``."""
+    reason: str
+    by: str
+    at: datetime
+    quantity: str | None
+    unit_price: str | None
+
+
 class CompletionOut(Struct):
     notes: str
     labour_minutes: int
@@ -95,6 +121,8 @@ class AttachmentOut(Struct, kw_only=True, forbid_unknown_fields=True):
     source: str
     url: str
     """The API path serving its bytes (to an admin, or to the job's technician)."""
+    thumbnail_url: str | None
+    """A smaller copy (a JPEG of at most 320 px) for a technician's photo; null otherwise."""
 
 
 class MediaItemOut(Struct, kw_only=True, forbid_unknown_fields=True):
@@ -125,6 +153,10 @@ class JobOut(Struct, kw_only=True, forbid_unknown_fields=True):
     job_code: str
     dealership_id: UUID
     tech_id: UUID | None
+    assigned_at: datetime | None
+    """Since when the job has its technician (null while it waits on the board)."""
+    started_at: datetime | None
+    """When the technician accepted it (null until then)."""
     service_id: UUID | None
     service_code: str | None
     vehicle_data: VehicleOut
@@ -161,11 +193,17 @@ class JobOut(Struct, kw_only=True, forbid_unknown_fields=True):
     proposed_end: datetime | None
     notes: str
     """The dispatcher's notes for the technician."""
+    invoice_adjustments: list[LineAdjustmentOut]
+    """A dispatcher's changes to the invoice's lines before approval, one per line."""
+    invoice_lines: list[InvoiceLineOut]
+    """The lines approved for the invoice (empty until approved); see the invoice preview."""
     version: int
     created_at: datetime
     updated_at: datetime
     attachments: list[AttachmentOut]
-    """The photos of the text the job came from, once fetched and judged acceptable."""
+    """The photos of the text the job came from, once fetched and judged acceptable
+    (``source``: ``mms``), then those its technician attached (``technician``), oldest
+    first."""
 
 
 def job_out(job: Job, attachments: Iterable[Attachment] = ()) -> JobOut:
@@ -348,6 +386,11 @@ class ServiceOut(Struct):
     hints_fr: list[str]
     duration_minutes: int
     """The work's expected length; the board plans a job with no window end by it."""
+    requires_photos: bool
+    """Its jobs are completed only once the technician attached at least one photo."""
+    included_minutes: int
+    """Labour its price includes; the invoice bills the minutes beyond at the dealership's
+    hourly rate."""
 
 
 Code = Annotated[str, Meta(pattern="^[A-Za-z][A-Za-z0-9_]{1,39}$")]
@@ -361,6 +404,16 @@ Price = Annotated[
 ]
 """A string, never a JSON number (a float would round the cents): what the catalog accepts,
 not negative, at most two decimals, within the column."""
+Included = Annotated[
+    int,
+    Meta(
+        ge=0,
+        le=MAX_INCLUDED_MINUTES,
+        description="Labour the service's price includes, in minutes (0 to 1440); the invoice "
+        "bills the minutes beyond at the dealership's hourly rate",
+        examples=[60],
+    ),
+]
 Minutes = Annotated[
     int,
     Meta(
@@ -405,6 +458,8 @@ class ServiceIn(Struct, forbid_unknown_fields=True, kw_only=True):
     hints_en: Terms = msgspec.field(default_factory=list)
     hints_fr: Terms = msgspec.field(default_factory=list)
     duration_minutes: Minutes = DEFAULT_DURATION_MINUTES
+    requires_photos: bool = False
+    included_minutes: Included = DEFAULT_INCLUDED_MINUTES
 
 
 class ServicePatch(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -418,6 +473,8 @@ class ServicePatch(Struct, forbid_unknown_fields=True, kw_only=True):
     hints_en: Terms | UnsetType = UNSET
     hints_fr: Terms | UnsetType = UNSET
     duration_minutes: Minutes | UnsetType = UNSET
+    requires_photos: bool | UnsetType = UNSET
+    included_minutes: Included | UnsetType = UNSET
 
 
 Phone = Annotated[str, Meta(min_length=7, max_length=32, pattern=NO_NUL)]
@@ -458,6 +515,8 @@ class DealershipOut(Struct):
     language: str
     notify_on: DealerUpdates
     address: str
+    hourly_rate: Decimal
+    """What an hour of labour beyond a service's included minutes costs it."""
 
 
 class DealershipIn(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -470,6 +529,7 @@ class DealershipIn(Struct, forbid_unknown_fields=True, kw_only=True):
     language: Annotated[str, Meta(pattern="^(en|fr)$")] = "fr"
     notify_on: DealerUpdates | UnsetType = UNSET
     address: Address = ""
+    hourly_rate: Price = str(DEFAULT_HOURLY_RATE)
 
 
 class DealershipPatch(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -482,6 +542,7 @@ class DealershipPatch(Struct, forbid_unknown_fields=True, kw_only=True):
     language: Annotated[str, Meta(pattern="^(en|fr)$")] | UnsetType = UNSET
     notify_on: DealerUpdates | UnsetType = UNSET
     address: Address | UnsetType = UNSET
+    hourly_rate: Price | UnsetType = UNSET
 
 
 Status = Annotated[str, Meta(pattern="^(AVAILABLE|BUSY|OFFLINE|ON_LEAVE)$")]
@@ -555,6 +616,72 @@ class RulePatch(Struct, forbid_unknown_fields=True, kw_only=True):
     is_active: bool | UnsetType = UNSET
 
 
+class CatalogPartOut(Struct):
+    id: UUID
+    name: str
+    sku: str
+    price: Decimal
+    is_active: bool
+
+
+PartName = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=MAX_PART_NAME,
+        pattern=NO_NUL,
+        description="How technicians name the part; unique in any case",
+        examples=["Oil filter"],
+    ),
+]
+Sku = Annotated[
+    str,
+    Meta(
+        max_length=MAX_SKU,
+        pattern=NO_NUL,
+        description="The part's reference (empty: none); unique in any case; technicians may "
+        "report the part by it",
+        examples=["OF-2231"],
+    ),
+]
+
+
+class CatalogPartIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    name: PartName
+    price: Price
+    sku: Sku = ""
+    is_active: bool = True
+
+
+class CatalogPartPatch(Struct, forbid_unknown_fields=True, kw_only=True):
+    name: PartName | UnsetType = UNSET
+    price: Price | UnsetType = UNSET
+    sku: Sku | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET
+
+
+class PriceOut(Struct):
+    id: UUID
+    dealership_id: UUID
+    service_code: str
+    price: Decimal
+    is_active: bool
+
+
+class PriceIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    dealership_id: UUID
+    service_code: Code
+    price: Price
+    is_active: bool = True
+
+
+class PricePatch(Struct, forbid_unknown_fields=True, kw_only=True):
+    dealership_id: UUID | UnsetType = UNSET
+    service_code: Code | UnsetType = UNSET
+    price: Price | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET
+
+
 class UserOut(Struct):
     id: UUID
     username: str
@@ -583,7 +710,9 @@ class UserPatch(Struct, forbid_unknown_fields=True, kw_only=True):
     is_active: bool | UnsetType = UNSET
 
 
-ReferenceOut = ZoneOut | ServiceOut | DealershipOut | TechnicianOut | RuleOut
+ReferenceOut = (
+    ZoneOut | ServiceOut | DealershipOut | TechnicianOut | RuleOut | CatalogPartOut | PriceOut
+)
 
 
 @overload
@@ -596,6 +725,10 @@ def entity_out(item: Dealership) -> DealershipOut: ...
 def entity_out(item: Technician) -> TechnicianOut: ...
 @overload
 def entity_out(item: RankingRule) -> RuleOut: ...
+@overload
+def entity_out(item: CatalogPart) -> CatalogPartOut: ...
+@overload
+def entity_out(item: DealershipPrice) -> PriceOut: ...
 @overload
 def entity_out(item: User) -> UserOut: ...
 @overload
@@ -619,6 +752,8 @@ def entity_out(item: ReferenceEntity | User) -> ReferenceOut | UserOut:
             list(item.hints_en),
             list(item.hints_fr),
             item.duration_minutes,
+            requires_photos=item.requires_photos,
+            included_minutes=item.included_minutes,
         )
     if isinstance(item, Dealership):
         return DealershipOut(
@@ -632,11 +767,16 @@ def entity_out(item: ReferenceEntity | User) -> ReferenceOut | UserOut:
             item.language.value,
             plain(item.notify_on),
             item.address,
+            item.hourly_rate,
         )
     if isinstance(item, Technician):
         return msgspec.convert(data, TechnicianOut)
     if isinstance(item, RankingRule):
         return msgspec.convert(data, RuleOut)
+    if isinstance(item, CatalogPart):
+        return CatalogPartOut(item.id, item.name, item.sku, item.price, item.is_active)
+    if isinstance(item, DealershipPrice):
+        return PriceOut(item.id, item.dealership_id, item.service_code, item.price, item.is_active)
     if isinstance(item, User):
         return UserOut(item.id, item.username, item.role.value, item.technician_id, item.is_active)
     raise TypeError(f"no output shape for {type(item).__name__}")

@@ -39,6 +39,7 @@ def web_config(settings: Settings) -> WebConfig:
         trusted_proxies=settings.trusted_proxies,
         twilio_auth_token=settings.twilio_auth_token,
         twilio_verify=settings.twilio_verify,
+        qbo_webhook_verifier=settings.qbo_webhook_verifier,
         secure_cookies=settings.public_url.startswith("https://"),
     )
 

@@ -4,6 +4,10 @@ Receipt has a deadline (Twilio gives up after 15 s and never retries); parsing h
 ``sm2 serve`` runs the task worker in the web process, every task first waits for a lull in
 requests, for at most ``patience``: under a burst the worker slows to a trickle and the webhook
 keeps the CPU, and the backlog is parsed once the burst is over.
+
+The lull is short (5 ms without a new request): steady traffic, even a hundred texts a second,
+leaves such gaps between its requests, so a text becomes a job within a fraction of a second;
+only a burst, whose requests leave none, holds the worker back (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -11,6 +15,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+
+#: Without a new request for this long, the web side is taken as idle.
+QUIET_SECONDS = 0.005
+#: A task waits for a lull at most this long.
+PATIENCE_SECONDS = 1.0
 
 
 class RecentTraffic:
@@ -22,7 +31,9 @@ class RecentTraffic:
         """A request started (called by the request-log middleware)."""
         self._last_request = self._clock()
 
-    async def lull(self, *, quiet: float = 0.05, patience: float = 1.0) -> None:
+    async def lull(
+        self, *, quiet: float = QUIET_SECONDS, patience: float = PATIENCE_SECONDS
+    ) -> None:
         """Return once no request has started for ``quiet`` seconds, or after ``patience``."""
         deadline = self._clock() + patience
         while True:

@@ -24,7 +24,9 @@ from sm2_core.domain.enums import (
     TechnicianStatus,
     Urgency,
 )
+from sm2_core.domain.invoice import InvoiceLine, LineAdjustment, LineKind
 from sm2_core.domain.job import Completion, Job, Part, Vehicle
+from sm2_core.domain.pricing import CatalogPart, DealershipPrice
 from sm2_core.domain.records import (
     AuditEntry,
     DomainEvent,
@@ -125,6 +127,30 @@ def rule(**kw: Any) -> RankingRule:
     return RankingRule(**(values | kw))
 
 
+def part(**kw: Any) -> CatalogPart:
+    """A catalog part with a unique name and SKU."""
+    n = serial()
+    values: dict[str, Any] = {
+        "id": uuid4(),
+        "name": f"Part {n}",
+        "sku": f"SKU-{n}",
+        "price": Decimal("12.99"),
+        "is_active": True,
+    }
+    return CatalogPart(**(values | kw))
+
+
+def price(dealership_id: UUID, service_code: str, **kw: Any) -> DealershipPrice:
+    values: dict[str, Any] = {
+        "id": uuid4(),
+        "dealership_id": dealership_id,
+        "service_code": service_code,
+        "price": Decimal("79.95"),
+        "is_active": True,
+    }
+    return DealershipPrice(**(values | kw))
+
+
 def user(**kw: Any) -> User:
     values: dict[str, Any] = {
         "id": uuid4(),
@@ -196,6 +222,8 @@ def full_job(world: World, **kw: Any) -> Job:
         "verified_by": "admin:alice",
         "verified_at": at(60.25),
         "tech_id": world.technician.id,
+        "assigned_at": at(120.5),
+        "started_at": at(1_800.25),
         "zone_id": world.zone.id,
         "source_message_id": world.message.id,
         "request_text": "Vidange + pneus d'hiver, SVP",
@@ -215,6 +243,18 @@ def full_job(world: World, **kw: Any) -> Job:
         "proposed_start": at(8_000),
         "proposed_end": at(20_000),
         "notes": "Code du portail : 1234",
+        "invoice_adjustments": (
+            LineAdjustment(
+                "part-2", "Huile fournie: «moins cher»", "admin:bob", at(4_000.5), Decimal("4")
+            ),
+            LineAdjustment("labour", "Rate agreed", "admin:bob", at(4_001), None, Decimal("80.00")),
+        ),
+        "invoice_lines": (
+            InvoiceLine(LineKind.SERVICE, "Vidange — Civic 2021", Decimal("1"), Decimal("89.95")),
+            InvoiceLine(LineKind.PART, "Filter", Decimal("1"), Decimal("12.99")),
+            InvoiceLine(LineKind.PART, "5W-30 litre", Decimal("4"), Decimal("0.00"), "unknown"),
+            InvoiceLine(LineKind.LABOUR, "Labour: 35 min", Decimal("0.58"), Decimal("80.00")),
+        ),
         "version": 3,
     }
     return job(world.dealership.id, **(values | kw))

@@ -12,6 +12,7 @@ import attrs
 import factories as f
 import pytest
 
+from blob_contract import BlobStoreContract
 from sm2_adapters.blobs import FileBlobStore
 from sm2_adapters.memory import MemoryBlobStore
 from sm2_core.domain.media import MediaItem, MediaRef, MediaState
@@ -137,43 +138,8 @@ async def blobs(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     yield FileBlobStore(tmp_path / "blobs")
 
 
-class TestBlobStore:
-    async def test_put_then_get_returns_the_bytes(self, blobs):
-        data = bytes(range(256)) * 100
-        await blobs.put("mms/one/two", data)
-        assert data == await blobs.get("mms/one/two")
-
-    async def test_put_replaces(self, blobs):
-        await blobs.put("a", b"first")
-        await blobs.put("a", b"second")
-        assert b"second" == await blobs.get("a")
-
-    async def test_an_empty_blob_is_kept(self, blobs):
-        await blobs.put("empty.bin", b"")
-        assert b"" == await blobs.get("empty.bin")
-
-    async def test_get_of_a_missing_key_raises_not_found(self, blobs):
-        for key in ("missing", "mms/missing/deeper"):
-            with pytest.raises(NotFound):
-                await blobs.get(key)
-
-    async def test_delete_forgets_and_deleting_twice_is_harmless(self, blobs):
-        await blobs.put("k/v", b"x")
-        await blobs.delete("k/v")
-        await blobs.delete("k/v")
-        await blobs.delete("never/there")
-        with pytest.raises(NotFound):
-            await blobs.get("k/v")
-
-    @pytest.mark.parametrize(
-        "key",
-        ["", "../escape", "a/../b", "/absolute", "a//b", ".hidden", "a/.b", "a/b/", "a\\b", "é"],
-    )
-    async def test_keys_that_could_leave_the_store_are_refused(self, blobs, key):
-        with pytest.raises(InvalidInput):
-            await blobs.put(key, b"x")
-        with pytest.raises(InvalidInput):
-            await blobs.get(key)
+class TestBlobStore(BlobStoreContract):
+    """The port's contract (tests/blob_contract.py) on the memory fake and the filesystem."""
 
 
 class TestFileBlobStore:

@@ -1,5 +1,5 @@
 """Contract of the reference repositories (zones, services, dealerships, technicians, rules,
-users): every test runs for each repository, on the memory fake and on PostgreSQL."""
+parts, users): every test runs for each repository, on the memory fake and on PostgreSQL."""
 
 from __future__ import annotations
 

@@ -28,6 +28,7 @@ from sm2_adapters.memory.fakes import (
     SentSms,
 )
 from sm2_adapters.memory.media import MemoryBlobStore, RecordingMediaSource
+from sm2_adapters.memory.payments import RecordingInvoiceStatus
 from sm2_adapters.memory.store import MemoryStore, MemoryUnitOfWork
 from sm2_core.policies import PolicyConfig
 from sm2_core.ports import MessageParser, QuickBooksConnection, SmsSender, UnitOfWorkFactory
@@ -54,6 +55,8 @@ class MemorySystem:
     """Where fetched media are kept."""
     push: RecordingPushSender
     """The Web Push service: what was pushed to technicians' browsers."""
+    invoice_status: RecordingInvoiceStatus
+    """QuickBooks' side of the invoices (payments, voids): tests arrange it."""
 
     @property
     def uow(self) -> UnitOfWorkFactory:
@@ -131,6 +134,7 @@ def build_memory_system(
     inbox = RecordingCarrierInbox()
     media, blobs = RecordingMediaSource(), MemoryBlobStore()
     push = RecordingPushSender()
+    invoice_status = RecordingInvoiceStatus()
     services = build_services(
         uow=store.unit_of_work,
         clock=clock,
@@ -145,6 +149,7 @@ def build_memory_system(
         media=media,
         blobs=blobs,
         push=push,
+        invoice_status=invoice_status,
     )
     return MemorySystem(
         store=store,
@@ -157,6 +162,7 @@ def build_memory_system(
         media=media,
         blobs=blobs,
         push=push,
+        invoice_status=invoice_status,
         limiter=MemoryRateLimiter(clock),
     )
 
@@ -175,6 +181,7 @@ __all__ = [
     "MemoryUnitOfWork",
     "RecordingAccounting",
     "RecordingCarrierInbox",
+    "RecordingInvoiceStatus",
     "RecordingMediaSource",
     "RecordingPushSender",
     "RecordingSmsSender",

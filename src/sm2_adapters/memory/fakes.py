@@ -152,6 +152,9 @@ class MemoryTaskQueue:
         self.scheduled: list[tuple[datetime, TaskPayload]] = []
         self.done: list[TaskPayload] = []
         self.failed: list[tuple[TaskPayload, Exception]] = []
+        self.tried: list[TaskPayload] = []
+        """Tasks that ran and are queued again, or were leased (``ParseBacklog``): a lease takes
+        only tasks never tried, as procrastinate's ``attempts = 0``."""
 
     async def defer(self, task: TaskPayload, *, at: datetime | None = None) -> None:
         task = TASKS.decode(*TASKS.encode(task))
@@ -187,6 +190,7 @@ class MemoryTaskQueue:
                 attempts[key] = attempts.get(key, 0) + 1
                 if exc.transient and attempts[key] < max_attempts:
                     self.pending.append(task)
+                    self.tried.append(task)
                 else:
                     self.failed.append((task, exc))
             ran += 1

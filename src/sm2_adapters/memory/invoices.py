@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from sm2_core.domain.enums import InvoiceState
 from sm2_core.domain.invoice import Invoice
 from sm2_core.errors import AlreadyExists, InvalidInput
 from sm2_core.ports import InvoiceRepository
@@ -41,6 +43,20 @@ class MemoryInvoiceRepository:
 
     async def for_jobs(self, job_ids: Sequence[UUID]) -> dict[UUID, Invoice]:
         return {j: self._t.invoices[j] for j in job_ids if j in self._t.invoices}
+
+    async def past_due(self, day: date, *, limit: int) -> list[Invoice]:
+        waiting = (InvoiceState.SYNCED, InvoiceState.PARTIALLY_PAID)
+        due = [
+            i
+            for i in self._t.invoices.values()
+            if i.due_date is not None
+            and i.due_date < day
+            and i.balance is not None
+            and i.balance > 0
+            and not i.voided
+            and self._t.jobs[i.job_id].invoice_state in waiting
+        ]
+        return sorted(due, key=lambda i: (i.due_date or day, i.job_id))[:limit]
 
 
 def _conforms(repo: MemoryInvoiceRepository) -> InvoiceRepository:

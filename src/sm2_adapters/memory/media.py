@@ -14,8 +14,8 @@ from uuid import UUID
 import attrs
 
 from sm2_adapters.blobs import check_key
-from sm2_core.domain.media import MediaItem
-from sm2_core.errors import IntegrationError, InvalidInput, NotFound
+from sm2_core.domain.media import JobPhoto, MediaItem
+from sm2_core.errors import AlreadyExists, IntegrationError, InvalidInput, NotFound
 from sm2_core.media import Download
 
 if TYPE_CHECKING:
@@ -41,6 +41,34 @@ class MemoryMediaRepository:
         wanted = set(message_ids)
         found = [item for item in self._t.media.values() if item.message_id in wanted]
         return sorted(found, key=lambda item: (str(item.message_id), item.position))
+
+
+class MemoryPhotoRepository:
+    """Technicians' photos; refuses a photo of an unknown job, as the foreign key does."""
+
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def add(self, photo: JobPhoto) -> None:
+        if photo.job_id not in self._t.jobs:
+            raise InvalidInput(f"photo: job {photo.job_id} does not exist")
+        if photo.id in self._t.photos:
+            raise AlreadyExists(f"photo already exists: {photo.id}")
+        self._t.photos[photo.id] = photo
+
+    async def get(self, photo_id: UUID) -> JobPhoto:
+        try:
+            return self._t.photos[photo_id]
+        except KeyError:
+            raise NotFound("photo", photo_id) from None
+
+    async def for_jobs(self, job_ids: Sequence[UUID]) -> list[JobPhoto]:
+        wanted = set(job_ids)
+        found = [photo for photo in self._t.photos.values() if photo.job_id in wanted]
+        return sorted(found, key=lambda p: (str(p.job_id), p.created_at, str(p.id)))
+
+    async def count(self, job_id: UUID) -> int:
+        return sum(1 for photo in self._t.photos.values() if photo.job_id == job_id)
 
 
 class MemoryBlobStore:

@@ -29,6 +29,16 @@ if TYPE_CHECKING:
     from sm2_adapters.memory.store import Tables
 
 
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(v) for v in value.values())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
 class _Row(Protocol):
     @property
     def id(self) -> UUID: ...
@@ -144,11 +154,23 @@ class MemoryJobRepository:
         self._t = tables
 
     async def add(self, job: Job) -> None:
-        if job.id in self._t.jobs:
-            raise AlreadyExists(f"job {job.id} already exists")
-        if any(j.job_code == job.job_code for j in self._t.jobs.values()):
-            raise AlreadyExists(f"job code {job.job_code} already exists")
-        self._t.jobs[job.id] = job
+        await self.add_many([job])
+
+    async def add_many(self, jobs: Sequence[Job]) -> None:
+        # All checked before any is added, as one statement does: all of them or none.
+        ids = [job.id for job in jobs]
+        codes = [job.job_code for job in jobs]
+        for job in jobs:
+            if job.id in self._t.jobs or ids.count(job.id) > 1:
+                raise AlreadyExists(f"job {job.id} already exists")
+            taken = any(j.job_code == job.job_code for j in self._t.jobs.values())
+            if taken or codes.count(job.job_code) > 1:
+                raise AlreadyExists(f"job code {job.job_code} already exists")
+            if _holds_nul(attrs.asdict(job)):
+                # PostgreSQL's text cannot hold NUL: the fake refuses what the database refuses.
+                raise InvalidInput("job: a text field contains a NUL character")
+        for job in jobs:
+            self._t.jobs[job.id] = job
 
     async def get(self, job_id: UUID) -> Job:
         try:
@@ -212,6 +234,9 @@ class MemoryJobRepository:
         wanted = job_code.strip().upper()
         return next((j for j in self._t.jobs.values() if j.job_code == wanted), None)
 
+    async def by_qb_invoice_id(self, qb_invoice_id: str) -> Job | None:
+        return next((j for j in self._t.jobs.values() if j.qb_invoice_id == qb_invoice_id), None)
+
     async def windows_starting(self, start: datetime, end: datetime) -> list[Job]:
         rows = [
             j
@@ -235,6 +260,9 @@ class MemoryJobRepository:
         self._t.job_counters[year] = number
         return f"SM2-{year}-{number:03d}"
 
+    async def next_codes(self, year: int, count: int) -> list[str]:
+        return [await self.next_code(year) for _ in range(count)]
+
     async def count_by_status(self) -> dict[JobStatus, int]:
         counts = dict.fromkeys(JobStatus, 0)
         for job in self._t.jobs.values():
@@ -247,9 +275,15 @@ class MemoryAuditRepository:
         self._t = tables
 
     async def add(self, entry: AuditEntry) -> None:
-        if any(e.id == entry.id for e in self._t.audit):
-            raise AlreadyExists(f"audit entry {entry.id} already exists")
-        self._t.audit.append(entry)
+        await self.add_many([entry])
+
+    async def add_many(self, entries: Sequence[AuditEntry]) -> None:
+        known = {e.id for e in self._t.audit}
+        for entry in entries:
+            if entry.id in known:
+                raise AlreadyExists(f"audit entry {entry.id} already exists")
+            known.add(entry.id)
+        self._t.audit.extend(entries)
 
     async def for_subject(self, subject: str, subject_id: UUID) -> list[AuditEntry]:
         rows = [e for e in self._t.audit if e.subject == subject and e.subject_id == subject_id]
@@ -288,6 +322,12 @@ class MemoryMessageRepository:
         await self.get(message.id)
         self._t.messages[message.id] = message
 
+    async def update_many(self, messages: Sequence[InboundMessage]) -> None:
+        for message in messages:
+            await self.get(message.id)
+        for message in messages:
+            self._t.messages[message.id] = message
+
     async def waiting(self, *, received_before: datetime, limit: int = 100) -> list[InboundMessage]:
         rows = [
             m
@@ -306,9 +346,15 @@ class MemoryOutboxRepository:
         self._t = tables
 
     async def add(self, sms: OutboundSms) -> None:
-        if sms.id in self._t.outbox:
-            raise AlreadyExists(f"outbound SMS {sms.id} already exists")
-        self._t.outbox[sms.id] = sms
+        await self.add_many([sms])
+
+    async def add_many(self, messages: Sequence[OutboundSms]) -> None:
+        ids = [sms.id for sms in messages]
+        for sms in messages:
+            if sms.id in self._t.outbox or ids.count(sms.id) > 1:
+                raise AlreadyExists(f"outbound SMS {sms.id} already exists")
+        for sms in messages:
+            self._t.outbox[sms.id] = sms
 
     async def update(self, sms: OutboundSms) -> None:
         stored = await self.get(sms.id)

@@ -15,17 +15,21 @@ from uuid import UUID
 
 import attrs
 
+from sm2_adapters.memory.backlog import MemoryParseBacklog
 from sm2_adapters.memory.conversations import MemoryConversationRepository
 from sm2_adapters.memory.corrections import MemoryCorrectionRepository
 from sm2_adapters.memory.events import MemoryEventBus
 from sm2_adapters.memory.fakes import MemoryTaskQueue
 from sm2_adapters.memory.invoices import MemoryInvoiceRepository
-from sm2_adapters.memory.media import MemoryMediaRepository
+from sm2_adapters.memory.media import MemoryMediaRepository, MemoryPhotoRepository
 from sm2_adapters.memory.notify import (
     MemoryNoticeRepository,
     MemoryOptOutRepository,
     MemoryPushSubscriptionRepository,
 )
+from sm2_adapters.memory.payments import MemoryChangePollRepository
+from sm2_adapters.memory.pricing import MemoryPartRepository, MemoryPriceRepository
+from sm2_adapters.memory.reports import MemoryReportSource
 from sm2_adapters.memory.repositories import (
     MemoryAuditRepository,
     MemoryJobRepository,
@@ -37,8 +41,10 @@ from sm2_core.domain.corrections import ParseCorrection, ParsedField
 from sm2_core.domain.entities import Dealership, RankingRule, Service, Technician, User, Zone
 from sm2_core.domain.invoice import Invoice
 from sm2_core.domain.job import Job
-from sm2_core.domain.media import MediaItem
+from sm2_core.domain.media import JobPhoto, MediaItem
 from sm2_core.domain.notices import Notice, NoticeWindow
+from sm2_core.domain.payments import ChangePoll
+from sm2_core.domain.pricing import CatalogPart, DealershipPrice
 from sm2_core.domain.push import PushSubscription
 from sm2_core.domain.records import AuditEntry, DomainEvent, InboundMessage, OptOut, OutboundSms
 from sm2_core.ports import UnitOfWork
@@ -60,9 +66,14 @@ class Tables:
     messages: dict[UUID, InboundMessage] = attrs.Factory(dict)
     outbox: dict[UUID, OutboundSms] = attrs.Factory(dict)
     media: dict[UUID, MediaItem] = attrs.Factory(dict)
+    photos: dict[UUID, JobPhoto] = attrs.Factory(dict)
     corrections: dict[tuple[UUID, ParsedField], ParseCorrection] = attrs.Factory(dict)
     invoices: dict[UUID, Invoice] = attrs.Factory(dict)
     """Job id → its invoice record."""
+    change_polls: dict[str, ChangePoll] = attrs.Factory(dict)
+    """QuickBooks company (realm) → where its change poll stands."""
+    parts: dict[UUID, CatalogPart] = attrs.Factory(dict)
+    prices: dict[UUID, DealershipPrice] = attrs.Factory(dict)
     job_counters: dict[int, int] = attrs.Factory(dict)
     notices: dict[UUID, Notice] = attrs.Factory(dict)
     notice_windows: dict[str, NoticeWindow] = attrs.Factory(dict)
@@ -130,12 +141,18 @@ class MemoryUnitOfWork:
         self.messages = MemoryMessageRepository(t)
         self.outbox = MemoryOutboxRepository(t)
         self.media = MemoryMediaRepository(t)
+        self.photos = MemoryPhotoRepository(t)
         self.corrections = MemoryCorrectionRepository(t)
         self.invoices = MemoryInvoiceRepository(t)
+        self.change_polls = MemoryChangePollRepository(t)
+        self.parts = MemoryPartRepository(t)
+        self.prices = MemoryPriceRepository(t)
         self.notices = MemoryNoticeRepository(t)
         self.push_subscriptions = MemoryPushSubscriptionRepository(t)
         self.opt_outs = MemoryOptOutRepository(t)
         self.conversations = MemoryConversationRepository(t)
+        self.reports = MemoryReportSource(t)
+        self.backlog = MemoryParseBacklog(store)
         self.events = _PendingEvents()
         self.tasks = _PendingTasks()
 
@@ -156,6 +173,7 @@ class MemoryUnitOfWork:
                 self._store.tables.restore(self._snapshot)
                 self._store.rollbacks += 1
                 return
+            self.backlog.commit()
             self._store.commits += 1
         finally:
             self._store.lock.release()

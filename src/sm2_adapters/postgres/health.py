@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -15,6 +16,11 @@ from sm2_adapters.postgres.spool import Spool
 from sm2_adapters.quickbooks import QuickBooksIntegration
 from sm2_adapters.settings import Settings
 from sm2_adapters.tasks import queue_depth
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
 
 #: A worker that has not beaten for this long is presumed gone.
 WORKER_STALE_SECONDS = 60
@@ -45,6 +51,8 @@ class PostgresHealth:
         try:
             async with asyncio.timeout(3):
                 database, migrations, worker = await self._database()
+                if self._quickbooks is not None and self._quickbooks.configured:
+                    integrations["quickbooks_changes"] = await self._change_poll()
         except (psycopg.Error, TimeoutError, OSError) as exc:
             return {
                 "database": {"ok": False, "error": type(exc).__name__},
@@ -95,6 +103,30 @@ class PostgresHealth:
                 "oldest_waiting_seconds": None if waiting is None else round(waiting, 1),
             },
         )
+
+    async def _change_poll(self) -> dict[str, Any]:
+        """The QuickBooks change poll (payments' safety net): its last run, and its last
+        success."""
+        try:
+            async with self._pool.connection() as conn:
+                cur = await conn.execute(
+                    "SELECT realm_id, changed_since, last_attempt_at, last_success_at, last_error"
+                    " FROM qbo_change_polls ORDER BY last_attempt_at DESC LIMIT 1"
+                )
+                row = await cur.fetchone()
+        except psycopg.errors.UndefinedTable:
+            row = None  # migrations pending: reported above
+        if row is None:
+            return {"ok": True, "last_attempt_at": None, "last_success_at": None}
+        realm, since, attempt, success, error = row
+        return {
+            "ok": error is None,
+            "realm_id": realm,
+            "changed_since": _iso(since),
+            "last_attempt_at": _iso(attempt),
+            "last_success_at": _iso(success),
+            "last_error": error,
+        }
 
     def _integrations(self) -> dict[str, Any]:
         s = self._settings

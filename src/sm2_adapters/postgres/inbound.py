@@ -60,8 +60,12 @@ _MESSAGE_ARG, _MEDIA_ARG = FETCH_MEDIA.argument_names
 _FETCH_ARGS = (
     f"jsonb_build_object('{_MESSAGE_ARG}', stored.id::text, '{_MEDIA_ARG}', item.ref->>'id')"
 )
-_PARSE_JOB = JOB_ROW.format(queue="%s", task="%s", args=_PARSE_ARGS, at="NULL")
-_FETCH_JOB = JOB_ROW.format(queue="%s", task="%s", args=_FETCH_ARGS, at="NULL")
+_PARSE_JOB = JOB_ROW.format(
+    queue="%s", task="%s", priority=PARSE_MESSAGE.priority, args=_PARSE_ARGS, at="NULL"
+)
+_FETCH_JOB = JOB_ROW.format(
+    queue="%s", task="%s", priority=FETCH_MEDIA.priority, args=_FETCH_ARGS, at="NULL"
+)
 
 #: The jobs are written by procrastinate's own defer function (see ``queue``) in this statement,
 #: for each text actually inserted (a repeated ``sid`` is skipped by ON CONFLICT and gets none)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -11,8 +11,9 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
 from sm2_adapters.postgres.errors import translated
+from sm2_adapters.postgres.invoice_documents import lines_document, lines_from_document
 from sm2_adapters.postgres.records import fetch_dicts
-from sm2_core.domain.invoice import Invoice, InvoiceLine, LineKind
+from sm2_core.domain.invoice import Invoice
 from sm2_core.ports import InvoiceRepository
 
 _COLUMNS = (
@@ -34,33 +35,6 @@ VALUES ({", ".join(["%s"] * len(_COLUMNS))})
 ON CONFLICT (job_id) DO UPDATE SET
     {", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS if c not in ("job_id", "created_at"))}
 """
-
-
-def lines_document(lines: Sequence[InvoiceLine]) -> list[dict[str, Any]]:
-    """Amounts as strings: JSON numbers would come back as floats."""
-    return [
-        {
-            "kind": line.kind.value,
-            "description": line.description,
-            "quantity": str(line.quantity),
-            "unit_price": str(line.unit_price),
-            "flag": line.flag,
-        }
-        for line in lines
-    ]
-
-
-def lines_from_document(document: list[dict[str, Any]]) -> tuple[InvoiceLine, ...]:
-    return tuple(
-        InvoiceLine(
-            kind=LineKind(d["kind"]),
-            description=d["description"],
-            quantity=Decimal(d["quantity"]),
-            unit_price=Decimal(d["unit_price"]),
-            flag=d.get("flag"),
-        )
-        for d in document
-    )
 
 
 def _params(i: Invoice) -> tuple[Any, ...]:
@@ -124,6 +98,20 @@ class PostgresInvoiceRepository:
             self._conn, "SELECT * FROM invoices WHERE job_id = ANY(%s)", (list(job_ids),)
         )
         return {row["job_id"]: invoice_from_row(row) for row in rows}
+
+    async def past_due(self, day: date, *, limit: int) -> list[Invoice]:
+        rows = await fetch_dicts(self._conn, _PAST_DUE, {"day": day, "limit": limit})
+        return [invoice_from_row(row) for row in rows]
+
+
+# On the partial index invoices_open_due (migration 0017): only unpaid, unvoided invoices.
+_PAST_DUE = """
+SELECT i.* FROM invoices i JOIN jobs j ON j.id = i.job_id
+WHERE i.due_date < %(day)s AND i.balance > 0 AND NOT i.voided
+  AND j.invoice_state IN ('SYNCED', 'PARTIALLY_PAID')
+ORDER BY i.due_date, i.job_id
+LIMIT %(limit)s
+"""
 
 
 def _conforms(repo: PostgresInvoiceRepository) -> InvoiceRepository:

@@ -15,6 +15,7 @@ from sm2_adapters import job_search
 from sm2_adapters.cursor import decode_cursor, encode_cursor
 from sm2_adapters.postgres.errors import translated
 from sm2_adapters.postgres.mapping import job_from_row, job_params
+from sm2_adapters.postgres.rows import insert_many
 from sm2_core.domain.enums import JobStatus, Urgency
 from sm2_core.domain.job import Job
 from sm2_core.errors import InvalidInput, NotFound, StaleVersion
@@ -40,6 +41,10 @@ _COLUMNS = (
     "verified_by",
     "verified_at",
     "tech_id",
+    "assigned_at",
+    "started_at",
+    "completed_at",
+    "labour_minutes",
     "zone_id",
     "source_message_id",
     "request_text",
@@ -54,11 +59,17 @@ _COLUMNS = (
     "proposed_start",
     "proposed_end",
     "notes",
+    "invoice_adjustments",
+    "invoice_lines",
     "version",
     "created_at",
     "updated_at",
 )
-_JSON = frozenset({"vehicle_data", "completion"})
+_JSON = frozenset({"vehicle_data", "completion", "invoice_adjustments", "invoice_lines"})
+# What reads fetch: the entity's columns and the board's sort keys (for cursors). Never ``*``:
+# the generated search document is the widest column and no reader wants it (on the day's
+# schedule it was most of the bytes psycopg parsed).
+_READ = ", ".join((*_COLUMNS, "sort_urgency", "sort_score"))
 _SORT = "sort_urgency, sort_score, created_at, id"
 # sm2_core.attention in SQL: the first part is the partial index jobs_attention's predicate, the
 # second the jobs held by a technician whom the last alert about them did not reach (a failed
@@ -89,7 +100,7 @@ _INSERT = sql.SQL("INSERT INTO jobs ({}) VALUES ({})").format(
 # The version check and the bump in one statement: two writers cannot both win.
 _UPDATE = sql.SQL(
     "UPDATE jobs SET {}, version = version + 1 "
-    "WHERE id = %(id)s AND version = %(version)s RETURNING *"
+    "WHERE id = %(id)s AND version = %(version)s RETURNING " + _READ
 ).format(
     sql.SQL(", ").join(
         sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c))
@@ -173,8 +184,14 @@ class PostgresJobRepository:
         async with translated("job"):
             await self._conn.execute(_INSERT, _params(job))
 
+    async def add_many(self, jobs: Sequence[Job]) -> None:
+        async with translated("job"):
+            await insert_many(self._conn, "jobs", _COLUMNS, [_params(job) for job in jobs])
+
     async def get(self, job_id: UUID) -> Job:
-        rows = await self._rows(sql.SQL("SELECT * FROM jobs WHERE id = %(id)s"), {"id": job_id})
+        rows = await self._rows(
+            sql.SQL("SELECT " + _READ + " FROM jobs WHERE id = %(id)s"), {"id": job_id}
+        )
         if not rows:
             raise NotFound("job", job_id)
         return job_from_row(rows[0])
@@ -195,9 +212,9 @@ class PostgresJobRepository:
         if limit < 1:
             raise InvalidInput("limit must be at least 1", fields={"limit": "< 1"})
         where, params = _where(query, cursor)
-        statement = sql.SQL("SELECT * FROM jobs{} ORDER BY " + _SORT + " LIMIT %(limit)s").format(
-            where
-        )
+        statement = sql.SQL(
+            "SELECT " + _READ + " FROM jobs{} ORDER BY " + _SORT + " LIMIT %(limit)s"
+        ).format(where)
         async with translated("job search"):
             # A search text is never prepared: its best plan depends on how many jobs have its
             # words (a rare word: the jobs_search index, then a sort; a common one: walk
@@ -212,7 +229,7 @@ class PostgresJobRepository:
     async def for_technician(
         self, tech_id: UUID, statuses: Sequence[JobStatus] | None = None
     ) -> list[Job]:
-        query = "SELECT * FROM jobs WHERE tech_id = %(tech)s"
+        query = "SELECT " + _READ + " FROM jobs WHERE tech_id = %(tech)s"
         params: dict[str, Any] = {"tech": tech_id}
         if statuses is not None:
             query += " AND status = ANY(%(statuses)s)"
@@ -222,15 +239,25 @@ class PostgresJobRepository:
 
     async def by_code(self, job_code: str) -> Job | None:
         rows = await self._rows(
-            sql.SQL("SELECT * FROM jobs WHERE job_code = %(code)s"),
+            sql.SQL("SELECT " + _READ + " FROM jobs WHERE job_code = %(code)s"),
             {"code": job_code.strip().upper()},
+        )
+        return job_from_row(rows[0]) if rows else None
+
+    async def by_qb_invoice_id(self, qb_invoice_id: str) -> Job | None:
+        # On the partial index jobs_qb_invoice_id.
+        rows = await self._rows(
+            sql.SQL("SELECT " + _READ + " FROM jobs WHERE qb_invoice_id = %(qb)s LIMIT 1"),
+            {"qb": qb_invoice_id},
         )
         return job_from_row(rows[0]) if rows else None
 
     async def windows_starting(self, start: datetime, end: datetime) -> list[Job]:
         rows = await self._rows(
             sql.SQL(
-                "SELECT * FROM jobs WHERE window_start >= %(start)s AND window_start < %(end)s"
+                "SELECT "
+                + _READ
+                + " FROM jobs WHERE window_start >= %(start)s AND window_start < %(end)s"
                 " AND status <> 'CANCELLED' ORDER BY window_start, id"
             ),
             {"start": start, "end": end},
@@ -240,12 +267,20 @@ class PostgresJobRepository:
     async def held_without_window(self, *, limit: int = 500) -> list[Job]:
         rows = await self._rows(
             sql.SQL(
-                "SELECT * FROM jobs WHERE status IN ('SCHEDULED', 'IN_PROGRESS')"
+                "SELECT " + _READ + " FROM jobs WHERE status IN ('SCHEDULED', 'IN_PROGRESS')"
                 " AND window_start IS NULL ORDER BY " + _SORT + " LIMIT %(limit)s"
             ),
             {"limit": limit},
         )
         return [job_from_row(r) for r in rows]
+
+    async def next_codes(self, year: int, count: int) -> list[str]:
+        if count < 1:
+            return []
+        cur = await self._conn.execute(
+            "SELECT sm2_next_job_number(%s) FROM generate_series(1, %s)", (year, count)
+        )
+        return [f"SM2-{year}-{n:03d}" for (n,) in sorted(await cur.fetchall())]
 
     async def next_code(self, year: int) -> str:
         cur = await self._conn.execute("SELECT sm2_next_job_number(%s)", (year,))

@@ -13,6 +13,12 @@ from uuid import UUID
 
 import cattrs
 
+from sm2_adapters.postgres.invoice_documents import (
+    adjustments_document,
+    adjustments_from_document,
+    lines_document,
+    lines_from_document,
+)
 from sm2_core.domain.enums import InvoiceState, JobStatus, Urgency
 from sm2_core.domain.job import Completion, Job, Part, Vehicle
 from sm2_core.serialize import in_order, plain
@@ -87,6 +93,8 @@ def job_from_row(row: dict[str, Any]) -> Job:
         verified_by=row["verified_by"],
         verified_at=row["verified_at"],
         tech_id=row["tech_id"],
+        assigned_at=row["assigned_at"],
+        started_at=row["started_at"],
         zone_id=row["zone_id"],
         source_message_id=row["source_message_id"],
         request_text=row["request_text"],
@@ -101,6 +109,8 @@ def job_from_row(row: dict[str, Any]) -> Job:
         proposed_start=row["proposed_start"],
         proposed_end=row["proposed_end"],
         notes=row["notes"],
+        invoice_adjustments=adjustments_from_document(row["invoice_adjustments"]),
+        invoice_lines=lines_from_document(row["invoice_lines"]),
         version=row["version"],
     )
 
@@ -139,6 +149,11 @@ def job_params(job: Job) -> dict[str, Any]:
         "verified_by": job.verified_by,
         "verified_at": job.verified_at,
         "tech_id": job.tech_id,
+        "assigned_at": job.assigned_at,
+        "started_at": job.started_at,
+        # The completion's time and labour as columns too, for the reports' index.
+        "completed_at": job.completed_at,
+        "labour_minutes": job.completion.labour_minutes if job.completion else None,
         "zone_id": job.zone_id,
         "source_message_id": job.source_message_id,
         "request_text": job.request_text,
@@ -153,6 +168,8 @@ def job_params(job: Job) -> dict[str, Any]:
         "proposed_start": job.proposed_start,
         "proposed_end": job.proposed_end,
         "notes": job.notes,
+        "invoice_adjustments": adjustments_document(job.invoice_adjustments),
+        "invoice_lines": lines_document(job.invoice_lines),
         "version": job.version,
         "created_at": job.created_at,
         "updated_at": job.updated_at,

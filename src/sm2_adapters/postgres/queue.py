@@ -20,14 +20,17 @@ from sm2_core.tasks import TASKS, TaskPayload
 #: The procrastinate queue every SM2 task goes to (and every SM2 worker reads).
 TASK_QUEUE = "sm2"
 
-#: One job: queue name, task name, then its arguments as a jsonb object (the task's kwargs), and
-#: when it may run (NULL: at once).
-JOB_ROW = "ROW({queue}, {task}, 0, NULL, NULL, {args}, {at})::procrastinate_job_to_defer_v1"
+#: One job: queue name, task name, its priority (``TaskKind.priority``), then its arguments as a
+#: jsonb object (the task's kwargs), and when it may run (NULL: at once).
+JOB_ROW = (
+    "ROW({queue}, {task}, {priority}, NULL, NULL, {args}, {at})::procrastinate_job_to_defer_v1"
+)
 
 
 def defer_jobs_sql(count: int, *, scheduled: bool = False) -> str:
     at = "%s::timestamptz" if scheduled else "NULL"
-    rows = ", ".join([JOB_ROW.format(queue="%s", task="%s", args="%s", at=at)] * count)
+    one = JOB_ROW.format(queue="%s", task="%s", priority="%s", args="%s", at=at)
+    rows = ", ".join([one] * count)
     return f"SELECT procrastinate_defer_jobs_v1(ARRAY[{rows}])"
 
 
@@ -48,7 +51,7 @@ class PendingTasks:
         params: list[Any] = []
         for task, at in self.items:
             name, args = TASKS.encode(task)
-            params += [self._queue, name, Jsonb(args)]
+            params += [self._queue, name, TASKS.kind_of(task).priority, Jsonb(args)]
             if scheduled:
                 params.append(at)
         await conn.execute(defer_jobs_sql(len(self.items), scheduled=scheduled), params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -12,6 +13,7 @@ from psycopg.types.json import Jsonb
 
 from sm2_adapters.postgres.errors import translated
 from sm2_adapters.postgres.mapping import to_entity
+from sm2_adapters.postgres.rows import insert_many, update_many
 from sm2_core.domain.records import (
     AuditEntry,
     DomainEvent,
@@ -20,6 +22,18 @@ from sm2_core.domain.records import (
     OutboundSms,
 )
 from sm2_core.errors import NotFound
+
+_AUDIT_COLUMNS = (
+    "id",
+    "subject",
+    "subject_id",
+    "job_id",
+    "action",
+    "actor",
+    "at",
+    "old_values",
+    "new_values",
+)
 
 
 async def fetch_dicts(conn: AsyncConnection[Any], query: str, params: Any) -> list[dict[str, Any]]:
@@ -52,6 +66,11 @@ class PostgresAuditRepository:
                 Jsonb(entry.new_values),
             ),
         )
+
+    async def add_many(self, entries: Sequence[AuditEntry]) -> None:
+        rows = [{name: getattr(entry, name) for name in _AUDIT_COLUMNS} for entry in entries]
+        async with translated("audit entry"):
+            await insert_many(self._conn, "audit_logs", _AUDIT_COLUMNS, rows)
 
     async def for_subject(self, subject: str, subject_id: UUID) -> list[AuditEntry]:
         rows = await fetch_dicts(
@@ -147,6 +166,14 @@ class PostgresMessageRepository:
         if cur.rowcount == 0:
             raise NotFound("message", message.id)
 
+    async def update_many(self, messages: Sequence[InboundMessage]) -> None:
+        rows = [dict(zip(MESSAGE_COLUMNS, message_params(m), strict=True)) for m in messages]
+        async with translated("message"):
+            found = await update_many(self._conn, "inbound_messages", MESSAGE_COLUMNS, rows)
+        for message in messages:
+            if message.id not in found:
+                raise NotFound("message", message.id)
+
     async def waiting(self, *, received_before: datetime, limit: int = 100) -> list[InboundMessage]:
         rows = await fetch_dicts(
             self._conn,
@@ -221,6 +248,12 @@ class PostgresOutboxRepository:
                 _outbox_params(sms),
             )
 
+    async def add_many(self, messages: Sequence[OutboundSms]) -> None:
+        async with translated("outbound SMS"):
+            await insert_many(
+                self._conn, "outbound_sms", _OUTBOX_COLUMNS, [_outbox_params(m) for m in messages]
+            )
+
     async def update(self, sms: OutboundSms) -> None:
         async with translated("outbound SMS"):
             cur = await self._conn.execute(
@@ -269,6 +302,9 @@ class PostgresOutboxRepository:
         return to_entity(rows[0], OutboundSms) if rows else None
 
 
+_EVENT_COLUMNS = ("name", "subject_id", "occurred_at", "data")
+
+
 class PendingEvents:
     """Events collected during a unit of work, written just before it commits."""
 
@@ -281,11 +317,21 @@ class PendingEvents:
     async def flush(self, conn: AsyncConnection[Any]) -> None:
         if not self.items:
             return
-        async with conn.cursor() as cur:
-            await cur.executemany(
-                "INSERT INTO events (name, subject_id, occurred_at, data) VALUES (%s, %s, %s, %s)",
-                [(e.name, e.subject_id, e.occurred_at, Jsonb(e.data)) for e in self.items],
-            )
+        # One statement for all of them: a batch of texts has several events per text.
+        await insert_many(
+            conn,
+            "events",
+            _EVENT_COLUMNS,
+            [
+                {
+                    "name": e.name,
+                    "subject_id": e.subject_id,
+                    "occurred_at": e.occurred_at,
+                    "data": e.data,
+                }
+                for e in self.items
+            ],
+        )
         # Only a wake-up call: listeners read the events table, which is the truth.
         await conn.execute("SELECT pg_notify('sm2_events', '')")
         self.items.clear()

@@ -140,6 +140,8 @@ def repositories(conn: AsyncConnection[Any]) -> dict[str, TableRepository[Any]]:
                 "hints_en",
                 "hints_fr",
                 "duration_minutes",
+                "requires_photos",
+                "included_minutes",
             ),
         ),
         "dealerships": TableRepository(
@@ -159,6 +161,7 @@ def repositories(conn: AsyncConnection[Any]) -> dict[str, TableRepository[Any]]:
                 "qb_customer_id",
                 "notify_on",
                 "address",
+                "hourly_rate",
             ),
         ),
         "technicians": TableRepository(

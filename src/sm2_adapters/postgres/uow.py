@@ -9,6 +9,7 @@ from typing import Any, Self
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
+from sm2_adapters.postgres.backlog import PostgresParseBacklog
 from sm2_adapters.postgres.conversations import PostgresConversationRepository
 from sm2_adapters.postgres.corrections import PostgresCorrectionRepository
 from sm2_adapters.postgres.invoices import PostgresInvoiceRepository
@@ -19,6 +20,9 @@ from sm2_adapters.postgres.notify import (
     PostgresOptOutRepository,
     PostgresPushSubscriptionRepository,
 )
+from sm2_adapters.postgres.payments import PostgresChangePollRepository
+from sm2_adapters.postgres.photos import PostgresPhotoRepository
+from sm2_adapters.postgres.pricing import PostgresPartRepository, PostgresPriceRepository
 from sm2_adapters.postgres.queue import TASK_QUEUE, PendingTasks
 from sm2_adapters.postgres.records import (
     PendingEvents,
@@ -27,6 +31,7 @@ from sm2_adapters.postgres.records import (
     PostgresOutboxRepository,
 )
 from sm2_adapters.postgres.reference import TableRepository, repositories
+from sm2_adapters.postgres.reports import PostgresReportSource
 from sm2_core.ports import UnitOfWork
 
 
@@ -35,6 +40,7 @@ class PostgresUnitOfWork:
 
     def __init__(self, pool: AsyncConnectionPool[AsyncConnection[Any]], task_queue: str) -> None:
         self._pool = pool
+        self._queue = task_queue
         self._stack: AsyncExitStack | None = None
         self.events = PendingEvents()
         self.tasks = PendingTasks(task_queue)
@@ -54,16 +60,22 @@ class PostgresUnitOfWork:
         self.zones, self.services = ref["zones"], ref["services"]
         self.dealerships, self.technicians = ref["dealerships"], ref["technicians"]
         self.rules, self.users = ref["rules"], ref["users"]
+        self.parts = PostgresPartRepository(conn)
+        self.prices = PostgresPriceRepository(conn)
         self.audit = PostgresAuditRepository(conn)
         self.messages = PostgresMessageRepository(conn)
         self.outbox = PostgresOutboxRepository(conn)
         self.media = PostgresMediaRepository(conn)
+        self.photos = PostgresPhotoRepository(conn)
         self.corrections = PostgresCorrectionRepository(conn)
         self.invoices = PostgresInvoiceRepository(conn)
+        self.change_polls = PostgresChangePollRepository(conn)
         self.notices = PostgresNoticeRepository(conn)
         self.push_subscriptions = PostgresPushSubscriptionRepository(conn)
         self.opt_outs = PostgresOptOutRepository(conn)
         self.conversations = PostgresConversationRepository(conn)
+        self.reports = PostgresReportSource(conn)
+        self.backlog = PostgresParseBacklog(conn, self._queue)
 
     async def __aexit__(
         self,

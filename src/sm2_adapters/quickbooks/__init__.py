@@ -19,6 +19,7 @@ from sm2_adapters.quickbooks.gateway import QuickBooksGateway
 from sm2_adapters.quickbooks.integration import QuickBooksIntegration
 from sm2_adapters.quickbooks.limits import RealmLimits
 from sm2_adapters.quickbooks.oauth import IntuitOAuth
+from sm2_adapters.quickbooks.payments import QuickBooksPayments
 from sm2_adapters.quickbooks.pgstore import PostgresTokenStore
 from sm2_adapters.quickbooks.refresh import TokenManager
 from sm2_adapters.quickbooks.tokens import Connection, MemoryTokenStore, TokenStore
@@ -37,9 +38,14 @@ def build_integration(
 ) -> QuickBooksIntegration:
     oauth = IntuitOAuth(config, clock=clock)
     tokens = TokenManager(store, oauth, clock=clock)
-    gateway = QuickBooksGateway(config, tokens, limits or RealmLimits())
+    limits = limits or RealmLimits()
     return QuickBooksIntegration(
-        config=config, store=store, clock=clock, oauth=oauth, gateway=gateway
+        config=config,
+        store=store,
+        clock=clock,
+        oauth=oauth,
+        gateway=QuickBooksGateway(config, tokens, limits),
+        payments=QuickBooksPayments(config, store, tokens, limits, clock=clock),
     )
 
 
@@ -75,6 +81,7 @@ __all__ = [
     "QboConfig",
     "QuickBooksGateway",
     "QuickBooksIntegration",
+    "QuickBooksPayments",
     "TokenCipher",
     "build_integration",
     "quickbooks_from_settings",

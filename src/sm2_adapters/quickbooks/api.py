@@ -25,6 +25,8 @@ from sm2_core.errors import IntegrationError
 
 #: Intuit's fault code for "Duplicate Name Exists Error" (a customer or item made meanwhile).
 DUPLICATE_NAME = "6240"
+#: Intuit's fault code for "Object Not Found": a record read by id that was deleted.
+OBJECT_NOT_FOUND = "610"
 
 
 class AccessRefused(IntegrationError):
@@ -134,6 +136,21 @@ class QboApi:
         if not isinstance(created, dict) or "Id" not in created:
             raise IntegrationError(SYSTEM, f"Intuit answered without the {entity}", transient=True)
         return created
+
+    def read(self, entity: str, entity_id: str) -> dict[str, Any]:
+        """One record by id; a deleted one is Intuit's fault 610 (``OBJECT_NOT_FOUND``)."""
+        with _faults():
+            result = self._client.get_single_object(entity, entity_id)
+        found = result.get(entity)
+        if not isinstance(found, dict) or "Id" not in found:
+            raise IntegrationError(SYSTEM, f"Intuit answered without the {entity}", transient=True)
+        return found
+
+    def changes(self, entities: str, since: str) -> dict[str, Any]:
+        """Intuit's change data capture: ``entities`` (comma-separated) changed from ``since``."""
+        with _faults():
+            result: dict[str, Any] = self._client.change_data_capture(entities, since)
+        return result
 
 
 @contextmanager

@@ -29,6 +29,8 @@ class QboConfig:
     minor_version: int = MINOR_VERSION
     timeout: float = 20.0
     """Seconds per HTTP request to Intuit; a hung connection must not hold a worker forever."""
+    tax_code: str | None = None
+    """The tax code on every invoice line: an Id, or a name looked up (``SM2_QBO_TAX_CODE``)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> QboConfig | None:
@@ -43,4 +45,5 @@ class QboConfig:
             environment=environment,
             api_url=(settings.qbo_api_url or _API_URLS[environment]).rstrip("/"),
             discovery=settings.qbo_discovery_url or environment,
+            tax_code=settings.qbo_tax_code,
         )

@@ -50,6 +50,6 @@ class QuickBooksGateway:
     def _sync(self, grant: Grant, request: InvoiceRequest) -> InvoiceReceipt:
         api = QboApi(self._config, grant, self._limits.budget(grant.realm_id))
         try:
-            return sync_invoice(api, request)
+            return sync_invoice(api, request, tax_code=self._config.tax_code)
         finally:
             api.close()

@@ -18,9 +18,14 @@ import attrs
 from sm2_adapters.quickbooks.config import QboConfig
 from sm2_adapters.quickbooks.oauth import IntuitOAuth
 from sm2_adapters.quickbooks.tokens import Connection, ConnectionStatus, TokenStore
-from sm2_adapters.unconfigured import AccountingNotConfigured
+from sm2_adapters.unconfigured import AccountingNotConfigured, InvoiceStatusNotConfigured
 from sm2_core.errors import IntegrationError, InvalidInput, NotConfigured, PermissionDenied
-from sm2_core.ports import QUICKBOOKS_NOT_CONFIGURED, AccountingGateway, Clock
+from sm2_core.ports import (
+    QUICKBOOKS_NOT_CONFIGURED,
+    AccountingGateway,
+    Clock,
+    InvoiceStatusSource,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +56,8 @@ class QuickBooksIntegration:
     clock: Clock
     oauth: IntuitOAuth | None = None
     gateway: AccountingGateway = attrs.field(factory=AccountingNotConfigured)
+    payments: InvoiceStatusSource = attrs.field(factory=InvoiceStatusNotConfigured)
+    """What QuickBooks says of invoices after they were made (payments, voids)."""
 
     @property
     def configured(self) -> bool:

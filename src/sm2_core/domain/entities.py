@@ -18,6 +18,12 @@ MIN_DURATION_MINUTES = 5
 MAX_DURATION_MINUTES = 720
 #: A dealership's street address: a line or two, not a document.
 MAX_ADDRESS_LENGTH = 300
+#: Labour a service's price includes, in minutes (0 to a day): beyond it the invoice bills the
+#: dealership's hourly rate. An hour unless an admin says.
+DEFAULT_INCLUDED_MINUTES = 60
+MAX_INCLUDED_MINUTES = 1440
+#: What an hour of labour beyond a service's included minutes costs a dealership by default.
+DEFAULT_HOURLY_RATE = Decimal("95.00")
 
 
 @attrs.frozen
@@ -55,6 +61,10 @@ class Service:
     hints_fr: tuple[str, ...] = ()
     duration_minutes: int = DEFAULT_DURATION_MINUTES
     """The work's expected length; the board plans a job with no window end by it."""
+    requires_photos: bool = False
+    """Its jobs are completed only once the technician attached at least one photo."""
+    included_minutes: int = DEFAULT_INCLUDED_MINUTES
+    """Labour its price includes; the invoice bills the minutes beyond at the hourly rate."""
 
     def display_name(self, language: Language) -> str:
         return self.name_fr if language is Language.FR else self.name
@@ -79,6 +89,8 @@ class Dealership:
     """The status texts it receives: any of ``DEALER_UPDATES``."""
     address: str = ""
     """Where technicians drive to, for their phone's maps app; empty when not known."""
+    hourly_rate: Decimal = DEFAULT_HOURLY_RATE
+    """What an hour of labour beyond a service's included minutes costs it."""
 
 
 @attrs.frozen

@@ -126,6 +126,8 @@ class PolicyRule(enum.StrEnum):
     """An admin cannot deactivate the login they are signed in with."""
     LAST_ADMIN = "Last admin rule"
     """The last active admin login stays active: someone must be able to sign in."""
+    PHOTOS = "Photos rule"
+    """A job of a service that requires photos is completed only with a technician's photo."""
 
 
 class ReferenceKind(enum.StrEnum):
@@ -140,6 +142,10 @@ class ReferenceKind(enum.StrEnum):
     DEALERSHIPS = "dealerships"
     TECHNICIANS = "technicians"
     RULES = "rules"
+    PARTS = "parts"
+    """The parts catalog invoices price reported parts from."""
+    PRICES = "prices"
+    """Dealerships' own prices for services."""
 
     @property
     def subject(self) -> str:

@@ -50,6 +50,45 @@ def subtotal(lines: tuple[InvoiceLine, ...]) -> Decimal:
     return cents(sum((line.amount for line in lines), Decimal(0)))
 
 
+def line_keys(lines: tuple[InvoiceLine, ...]) -> tuple[str, ...]:
+    """Each line's key, stable while the job's report stands: ``service``, ``part-1``,
+    ``part-2``... (the parts in the order the technician reported them), ``labour``. An
+    adjustment names its line by it; a number would shift when the labour line comes or goes."""
+    keys: list[str] = []
+    parts = 0
+    for line in lines:
+        if line.kind is LineKind.PART:
+            parts += 1
+            keys.append(f"part-{parts}")
+        else:
+            keys.append(line.kind.value)
+    return tuple(keys)
+
+
+@attrs.frozen
+class LineAdjustment:
+    """A dispatcher's change to one line of a job's invoice before it was approved: what the
+    line bills instead, and why. Flags stay on the line; an adjusted one counts as checked."""
+
+    line: str
+    """The line's key (``line_keys``)."""
+    reason: str
+    by: str
+    """Who adjusted it (the actor's name)."""
+    at: datetime
+    quantity: Decimal | None = None
+    """None: the line's own quantity."""
+    unit_price: Decimal | None = None
+    """None: the line's own unit price."""
+
+    def applied_to(self, line: InvoiceLine) -> InvoiceLine:
+        return attrs.evolve(
+            line,
+            quantity=line.quantity if self.quantity is None else self.quantity,
+            unit_price=line.unit_price if self.unit_price is None else self.unit_price,
+        )
+
+
 @attrs.frozen
 class Invoice:
     job_id: UUID

@@ -8,6 +8,7 @@ from uuid import UUID
 import attrs
 
 from sm2_core.domain.enums import InvoiceState, JobStatus, Urgency
+from sm2_core.domain.invoice import InvoiceLine, LineAdjustment
 
 
 @attrs.frozen
@@ -71,6 +72,11 @@ class Job:
     verified_by: str | None = None
     verified_at: datetime | None = None
     tech_id: UUID | None = None
+    assigned_at: datetime | None = None
+    """Since when the job has a technician: stamped when it leaves the board (PENDING →
+    SCHEDULED), cleared when it goes back; handing it to another technician keeps it."""
+    started_at: datetime | None = None
+    """When the technician accepted it (→ IN_PROGRESS); cleared when a hold takes it back."""
     zone_id: UUID | None = None
     """Where the work is done: the dealership's zone when the job was created."""
     source_message_id: UUID | None = None
@@ -90,6 +96,12 @@ class Job:
     proposed_end: datetime | None = None
     notes: str = ""
     """The dispatcher's notes for the technician."""
+    invoice_adjustments: tuple[LineAdjustment, ...] = ()
+    """A dispatcher's changes to the invoice's lines before approval: one per line, the latest
+    (the audit keeps the earlier ones)."""
+    invoice_lines: tuple[InvoiceLine, ...] = ()
+    """The lines approved for the invoice, adjustments applied: what is sent to QuickBooks,
+    whatever the catalog says later. Empty until approved."""
     version: int = 1
 
     @property
@@ -99,3 +111,23 @@ class Job:
     @property
     def is_approved(self) -> bool:
         return self.approved_at is not None
+
+    @property
+    def completed_at(self) -> datetime | None:
+        return self.completion.completed_at if self.completion else None
+
+
+def stamp_milestones(before: Job, after: Job, now: datetime) -> Job:
+    """``after`` with the milestones its status change reached (the reports' turnaround and
+    technicians' days read them): assigned on leaving the board, started on acceptance, both
+    cleared when the job goes back. A completion carries its own time (``Completion``)."""
+    if after.status is before.status:
+        return after
+    if after.status is JobStatus.PENDING:
+        return attrs.evolve(after, assigned_at=None, started_at=None)
+    if after.status is JobStatus.SCHEDULED:
+        assigned = now if before.status is JobStatus.PENDING else after.assigned_at
+        return attrs.evolve(after, assigned_at=assigned, started_at=None)
+    if after.status is JobStatus.IN_PROGRESS:
+        return attrs.evolve(after, started_at=now)
+    return after

@@ -1,8 +1,10 @@
-"""Photos and files that come with a dealership's text (MMS), and what became of each.
+"""Files shown on a job: photos that came with a dealership's text (MMS), and those its
+technician took of the work.
 
-The carrier says where each item is and what type it claims (``MediaRef``, kept with the text
-as received); a task fetches it, judges the bytes themselves, and records the outcome
-(``MediaItem``). A stored item is shown on the jobs made from its text as an ``Attachment``.
+The carrier says where each MMS item is and what type it claims (``MediaRef``, kept with the
+text as received); a task fetches it, judges the bytes themselves, and records the outcome
+(``MediaItem``). A technician's photo is judged and kept as it is sent (``JobPhoto``). Both are
+shown on the job as an ``Attachment``.
 """
 
 from __future__ import annotations
@@ -115,14 +117,55 @@ class MediaItem:
 
 
 @attrs.frozen
+class JobPhoto:
+    """A photo the job's technician took of the work (proof of work), as kept: without its
+    location, with a thumbnail."""
+
+    id: UUID
+    job_id: UUID
+    technician_id: UUID
+    """Who attached it (the job's technician then)."""
+    content_type: str
+    """The type kept (a HEIC/HEIF photo is kept as JPEG: every browser shows it)."""
+    size: int
+    """Bytes kept."""
+    blob_key: str
+    thumb_key: str
+    """Where its thumbnail is (``thumb_type``)."""
+    created_at: datetime
+    thumb_type: str = "image/jpeg"
+    width: int = 0
+    """Pixels, as shown (its orientation applied); 0 when not known."""
+    height: int = 0
+    original_type: str | None = None
+    """The type sent, when it was converted (``image/heic``); None when kept as sent."""
+
+
+@attrs.frozen
 class Attachment:
-    """A stored file shown on a job: an MMS item of the text the job came from."""
+    """A stored file shown on a job: an MMS item of the text the job came from, or a photo its
+    technician attached."""
 
     id: UUID
     content_type: str
     size: int
     source: AttachmentSource
     blob_key: str
+    thumb_key: str | None = None
+    """Where a smaller copy is kept (technicians' photos); None: the file itself is shown."""
+    thumb_type: str | None = None
+
+    @classmethod
+    def of_photo(cls, photo: JobPhoto) -> Attachment:
+        return cls(
+            id=photo.id,
+            content_type=photo.content_type,
+            size=photo.size,
+            source=AttachmentSource.TECHNICIAN,
+            blob_key=photo.blob_key,
+            thumb_key=photo.thumb_key,
+            thumb_type=photo.thumb_type,
+        )
 
     @classmethod
     def of(cls, item: MediaItem) -> Attachment | None:

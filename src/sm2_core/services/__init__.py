@@ -16,6 +16,8 @@ from sm2_core.services.intake import IntakeService
 from sm2_core.services.media import MediaService
 from sm2_core.services.notifications import NotificationService
 from sm2_core.services.outbox import OutboxService
+from sm2_core.services.payments import PaymentService
+from sm2_core.services.photos import PhotoService
 from sm2_core.services.receipt import (
     Receipt,
     ReceiptService,
@@ -23,6 +25,7 @@ from sm2_core.services.receipt import (
     RefusedText,
     StoreAndQueue,
 )
+from sm2_core.services.reports import Reports, ReportService
 from sm2_core.services.schedule import ScheduleService
 from sm2_core.tasks import TASKS, TaskPayload
 
@@ -41,9 +44,12 @@ class Services:
     imports: ImportService
     corrections: CorrectionService
     media: MediaService
+    photos: PhotoService
     conversations: ConversationService
     notifications: NotificationService
     schedule: ScheduleService
+    payments: PaymentService
+    reports: ReportService
 
     async def run_task(self, task: TaskPayload) -> object:
         """Run one queued task (see ``sm2_core.tasks``); each is safe to run twice."""
@@ -65,11 +71,15 @@ __all__ = [
     "MediaService",
     "NotificationService",
     "OutboxService",
+    "PaymentService",
+    "PhotoService",
     "Receipt",
     "ReceiptService",
     "ReceivedSms",
     "ReconcileReport",
     "RefusedText",
+    "ReportService",
+    "Reports",
     "ScheduleService",
     "Services",
     "StoreAndQueue",

@@ -47,10 +47,20 @@ async def queue_notices(uow: UnitOfWork, change: Change) -> None:
 async def add_new_job(uow: UnitOfWork, change: Change) -> Job:
     await uow.jobs.add(change.job)
     await uow.audit.add(change.audit)
-    uow.events.add(
-        attrs.evolve(change.event, data={**change.event.data, "version": change.job.version})
-    )
+    uow.events.add(created_event(change))
     return change.job
+
+
+async def add_new_jobs(uow: UnitOfWork, changes: Sequence[Change]) -> None:
+    """New jobs and their audit entries, one write each for all of them (intake's batches);
+    their events are the caller's to add (``created_event``), in the order it wants them."""
+    await uow.jobs.add_many([change.job for change in changes])
+    await uow.audit.add_many([change.audit for change in changes])
+
+
+def created_event(change: Change) -> DomainEvent:
+    """A new job's event, with the version it was written at."""
+    return attrs.evolve(change.event, data={**change.event.data, "version": change.job.version})
 
 
 def check_version(job: Job, expected_version: int | None) -> None:

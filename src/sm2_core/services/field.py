@@ -13,7 +13,7 @@ from sm2_core.domain.job import Completion, Job
 from sm2_core.domain.records import Actor
 from sm2_core.errors import NotFound, PermissionDenied
 from sm2_core.lifecycle import accept, complete
-from sm2_core.policies import PolicyConfig
+from sm2_core.policies import PolicyConfig, ensure_photos
 from sm2_core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from sm2_core.services.common import in_progress_zones, save_change, settle_technician
 from sm2_core.tech_day import order
@@ -37,7 +37,7 @@ class FieldService:
         """The technician's jobs in the order of their days (``sm2_core.tech_day``): in
         progress first, then today's by window, then later days', then those without a window
         in the board's order."""
-        tech_id = _technician_of(actor)
+        tech_id = technician_of(actor)
         async with self.uow() as uow:
             await uow.technicians.get(tech_id)  # NotFound for a login whose technician is gone
             statuses = None if include_done else list(ACTIVE)
@@ -47,15 +47,15 @@ class FieldService:
 
     async def get(self, job_id: UUID, *, actor: Actor) -> Job:
         async with self.uow() as uow:
-            return await _own_job(uow, job_id, actor)
+            return await own_job(uow, job_id, actor)
 
     async def accept(self, job_id: UUID, *, actor: Actor) -> Job:
         """SCHEDULED → IN_PROGRESS. The technician's row is locked first, so two accepts from
         two devices take turns and the 20 km rule sees the other's work."""
-        tech_id = _technician_of(actor)
+        tech_id = technician_of(actor)
         async with self.uow() as uow:
             await uow.technicians.lock(tech_id)
-            job = await _own_job(uow, job_id, actor)
+            job = await own_job(uow, job_id, actor)
             change = accept(
                 job,
                 actor=actor,
@@ -69,26 +69,30 @@ class FieldService:
             return saved
 
     async def complete(self, job_id: UUID, completion: Completion, *, actor: Actor) -> Job:
-        tech_id = _technician_of(actor)
+        """IN_PROGRESS → COMPLETED; a service that requires photos needs one first (the
+        technician's lock orders this check with the photos being attached)."""
+        tech_id = technician_of(actor)
         async with self.uow() as uow:
             await uow.technicians.lock(tech_id)
-            job = await _own_job(uow, job_id, actor)
+            job = await own_job(uow, job_id, actor)
             change = complete(job, completion, actor=actor, now=self.clock.now())
+            service = await uow.services.get(job.service_id) if job.service_id else None
+            ensure_photos(job, service, await uow.photos.count(job.id))
             saved = await save_change(uow, change)
             await settle_technician(uow, tech_id, actor=actor, now=change.audit.at)
             return saved
 
 
-def _technician_of(actor: Actor) -> UUID:
+def technician_of(actor: Actor) -> UUID:
     if actor.technician_id is None:
         raise PermissionDenied("This login is not linked to a technician")
     return actor.technician_id
 
 
-async def _own_job(uow: UnitOfWork, job_id: UUID, actor: Actor) -> Job:
+async def own_job(uow: UnitOfWork, job_id: UUID, actor: Actor) -> Job:
     """Another technician's job does not exist as far as this technician can tell."""
     job = await uow.jobs.get(job_id)
-    if job.tech_id is None or job.tech_id != _technician_of(actor):
+    if job.tech_id is None or job.tech_id != technician_of(actor):
         raise NotFound("job", job_id)
     return job
 

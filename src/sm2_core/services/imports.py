@@ -3,11 +3,13 @@
 Rows are the columns of the CSV files an operator keeps, those of the package's seed data
 (``sm2_adapters/seed_data``): references by name (a dealership's zone, a rule's dealership),
 skills as ``A;B;C``. Rows that match an existing record by its natural key (zone name, service
-code, phone, rule description) update it, so importing the same file twice changes nothing.
+code, phone, rule description, part name, a price's dealership and service) update it, so
+importing the same file twice changes nothing.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -15,7 +17,12 @@ from uuid import UUID
 
 import attrs
 
-from sm2_core.domain.entities import DEFAULT_DURATION_MINUTES, Dealership
+from sm2_core.domain.entities import (
+    DEFAULT_DURATION_MINUTES,
+    DEFAULT_HOURLY_RATE,
+    DEFAULT_INCLUDED_MINUTES,
+    Dealership,
+)
 from sm2_core.domain.enums import Language, ReferenceKind, TechnicianStatus, Urgency
 from sm2_core.domain.notices import parse_updates
 from sm2_core.domain.phone import normalize_phone
@@ -45,6 +52,8 @@ COLUMNS: dict[ReferenceKind, tuple[str, ...]] = {
         "requires_approval",
         *TERM_FIELDS,
         "duration_minutes",
+        "requires_photos",
+        "included_minutes",
     ),
     ReferenceKind.DEALERSHIPS: (
         "name",
@@ -54,6 +63,7 @@ COLUMNS: dict[ReferenceKind, tuple[str, ...]] = {
         "is_audit_flagged",
         "notify_on",
         "address",
+        "hourly_rate",
     ),
     ReferenceKind.TECHNICIANS: ("name", "phone", "zone", "skills", "status", "language"),
     ReferenceKind.RULES: (
@@ -65,13 +75,19 @@ COLUMNS: dict[ReferenceKind, tuple[str, ...]] = {
         "ranking_score",
         "is_active",
     ),
+    ReferenceKind.PARTS: ("name", "sku", "price"),
+    ReferenceKind.PRICES: ("dealership", "service_code", "price"),
 }
 #: Columns a file may leave out: the records it updates keep those values (files written before
 #: services had words still import).
 OPTIONAL_COLUMNS: dict[ReferenceKind, frozenset[str]] = {
-    ReferenceKind.SERVICES: frozenset({*TERM_FIELDS, "duration_minutes"}),
+    ReferenceKind.SERVICES: frozenset(
+        {*TERM_FIELDS, "duration_minutes", "requires_photos", "included_minutes"}
+    ),
     ReferenceKind.TECHNICIANS: frozenset({"language"}),
-    ReferenceKind.DEALERSHIPS: frozenset({"notify_on", "address"}),
+    ReferenceKind.DEALERSHIPS: frozenset({"notify_on", "address", "hourly_rate"}),
+    # A part without a SKU needs no such column.
+    ReferenceKind.PARTS: frozenset({"sku"}),
 }
 
 
@@ -81,13 +97,21 @@ def missing_columns(kind: ReferenceKind, header: Sequence[str]) -> list[str]:
     return [c for c in COLUMNS[kind] if c not in header and c not in optional]
 
 
-_NATURAL_KEY: dict[ReferenceKind, str] = {
-    ReferenceKind.ZONES: "name",
-    ReferenceKind.SERVICES: "code",
-    ReferenceKind.DEALERSHIPS: "phone",
-    ReferenceKind.TECHNICIANS: "phone",
-    ReferenceKind.RULES: "description",
+_NATURAL_KEY: dict[ReferenceKind, tuple[str, ...]] = {
+    ReferenceKind.ZONES: ("name",),
+    ReferenceKind.SERVICES: ("code",),
+    ReferenceKind.DEALERSHIPS: ("phone",),
+    ReferenceKind.TECHNICIANS: ("phone",),
+    ReferenceKind.RULES: ("description",),
+    ReferenceKind.PARTS: ("name",),
+    # A dealership has one price per service.
+    ReferenceKind.PRICES: ("dealership_id", "service_code"),
 }
+
+
+def _natural_key(kind: ReferenceKind, value: Callable[[str], Any]) -> str:
+    """The record's natural key as compared (any case), from a row's fields or an entity."""
+    return "\x1f".join(str(value(field)).casefold() for field in _NATURAL_KEY[kind])
 
 
 @attrs.frozen
@@ -144,9 +168,10 @@ class ImportService:
                 try:
                     fields = lookups.typed(kind, row)
                     build(kind_spec(kind), fields)  # the entity's own rules, by line too
-                    key = str(fields[_NATURAL_KEY[kind]]).casefold()
+                    key = _natural_key(kind, fields.__getitem__)
                     if key in seen:
-                        raise ValueError(f"same {_NATURAL_KEY[kind]} as line {seen[key]}")
+                        named = " and ".join(_NATURAL_KEY[kind]).replace("_id", "")
+                        raise ValueError(f"same {named} as line {seen[key]}")
                     seen[key] = line
                     items.append(fields)
                 except (ValueError, Sm2Error) as exc:
@@ -171,17 +196,18 @@ class ImportService:
     ) -> ImportReport:
         spec = kind_spec(kind)
         repo = spec.repo(uow)
-        key = _NATURAL_KEY[kind]
         existing = {
-            str(getattr(x, key)).casefold(): x for x in await repo.all(include_inactive=True)
+            _natural_key(kind, functools.partial(getattr, x)): x
+            for x in await repo.all(include_inactive=True)
         }
         counts = {"created": 0, "updated": 0, "unchanged": 0}
         for n, fields in enumerate(items, start=1):
-            old = existing.get(str(fields[key]).casefold())
+            key = _natural_key(kind, fields.__getitem__)
+            old = existing.get(key)
             if old is None:
                 item = build(spec, fields)
                 await self.admin.add_item(uow, spec, item, actor=actor)
-                existing[str(fields[key]).casefold()] = item
+                existing[key] = item
                 counts["created"] += 1
             else:
                 new = build(
@@ -309,7 +335,40 @@ def _service_row(_: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:
             if "duration_minutes" in row
             else {}
         ),
+        # The same for photos: kept without the column, an empty cell is "not required".
+        **(
+            {"requires_photos": parse_bool(row["requires_photos"] or "")}
+            if "requires_photos" in row
+            else {}
+        ),
+        # And for the labour its price includes: an empty cell is the default hour.
+        **(
+            {"included_minutes": _included(row["included_minutes"])}
+            if "included_minutes" in row
+            else {}
+        ),
     }
+
+
+def _included(text: str | None) -> int:
+    value = (text or "").strip()
+    if not value:
+        return DEFAULT_INCLUDED_MINUTES
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError("included_minutes must be a whole number of minutes") from None
+
+
+def _money(text: str | None, column: str, *, default: Decimal | None = None) -> Decimal:
+    """A price cell: dollars and cents with a dot (``95.00``); empty is ``default``."""
+    value = (text or "").strip()
+    if not value and default is not None:
+        return default
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{column} must be a number, e.g. 95.00") from None
 
 
 def _minutes(text: str | None) -> int:
@@ -333,6 +392,12 @@ def _dealership_row(lk: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:
         **({"notify_on": parse_updates(row["notify_on"] or "")} if "notify_on" in row else {}),
         # The same for its address: kept without the column, cleared by an empty cell.
         **({"address": (row["address"] or "").strip()} if "address" in row else {}),
+        # And its hourly rate: kept without the column, an empty cell is the default rate.
+        **(
+            {"hourly_rate": _money(row["hourly_rate"], "hourly_rate", default=DEFAULT_HOURLY_RATE)}
+            if "hourly_rate" in row
+            else {}
+        ),
     }
 
 
@@ -392,10 +457,35 @@ def _rule_row(lk: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _part_row(_: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "name": _text(row, "name"),
+        # Without the column (or with an empty cell) a part has no SKU.
+        "sku": _text(row, "sku", required=False) or "",
+        "price": _money(row.get("price"), "price"),
+    }
+
+
+def _price_row(lk: _Lookups, row: Mapping[str, str]) -> dict[str, Any]:
+    dealer = _text(row, "dealership") or ""
+    if dealer.casefold() not in lk.dealerships:
+        raise ValueError(f"unknown dealership {dealer!r}")
+    code = (_text(row, "service_code") or "").upper()
+    if code not in lk.service_codes:
+        raise ValueError(f"unknown service code {code!r}")
+    return {
+        "dealership_id": lk.dealerships[dealer.casefold()],
+        "service_code": code,
+        "price": _money(row.get("price"), "price"),
+    }
+
+
 _TYPED: dict[ReferenceKind, Callable[[_Lookups, Mapping[str, str]], dict[str, Any]]] = {
     ReferenceKind.ZONES: _zone_row,
     ReferenceKind.SERVICES: _service_row,
     ReferenceKind.DEALERSHIPS: _dealership_row,
     ReferenceKind.TECHNICIANS: _technician_row,
     ReferenceKind.RULES: _rule_row,
+    ReferenceKind.PARTS: _part_row,
+    ReferenceKind.PRICES: _price_row,
 }

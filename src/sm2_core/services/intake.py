@@ -1,45 +1,55 @@
-"""Intake: a stored text becomes ranked jobs, and the dealership hears back."""
+"""Intake: stored texts become ranked jobs, and the dealerships hear back.
+
+A parse task takes its text and, in the same go, the oldest other texts still waiting for
+theirs (``ParseBacklog``): it reads their senders and the reference data once, parses them,
+and writes what became of all of them in one unit of work (``parse_batch``). Under a burst a
+worker thus pays one task's overhead and one commit for many texts; with nothing else
+waiting, a batch is the one text.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo
+import asyncio
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
+from uuid import UUID
 
 import attrs
 
-from sm2_core.domain.conversations import conversation_updated
-from sm2_core.domain.entities import Dealership, Service
+from sm2_core.domain.entities import Service
 from sm2_core.domain.enums import Urgency
 from sm2_core.domain.job import Job, Vehicle
-from sm2_core.domain.records import (
-    Actor,
-    DomainEvent,
-    InboundMessage,
-    MessageStatus,
-    OptOut,
-    OutboundKind,
-    OutboundSms,
-)
-from sm2_core.domain.window import resolve
-from sm2_core.drafting import confirmation_text, draft_job, vehicle_from_request
+from sm2_core.domain.records import Actor, InboundMessage, MessageStatus
+from sm2_core.domain.reference import IntakeReference
+from sm2_core.drafting import draft_job
 from sm2_core.errors import NotFound, PermissionDenied
 from sm2_core.lifecycle import created
-from sm2_core.optout import Keyword, keyword, optout_event
-from sm2_core.parsing import ParseResult
+from sm2_core.optout import keyword
 from sm2_core.policies import PolicyConfig
-from sm2_core.ports import Clock, MessageParser, UnitOfWork, UnitOfWorkFactory
+from sm2_core.ports import (
+    Clock,
+    MessageParser,
+    ReferenceSource,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from sm2_core.services.common import add_new_job
-from sm2_core.tasks import SendSms
+from sm2_core.services.parse_batch import BatchWriter, Reading, ReadReference
 
-_INTAKE = Actor.system("intake")
-#: How long after a dispatcher's reply a text naming no service is taken as its answer.
-REPLY_WINDOW = timedelta(hours=24)
+#: Texts one parse task takes at most: its own and the oldest others waiting.
+BATCH_SIZE = 32
+#: How long the other texts of a batch are the worker's: longer than a batch can take (an LLM
+#: reading has a 30 s deadline, and a batch's readings run together). A text whose batch never
+#: finished is due again after it, on its own task.
+LEASE_SECONDS = 60.0
+
+Outcome = tuple[dict[UUID, tuple[Job, ...]], dict[UUID, Exception]]
+"""Each text's jobs, and the error of each text that could not be written."""
 
 
 @attrs.define(kw_only=True, frozen=True)
 class IntakeService:
-    """A received text becomes ranked jobs (or waits in the inbox); admins type jobs in."""
+    """Received texts become ranked jobs (or wait in the inbox); admins type jobs in."""
 
     uow: UnitOfWorkFactory
     parser: MessageParser
@@ -47,137 +57,118 @@ class IntakeService:
     config: PolicyConfig = attrs.field(factory=PolicyConfig)
     timezone: str = "America/Toronto"
     """The company's time zone (``SM2_TIMEZONE``): where "demain matin" is."""
+    reference: ReferenceSource | None = None
+    """Dealerships, services and rules, read once per batch (a cache in production); None
+    reads them through ``uow``."""
+    batch_size: int = BATCH_SIZE
+    lease_seconds: float = LEASE_SECONDS
 
     async def process_message(self, message_id: UUID) -> tuple[Job, ...]:
-        """The parse task: jobs from one stored text. Running it twice creates nothing new."""
+        """The parse task: jobs from one stored text, and from up to ``batch_size - 1`` other
+        texts waiting for theirs; this text's jobs. Running it twice creates nothing new.
+
+        A text of the batch that cannot be written alone keeps its error: raised here for this
+        task's own text, left to its own task otherwise (its lease runs out)."""
         async with self.uow() as uow:
-            message = await uow.messages.get(message_id)
-            dealership = await uow.dealerships.by_phone(message.from_number)
-        if message.status is not MessageStatus.RECEIVED:
-            return await self._existing_jobs(message)
-        known = dealership if dealership is not None and dealership.is_active else None
+            texts = await uow.backlog.lease(
+                message_id, more=self.batch_size - 1, seconds=self.lease_seconds
+            )
+        first = texts[0]
+        made, failed = await self._batch(
+            [text for text in texts if text.status is MessageStatus.RECEIVED]
+        )
+        if first.id in failed:
+            raise failed[first.id]
+        if first.id in made:
+            return made[first.id]
+        if first.status is MessageStatus.RECEIVED:
+            first = await self.message(first.id)  # another run of its task got there first
+        return await self._existing_jobs(first)
+
+    async def _batch(self, texts: Sequence[InboundMessage]) -> Outcome:
+        if not texts:
+            return {}, {}
+        source = self.reference or ReadReference(self.uow)
+        reference = await source.current()
+        made: dict[UUID, tuple[Job, ...]] = {}
+        failed: dict[UUID, Exception] = {}
+        # Closed on the way out, even cancelled: no reading goes on without its batch.
+        async with aclosing(self._readings(texts, reference)) as waves:
+            async for readings, unread in waves:
+                failed |= unread
+                if readings:
+                    wrote, unwritten = await self._write(readings, reference)
+                    made |= wrote
+                    failed |= unwritten
+        return made, failed
+
+    async def _readings(
+        self, texts: Sequence[InboundMessage], reference: IntakeReference
+    ) -> AsyncGenerator[tuple[list[Reading], dict[UUID, Exception]], None]:
+        """The texts' readings in waves, each written as soon as it is complete: the offline
+        readings come together at once, and a text the LLM reads (up to its deadline) holds
+        back no other. Parsing may call an LLM: never inside a transaction."""
+        order = {text.id: n for n, text in enumerate(texts)}
+        pending: dict[asyncio.Future[Reading], InboundMessage] = {}
+        try:
+            for text in texts:
+                pending[asyncio.ensure_future(self._read(text, reference))] = text
+                # One text per turn of the event loop: in a web process, the requests that
+                # arrive meanwhile are answered between two parses, not after the batch's.
+                await asyncio.sleep(0)
+            while pending:
+                done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                readings: list[Reading] = []
+                errors: dict[UUID, Exception] = {}
+                for future in done:
+                    text = pending.pop(future)
+                    error = future.exception()
+                    if error is None:
+                        readings.append(future.result())
+                    elif isinstance(error, Exception):
+                        errors[text.id] = error
+                    else:
+                        raise error
+                readings.sort(key=lambda reading: order[reading.message.id])
+                yield readings, errors
+        finally:
+            for future in pending:
+                future.cancel()
+
+    async def _read(self, message: InboundMessage, reference: IntakeReference) -> Reading:
+        sender = reference.sender(message.from_number)
         if (word := keyword(message.body)) is not None:
             # From any number, known or not: carriers require STOP to be honoured by whoever
             # sends it, and it must never become a job.
-            await self._opt(message_id, word, known)
-            return ()
-        if dealership is None or not dealership.is_active:
-            await self._unmatched(message_id)
-            return ()
-        # Parsing may call an LLM: never inside a transaction.
-        result = await self.parser.parse(message.body, dealership_id=dealership.id)
-        async with self.uow() as uow:
-            # Locked and checked again: a second run of this task may have got here first.
-            message = await uow.messages.get(message_id, for_update=True)
-            if message.status is MessageStatus.RECEIVED:
-                return await self._create_jobs(uow, message, dealership, result)
-        return await self._existing_jobs(message)
+            return Reading(message=message, sender=sender, word=word)
+        if sender is None:
+            return Reading(message=message, sender=None)
+        result = await self.parser.parse(message.body, dealership_id=sender.id)
+        return Reading(message=message, sender=sender, result=result)
 
-    async def _opt(self, message_id: UUID, word: Keyword, dealership: Dealership | None) -> None:
-        """STOP or START: the number is opted out (or back in); the text asks for no work and
-        gets no confirmation. The event lets the board and the conversations show it at once."""
-        async with self.uow() as uow:
-            message = await uow.messages.get(message_id, for_update=True)
-            if message.status is not MessageStatus.RECEIVED:
-                return
-            now = self.clock.now()
-            opted_out = word == "stop"
-            if opted_out:
-                await uow.opt_outs.add(OptOut(message.from_number, now, "STOP"))
-            else:
-                await uow.opt_outs.remove(message.from_number)
-            await uow.messages.update(
-                attrs.evolve(
-                    message,
-                    status=MessageStatus.NO_WORK,
-                    dealership_id=dealership.id if dealership is not None else None,
-                )
-            )
-            uow.events.add(
-                optout_event(
-                    phone=message.from_number,
-                    opted_out=opted_out,
-                    subject_id=message.id,
-                    now=now,
-                    message_id=message.id,
-                    dealership_id=dealership.id if dealership is not None else None,
-                )
-            )
-            # The STOP itself is a text of the number's thread, like any other.
-            uow.events.add(_conversation_event(message, self.clock))
-
-    async def _unmatched(self, message_id: UUID) -> None:
-        """An unknown or inactive sender: the text waits in the inbox, announced once."""
-        async with self.uow() as uow:
-            message = await uow.messages.get(message_id, for_update=True)
-            if message.status is MessageStatus.RECEIVED:
-                message = attrs.evolve(message, status=MessageStatus.UNMATCHED)
-                await uow.messages.update(message)
-                uow.events.add(_message_event(message, self.clock))
-                uow.events.add(_conversation_event(message, self.clock))
+    async def _write(self, readings: Sequence[Reading], reference: IntakeReference) -> Outcome:
+        writer = BatchWriter(clock=self.clock, config=self.config, timezone=self.timezone)
+        try:
+            async with self.uow() as uow:
+                return await writer.write(uow, readings, reference), {}
+        except Exception as error:
+            if len(readings) == 1:
+                return {}, {readings[0].message.id: error}
+        # One text's fault (a value the database refuses) must not cost the others their jobs:
+        # each goes alone, and only the one at fault keeps its error.
+        made: dict[UUID, tuple[Job, ...]] = {}
+        failed: dict[UUID, Exception] = {}
+        for reading in readings:
+            wrote, unwritten = await self._write([reading], reference)
+            made |= wrote
+            failed |= unwritten
+        return made, failed
 
     async def _existing_jobs(self, message: InboundMessage) -> tuple[Job, ...]:
         if not message.job_ids:
             return ()
         async with self.uow() as uow:
             return tuple([await uow.jobs.get(job_id) for job_id in message.job_ids])
-
-    async def _create_jobs(
-        self, uow: UnitOfWork, message: InboundMessage, dealership: Dealership, result: ParseResult
-    ) -> tuple[Job, ...]:
-        done = attrs.evolve(
-            message,
-            dealership_id=dealership.id,
-            parser=result.parser,
-            parse_confidence=result.confidence,
-            language=result.language,
-        )
-        if not result.is_work or await _answers_a_reply(uow, message, result):
-            await uow.messages.update(attrs.evolve(done, status=MessageStatus.NO_WORK))
-            uow.events.add(_conversation_event(message, self.clock))
-            return ()
-        services = {s.code: s for s in await uow.services.all()}
-        # "demain matin" proposes a window, read from when the text was received.
-        zone = ZoneInfo(self.timezone)
-        proposed = resolve(result.when, message.received_at, zone) if result.when else None
-        rules = await uow.rules.all()
-        now = self.clock.now()
-        jobs = []
-        for request in result.requests:
-            job = draft_job(
-                job_code=await uow.jobs.next_code(now.year),
-                dealership=dealership,
-                service=services.get(request.service_code or ""),
-                vehicle=vehicle_from_request(request),
-                base_urgency=result.urgency,
-                rules=rules,
-                confidence=result.confidence,
-                config=self.config,
-                now=now,
-                warnings=result.warnings,
-                source_message_id=message.id,
-                request_text=message.body,
-            )
-            if proposed is not None:
-                job = attrs.evolve(job, proposed_start=proposed.start, proposed_end=proposed.end)
-            jobs.append(await add_new_job(uow, created(job, actor=_INTAKE)))
-        await uow.messages.update(
-            attrs.evolve(done, status=MessageStatus.PROCESSED, job_ids=tuple(j.id for j in jobs))
-        )
-        sms = OutboundSms(
-            id=uuid4(),
-            to_number=dealership.phone,
-            created_at=now,
-            job_ids=tuple(job.id for job in jobs),
-            dealership_id=dealership.id,
-            body=confirmation_text(jobs, services, result.language),
-        )
-        await uow.outbox.add(sms)
-        # Queued by this transaction: the confirmation is sent if and only if the jobs exist.
-        uow.tasks.add(SendSms(outbox_id=sms.id))
-        # One event for the text and its confirmation: the thread shows both.
-        uow.events.add(_conversation_event(message, self.clock))
-        return tuple(jobs)
 
     async def create_job(
         self,
@@ -243,33 +234,3 @@ class IntakeService:
     async def inbox(self, *, limit: int = 100) -> list[InboundMessage]:
         async with self.uow() as uow:
             return await uow.messages.inbox(limit=limit)
-
-
-async def _answers_a_reply(uow: UnitOfWork, message: InboundMessage, result: ParseResult) -> bool:
-    """A text that names no service, arriving within a day of a dispatcher's reply to its
-    number, answers that reply ("VIN is WA1…"): it stays in the conversation, where the
-    dispatcher applies it to the job asked about, instead of becoming a job of its own."""
-    if any(request.service_code for request in result.requests):
-        return False
-    reply = await uow.outbox.last_sent(message.from_number, kind=OutboundKind.REPLY)
-    if reply is None:
-        return False
-    sent = reply.sent_at or reply.created_at
-    return sent <= message.received_at <= sent + REPLY_WINDOW
-
-
-def _conversation_event(message: InboundMessage, clock: Clock) -> DomainEvent:
-    return conversation_updated(message.from_number, subject_id=message.id, at=clock.now())
-
-
-def _message_event(message: InboundMessage, clock: Clock) -> DomainEvent:
-    return DomainEvent(
-        name="message.unmatched",
-        subject_id=message.id,
-        occurred_at=clock.now(),
-        data={
-            "message_id": str(message.id),
-            "from": message.from_number,
-            "body": message.body[:160],
-        },
-    )

@@ -5,6 +5,9 @@ task per item; nothing is fetched before Twilio's 200. The task fetches the item
 carrier, judges the bytes (``sm2_core.media.judge``), keeps an acceptable item in the blob
 store, and records where it stands (``MediaItem``). A transient failure is recorded, then
 raised for the task queue to retry with backoff; the last failure stays recorded.
+
+What a job shows (``attachments``) and who may open it (``open``) covers the photos its
+technician attached too (``sm2_core.services.photos``): both are a job's files.
 """
 
 from __future__ import annotations
@@ -113,40 +116,44 @@ class MediaService:
         return (await self.items([message]))[message.id]
 
     async def attachments(self, jobs: Iterable[Job]) -> dict[UUID, tuple[Attachment, ...]]:
-        """The stored files shown on each job (by job id): its text's stored items."""
+        """The stored files shown on each job (by job id): its text's stored items, then the
+        photos its technician attached, oldest first. A job with none may be left out."""
         jobs = list(jobs)
         sources = sorted({j.source_message_id for j in jobs if j.source_message_id}, key=str)
-        if not sources:
-            return {}
         async with self.uow() as uow:
-            recorded = await uow.media.for_messages(sources)
+            recorded = await uow.media.for_messages(sources) if sources else []
+            photos = await uow.photos.for_jobs([j.id for j in jobs]) if jobs else []
         by_message: dict[UUID, list[Attachment]] = {}
         for item in recorded:
             attachment = Attachment.of(item)
             if attachment is not None:
                 by_message.setdefault(item.message_id, []).append(attachment)
-        return {
-            job.id: tuple(by_message.get(job.source_message_id, ()))
-            for job in jobs
-            if job.source_message_id is not None
-        }
+        by_job: dict[UUID, list[Attachment]] = {}
+        for photo in photos:
+            by_job.setdefault(photo.job_id, []).append(Attachment.of_photo(photo))
+        found: dict[UUID, tuple[Attachment, ...]] = {}
+        for job in jobs:
+            texted = by_message.get(job.source_message_id, []) if job.source_message_id else []
+            if files := (*texted, *by_job.get(job.id, ())):
+                found[job.id] = files
+        return found
 
     async def attachments_of(self, job: Job) -> tuple[Attachment, ...]:
         return (await self.attachments([job])).get(job.id, ())
 
-    async def open(self, attachment_id: UUID, *, actor: Actor) -> tuple[Attachment, bytes]:
-        """A stored file and its bytes, for an admin or the technician assigned to one of the
-        jobs it is shown on. Raises NotFound, or PermissionDenied for anyone else."""
+    async def open(
+        self, attachment_id: UUID, *, actor: Actor, thumbnail: bool = False
+    ) -> tuple[Attachment, bytes]:
+        """A stored file and its bytes (its thumbnail's, when it has one and ``thumbnail`` is
+        asked), for an admin or the technician assigned to one of the jobs it is shown on.
+        Raises NotFound, or PermissionDenied for anyone else."""
         async with self.uow() as uow:
-            item = await uow.media.get(attachment_id)
-            attachment = Attachment.of(item)
-            if attachment is None:
-                raise NotFound("attachment", attachment_id)
-            if not actor.is_admin:
-                message = await uow.messages.get(item.message_id)
-                jobs = [await uow.jobs.get(job_id) for job_id in message.job_ids]
-                if not may_view(actor, jobs):
-                    raise PermissionDenied("Only an admin or the job's technician sees its files")
+            attachment, jobs = await _shown(uow, attachment_id, actor)
+            if not may_view(actor, jobs):
+                raise PermissionDenied("Only an admin or the job's technician sees its files")
+        if thumbnail and attachment.thumb_key and attachment.thumb_type:
+            shown = attrs.evolve(attachment, content_type=attachment.thumb_type)
+            return shown, await self.blobs.get(attachment.thumb_key)
         return attachment, await self.blobs.get(attachment.blob_key)
 
 
@@ -162,6 +169,29 @@ async def _item(
             )
             return recorded or pending, ref
     raise NotFound("media", media_id)
+
+
+async def _shown(
+    uow: UnitOfWork, attachment_id: UUID, actor: Actor
+) -> tuple[Attachment, list[Job]]:
+    """The attachment (an MMS item, else a technician's photo) and the jobs it is shown on
+    (none looked up for an admin, who sees every file)."""
+    try:
+        item = await uow.media.get(attachment_id)
+    except NotFound:
+        try:
+            photo = await uow.photos.get(attachment_id)
+        except NotFound:
+            raise NotFound("attachment", attachment_id) from None
+        jobs = [] if actor.is_admin else [await uow.jobs.get(photo.job_id)]
+        return Attachment.of_photo(photo), jobs
+    attachment = Attachment.of(item)
+    if attachment is None:
+        raise NotFound("attachment", attachment_id)
+    if actor.is_admin:
+        return attachment, []
+    message = await uow.messages.get(item.message_id)
+    return attachment, [await uow.jobs.get(job_id) for job_id in message.job_ids]
 
 
 async def _recorded(uow: UnitOfWork, media_id: UUID) -> MediaItem | None:

@@ -16,6 +16,7 @@ import attrs
 from sm2_core.domain.entities import (
     MAX_ADDRESS_LENGTH,
     MAX_DURATION_MINUTES,
+    MAX_INCLUDED_MINUTES,
     MIN_DURATION_MINUTES,
     Dealership,
     RankingRule,
@@ -26,12 +27,15 @@ from sm2_core.domain.entities import (
 from sm2_core.domain.enums import ReferenceKind
 from sm2_core.domain.notices import parse_updates
 from sm2_core.domain.phone import normalize_phone
+from sm2_core.domain.pricing import MAX_PART_NAME, MAX_SKU, CatalogPart, DealershipPrice
 from sm2_core.domain.terms import clean_terms
 from sm2_core.errors import InvalidInput, NotFound
 from sm2_core.ports import Repository, UnitOfWork
 
 #: A record of any kind of reference data.
-ReferenceEntity: TypeAlias = Zone | Service | Dealership | Technician | RankingRule
+ReferenceEntity: TypeAlias = (
+    Zone | Service | Dealership | Technician | RankingRule | CatalogPart | DealershipPrice
+)
 
 # Each kind as a type, so the services can say what a kind gives back (see AdminService).
 ZoneKind: TypeAlias = Literal[ReferenceKind.ZONES]
@@ -39,6 +43,8 @@ ServiceKind: TypeAlias = Literal[ReferenceKind.SERVICES]
 DealershipKind: TypeAlias = Literal[ReferenceKind.DEALERSHIPS]
 TechnicianKind: TypeAlias = Literal[ReferenceKind.TECHNICIANS]
 RuleKind: TypeAlias = Literal[ReferenceKind.RULES]
+PartKind: TypeAlias = Literal[ReferenceKind.PARTS]
+PriceKind: TypeAlias = Literal[ReferenceKind.PRICES]
 
 
 @attrs.frozen
@@ -62,6 +68,8 @@ KINDS: dict[ReferenceKind, Kind] = {
         Kind(ReferenceKind.DEALERSHIPS, Dealership, lambda u: u.dealerships),
         Kind(ReferenceKind.TECHNICIANS, Technician, lambda u: u.technicians),
         Kind(ReferenceKind.RULES, RankingRule, lambda u: u.rules),
+        Kind(ReferenceKind.PARTS, CatalogPart, lambda u: u.parts),
+        Kind(ReferenceKind.PRICES, DealershipPrice, lambda u: u.prices),
     )
 }
 
@@ -108,12 +116,17 @@ def _normalized(item: ReferenceEntity) -> ReferenceEntity:
     if isinstance(item, Dealership | Technician):
         item = attrs.evolve(item, phone=normalize_phone(item.phone))
     if isinstance(item, Dealership):
+        _check_price(item.hourly_rate, "hourly_rate")
         item = attrs.evolve(
-            item, notify_on=parse_updates(item.notify_on), address=_address(item.address)
+            item,
+            notify_on=parse_updates(item.notify_on),
+            address=_address(item.address),
+            hourly_rate=_cents(item.hourly_rate),
         )
     if isinstance(item, Service):
         _check_price(item.base_price)
         _check_duration(item.duration_minutes)
+        _check_included(item.included_minutes)
         item = attrs.evolve(
             item,
             code=item.code.strip().upper(),
@@ -126,6 +139,19 @@ def _normalized(item: ReferenceEntity) -> ReferenceEntity:
         item = attrs.evolve(item, service_code=item.service_code.strip().upper())
     if isinstance(item, Technician):
         item = attrs.evolve(item, skills=frozenset(s.strip().upper() for s in item.skills))
+    if isinstance(item, CatalogPart):
+        _check_price(item.price, "price")
+        item = attrs.evolve(
+            item,
+            name=_label(item.name, "name", MAX_PART_NAME, required=True),
+            sku=_label(item.sku, "sku", MAX_SKU),
+            price=_cents(item.price),
+        )
+    if isinstance(item, DealershipPrice):
+        _check_price(item.price, "price")
+        item = attrs.evolve(
+            item, service_code=item.service_code.strip().upper(), price=_cents(item.price)
+        )
     if isinstance(item, Zone) and not (
         -90 <= item.latitude <= 90 and -180 <= item.longitude <= 180
     ):
@@ -136,14 +162,50 @@ def _normalized(item: ReferenceEntity) -> ReferenceEntity:
 MAX_PRICE = Decimal("9999999999.99")
 
 
-def _check_price(price: Decimal) -> None:
+def _check_price(price: Decimal, field: str = "base_price") -> None:
     """Dollars and cents: finite, not negative, at most two decimals, within the column."""
-    if not price.is_finite() or price < 0 or price > MAX_PRICE:
-        raise InvalidInput(f"{price} is not a price", fields={"base_price": "not a price"})
+    if not isinstance(price, Decimal) or not price.is_finite() or price < 0 or price > MAX_PRICE:
+        raise InvalidInput(f"{price} is not a price", fields={field: "not a price"})
     if price != price.quantize(Decimal("0.01")):
         raise InvalidInput(
-            f"{price} has more than two decimals", fields={"base_price": "at most two decimals"}
+            f"{price} has more than two decimals", fields={field: "at most two decimals"}
         )
+
+
+def _cents(price: Decimal) -> Decimal:
+    """A checked price as the database keeps it: with its two decimals (35 is 35.00)."""
+    return price.quantize(Decimal("0.01")) + 0
+
+
+def _check_included(minutes: int) -> None:
+    """Labour a service's price includes: a whole number of minutes, none to a day."""
+    if not isinstance(minutes, int) or isinstance(minutes, bool):
+        raise InvalidInput(
+            f"included_minutes must be a whole number, not {minutes!r}",
+            fields={"included_minutes": "not a whole number"},
+        )
+    if not 0 <= minutes <= MAX_INCLUDED_MINUTES:
+        raise InvalidInput(
+            f"included_minutes must be 0 to {MAX_INCLUDED_MINUTES}, not {minutes}",
+            fields={"included_minutes": f"not 0 to {MAX_INCLUDED_MINUTES}"},
+        )
+
+
+def _label(text: str, field: str, limit: int, *, required: bool = False) -> str:
+    """A part's name or SKU as stored: spaces trimmed and collapsed (as reports are matched),
+    bounded, no NUL."""
+    if not isinstance(text, str):
+        raise InvalidInput(f"{field} must be text", fields={field: "not text"})
+    value = " ".join(text.split())
+    if required and not value:
+        raise InvalidInput(f"{field} is required", fields={field: "required"})
+    if len(value) > limit:
+        raise InvalidInput(
+            f"{field} is longer than {limit} characters", fields={field: f"at most {limit}"}
+        )
+    if "\x00" in value:
+        raise InvalidInput(f"{field} contains a NUL character", fields={field: "NUL"})
+    return value
 
 
 def _check_duration(minutes: int) -> None:
@@ -193,4 +255,8 @@ async def check_references(uow: UnitOfWork, item: ReferenceEntity) -> None:
         if item.dealership_id is not None:
             await uow.dealerships.get(item.dealership_id)
         if item.service_code is not None and await uow.services.by_code(item.service_code) is None:
+            raise NotFound("service", item.service_code)
+    if isinstance(item, DealershipPrice):
+        await uow.dealerships.get(item.dealership_id)
+        if await uow.services.by_code(item.service_code) is None:
             raise NotFound("service", item.service_code)

@@ -595,4 +595,175 @@ FRENCH: dict[str, str] = {
     "Awaiting verification": "En attente de vérification",
     "Completed, awaiting approval": "Terminé, en attente d'approbation",
     "Alert to the technician not delivered": "Alerte au technicien non livrée",
+    # an invoice's payments, as QuickBooks says them
+    "Paid": "Payée",
+    "Partly paid": "Payée en partie",
+    "Overdue": "En retard",
+    "Voided": "Annulée",
+    "Invoice updated from QuickBooks": "Facture mise à jour depuis QuickBooks",
+    "Invoice overdue": "Facture en retard",
+    "Total with taxes": "Total avec taxes",
+    "Amount paid": "Montant payé",
+    "Balance": "Solde",
+    "Due date": "Échéance",
+    "Last changed in QuickBooks": "Dernière modification dans QuickBooks",
+    "The due date has passed: the dealership still owes {amount}.": (
+        "L'échéance est passée : le concessionnaire doit encore {amount}."
+    ),
+    "This invoice was voided or deleted in QuickBooks: nothing is owed for it.": (
+        "Cette facture a été annulée ou supprimée dans QuickBooks : rien n'est dû."
+    ),
+    # technicians' photos of the work (proof of work)
+    "Photos": "Photos",
+    "Photos of the work": "Photos des travaux",
+    "Photo {n} of the work": "Photo {n} des travaux",
+    "Photo of the work added": "Photo des travaux ajoutée",
+    "See the photo": "Voir la photo",
+    "Take a photo": "Prendre une photo",
+    "Or choose from the gallery": "Ou choisir dans la galerie",
+    "Add photo": "Ajouter la photo",
+    "JPEG, PNG, HEIC or WebP, at most {size} each and {n} per job. Their location is removed.": (
+        "JPEG, PNG, HEIC ou WebP, {size} au plus chacune et {n} par travail. Leur position "
+        "est retirée."
+    ),
+    "Photos added.": "Photos ajoutées.",
+    "{n} photo(s) added.": "{n} photo(s) ajoutée(s).",
+    "Not added": "Non ajoutée(s)",
+    "No photo chosen: take a photo or choose one, then send.": (
+        "Aucune photo choisie : prenez ou choisissez une photo, puis envoyez."
+    ),
+    "This service requires at least one photo before you complete the job.": (
+        "Ce service exige au moins une photo avant de terminer le travail."
+    ),
+    "No photo yet: this service requires photos before the job is completed.": (
+        "Aucune photo pour l'instant : ce service exige des photos avant que le travail soit "
+        "terminé."
+    ),
+    "Jobs are completed only with the technician's photos": (
+        "Les travaux ne sont terminés qu'avec les photos du technicien"
+    ),
+    "Refused: photos of the work are required": "Refusé : des photos des travaux sont exigées",
+    "Too large": "Trop volumineux",
+    "Too large to send at once: send fewer photos at a time": (
+        "Trop volumineux pour un seul envoi : envoyez moins de photos à la fois"
+    ),
+    # invoices that bill the work: the parts catalog, dealerships' prices, a job's invoice lines
+    "Parts": "Pièces",
+    "Prices": "Prix",
+    "Dealership prices": "Prix des concessionnaires",
+    "SKU": "Code d'article",
+    "e.g. Oil filter": "p. ex. Filtre à huile",
+    "Optional; technicians may report the part by it": (
+        "Facultatif; les techniciens peuvent déclarer la pièce par ce code"
+    ),
+    "Billed instead of the service's price for this dealership": (
+        "Facturé à ce concessionnaire au lieu du prix du service"
+    ),
+    "Base price": "Prix de base",
+    "Its price": "Son prix",
+    "Labour included (minutes)": "Main-d'œuvre incluse (minutes)",
+    "Labour its price includes; the invoice bills the minutes beyond": (
+        "Main-d'œuvre comprise dans son prix; la facture compte les minutes au-delà"
+    ),
+    "Labour included": "Main-d'œuvre incluse",
+    "Hourly rate": "Taux horaire",
+    "Billed per hour of labour beyond a service's included minutes": (
+        "Facturé par heure de main-d'œuvre au-delà des minutes incluses d'un service"
+    ),
+    "Invoice lines": "Lignes de la facture",
+    "Quantity": "Quantité",
+    "Unit price": "Prix unitaire",
+    "Hours": "Heures",
+    "Adjust": "Ajuster",
+    "Save the line": "Enregistrer la ligne",
+    "Subtotal (before taxes)": "Sous-total (avant taxes)",
+    "Taxes": "Taxes",
+    "Total": "Total",
+    "not in the parts catalog": "absente du catalogue de pièces",
+    "Check this line before approving": "Vérifiez cette ligne avant d'approuver",
+    "Adjusted by {who}: {reason}": "Ajustée par {who} : {reason}",
+    "was {quantity} × {price}": "auparavant {quantity} × {price}",
+    "The service alone until the technician completes the job: the report adds its parts and "
+    "labour.": (
+        "Le service seul jusqu'à ce que le technicien termine le travail : son rapport y ajoute "
+        "les pièces et la main-d'œuvre."
+    ),
+    "{n} line(s) flagged: adjust them or confirm them before approving.": (
+        "{n} ligne(s) signalée(s) : ajustez-les ou confirmez-les avant d'approuver."
+    ),
+    "I have checked the flagged lines: bill them as they are": (
+        "J'ai vérifié les lignes signalées : les facturer telles quelles"
+    ),
+    "Invoice line adjusted.": "Ligne de facture ajustée.",
+    "Invoice line adjusted": "Ligne de facture ajustée",
+    "Invoice line": "Ligne de facture",
+    # the Reports page
+    "Reports": "Rapports",
+    "From": "Du",
+    "To": "Au",
+    "Periods": "Périodes",
+    "This month": "Ce mois-ci",
+    "Last month": "Le mois dernier",
+    "This year": "Cette année",
+    "{first} to {last}": "du {first} au {last}",
+    "This period cannot be reported on": "Pas de rapport pour cette période",
+    "Showing this month so far instead.": "Voici plutôt le mois en cours.",
+    "Every figure is about the jobs created in the period (and the texts received in it), in the company's time zone ({zone}).": (
+        "Chaque chiffre porte sur les travaux créés dans la période (et les textos reçus "
+        "pendant celle-ci), selon le fuseau horaire de l'entreprise ({zone})."
+    ),
+    "Download CSV": "Télécharger en CSV",
+    "All dealerships": "Tous les concessionnaires",
+    "Jobs created": "Travaux créés",
+    "Invoiced": "Facturé",
+    "Invoiced and paid per dealership": "Facturé et payé par concessionnaire",
+    "For the jobs created from {first} to {last}. The amounts are also in the table below.": (
+        "Pour les travaux créés du {first} au {last}. Les montants figurent aussi dans le "
+        "tableau ci-dessous."
+    ),
+    "Nothing was invoiced for this period's jobs.": (
+        "Rien n'a été facturé pour les travaux de cette période."
+    ),
+    "Jobs created per day": "Travaux créés par jour",
+    "From {first} to {last}: {total} jobs, at most {most} in a day ({day}).": (
+        "Du {first} au {last} : {total} travaux, au plus {most} en une journée ({day})."
+    ),
+    "No job was created in this period.": "Aucun travail n'a été créé pendant cette période.",
+    "Turnaround": "Délais",
+    "Turnaround: median (p50) and p90": "Délais : médiane (p50) et p90",
+    "Time from the text's receipt to each step, for the jobs created in the period. The figures are also in the table below.": (
+        "Temps écoulé depuis la réception du texto jusqu'à chaque étape, pour les travaux "
+        "créés dans la période. Les chiffres figurent aussi dans le tableau ci-dessous."
+    ),
+    "From the text's receipt (a job typed in by hand: its creation) to each step: half the jobs took at most the median, nine in ten at most p90.": (
+        "De la réception du texto (un travail saisi à la main : sa création) à chaque étape : "
+        "la moitié des travaux ont pris au plus la médiane, neuf sur dix au plus le p90."
+    ),
+    "Step": "Étape",
+    "Jobs": "Travaux",
+    "p50 (median)": "p50 (médiane)",
+    "p90": "p90",
+    "Job created": "Travail créé",
+    "Per service": "Par service",
+    "Per dealership": "Par concessionnaire",
+    "No job in this period.": "Aucun travail pendant cette période.",
+    "{n} s": "{n} s",
+    "{h} h {m} min": "{h} h {m} min",
+    "{d} d {h} h": "{d} j {h} h",
+    "Busy: time from start to completion of the jobs completed, over {hours} hours per day the technician started a job.": (
+        "Occupé : temps du début à la fin des travaux terminés, sur {hours} heures par jour où "
+        "le technicien a commencé un travail."
+    ),
+    "Labour minutes": "Minutes de main-d'œuvre",
+    "Working days": "Jours travaillés",
+    "Km between jobs": "Km entre les travaux",
+    "No technician yet.": "Aucun technicien pour l'instant.",
+    "Parser": "Analyseur",
+    "Of the {n} jobs made from a text, those a dispatcher corrected.": (
+        "Parmi les {n} travaux créés à partir d'un texto, ceux qu'un répartiteur a corrigés."
+    ),
+    "Field": "Champ",
+    "Jobs corrected": "Travaux corrigés",
+    "Share": "Part",
+    "Any field": "Un champ ou plus",
 }

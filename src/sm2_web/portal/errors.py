@@ -28,6 +28,7 @@ from sm2_core.errors import (
     PolicyViolation,
     Sm2Error,
     StaleVersion,
+    TooLarge,
 )
 from sm2_web.auth import TooManyLogins
 from sm2_web.portal.access import LoginRequired, login_url
@@ -51,8 +52,10 @@ RULE_TITLES: dict[PolicyRule, str] = {
     PolicyRule.BILLING: "Refused by a business rule",
     PolicyRule.OWN_LOGIN: "Refused: you cannot deactivate your own login",
     PolicyRule.LAST_ADMIN: "Refused: the last active admin stays active",
+    PolicyRule.PHOTOS: "Refused: photos of the work are required",
 }
 _TITLES: dict[type[Sm2Error], str] = {
+    TooLarge: "Too large",
     InvalidInput: "Please correct the form",
     NotFound: "Not found",
     AlreadyExists: "Already exists",
@@ -133,7 +136,13 @@ def csrf_refused(request: Request[Any, Any, Any], _: Exception) -> Response[Any]
 def _http(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, HTTPException)
     t = translator(request)
-    titles = {404: "Page not found", 403: "Not allowed", 405: "Not allowed"}
+    titles = {
+        404: "Page not found",
+        403: "Not allowed",
+        405: "Not allowed",
+        # Only a form with files can be this large: technicians' photos.
+        413: "Too large to send at once: send fewer photos at a time",
+    }
     return show_error(request, exc.status_code, t(titles.get(exc.status_code, "Invalid request")))
 
 

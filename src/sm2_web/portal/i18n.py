@@ -67,6 +67,10 @@ _ENUM_LABELS = {
     "action.invoice_failed": "Invoice failed",
     "action.schedule": "Window set",
     "action.notes": "Notes for the technician changed",
+    "action.invoice_payment": "Invoice updated from QuickBooks",
+    "action.invoice_overdue": "Invoice overdue",
+    "action.invoice_adjust": "Invoice line adjusted",
+    "action.photo": "Photo of the work added",
     "field.status": "Status",
     "field.tech_id": "Technician",
     "field.urgency": "Urgency",
@@ -80,6 +84,11 @@ _ENUM_LABELS = {
     "field.qb_invoice_id": "QuickBooks invoice",
     "field.invoice_error": "Invoice error",
     "field.approved_by": "Approved by",
+    "field.total": "Total with taxes",
+    "field.paid": "Amount paid",
+    "field.balance": "Balance",
+    "field.due_date": "Due date",
+    "field.invoice_line": "Invoice line",
 }
 
 

@@ -22,7 +22,9 @@ from sm2_core.services.conversations import Thread
 from sm2_core.services.dispatch import JobDetail
 from sm2_web.portal import job_edit, views
 from sm2_web.portal.bubbles import bubble_context
+from sm2_web.portal.invoice import invoice_preview
 from sm2_web.portal.job_edit import EditForm
+from sm2_web.portal.payments import payment_context
 from sm2_web.portal.reference_forms import is_enum_choice
 from sm2_web.portal.render import render, translator
 from sm2_web.portal.views import Lookups
@@ -40,6 +42,7 @@ DONE = {
     "applied": "The dealer's reply was applied to the job.",
     "edited": "Job saved.",
     "unchanged": "Nothing to save: the form had no change.",
+    "adjusted": "Invoice line adjusted.",
 }
 # Fields a timeline entry shows; the rest (whole snapshots, bookkeeping) would drown them.
 TIMELINE_FIELDS = (
@@ -56,6 +59,12 @@ TIMELINE_FIELDS = (
     "qb_invoice_id",
     "invoice_error",
     "approved_by",
+    # What QuickBooks' word moved (sm2_core.payments.AMOUNTS).
+    "total",
+    "paid",
+    "balance",
+    "due_date",
+    "invoice_line",
 )
 _ASSIGNABLE = (JobStatus.PENDING, JobStatus.SCHEDULED)
 #: How many of its dealership's latest texts a job's page shows.
@@ -128,8 +137,10 @@ async def _page(
             "assignable": assignable,
             "cancellable": not job.status.is_terminal,
             "approvable": _approvable(job),
+            "invoice": await invoice_preview(services, job),
             "notice": done_notice(request),
             "media": media,
+            "photos": await services.photos.of_job(job.id),
             "thread": await _dealership_thread(services, dealership),
             "window_text": window_text(
                 job.window_start, job.window_end, today=today, zone=zone, t=t
@@ -144,6 +155,7 @@ async def _page(
             "is_enum_choice": is_enum_choice,
             "same_vehicle": await _same_vehicle(services, job),
             "source": await _source_message(services, job),
+            **await payment_context(services, job, t.lang),
             **bubble_context(),
         },
         status=status,
@@ -228,9 +240,14 @@ async def cancel(
 async def approve(
     request: Request[Any, Any, Any], services: Services, actor: Actor, job_id: UUID
 ) -> Response[None]:
-    """Approve, or retry a failed invoice: the same use case, which queues the invoice."""
-    version = await _version(request)
-    await services.billing.approve(job_id, actor=actor, expected_version=version)
+    """Approve, or retry a failed invoice: the same use case, which queues the invoice. With
+    flagged lines nobody adjusted, the form's box says the dispatcher looked at them."""
+    form = await request.form()
+    version = views.integer(form, "version")
+    confirmed = bool(form.get("confirm_flagged"))
+    await services.billing.approve(
+        job_id, actor=actor, expected_version=version, confirm_flagged=confirmed
+    )
     return see_other(f"/jobs/{job_id}?done=approve")
 
 

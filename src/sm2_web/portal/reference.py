@@ -1,4 +1,5 @@
-"""Reference data pages: dealerships, technicians, services, zones and ranking rules.
+"""Reference data pages: dealerships, technicians, services, zones, ranking rules, parts and
+dealerships' own prices.
 
 List, create, edit, deactivate (rows that history points at are never deleted), and for rules
 a preview of how many recent jobs a rule would have matched.
@@ -6,6 +7,7 @@ a preview of how many recent jobs a rule would have matched.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +15,7 @@ from litestar import Request, Response, get, post
 
 from sm2_core.domain.entities import RankingRule
 from sm2_core.domain.enums import ReferenceKind
+from sm2_core.domain.pricing import DealershipPrice
 from sm2_core.domain.records import Actor
 from sm2_core.ports import Clock
 from sm2_core.services import Services
@@ -30,6 +33,8 @@ TITLES: dict[ReferenceKind, str] = {
     ReferenceKind.SERVICES: "Services",
     ReferenceKind.ZONES: "Zones",
     ReferenceKind.RULES: "Ranking rules",
+    ReferenceKind.PARTS: "Parts",
+    ReferenceKind.PRICES: "Dealership prices",
 }
 DONE = {
     "created": "Saved: created.",
@@ -61,6 +66,7 @@ async def _page(
         "fields": fields,
         "items": items,
         "lookups": lookups,
+        "item_label": functools.partial(_item_label, lookups),
         "choices": forms.choices(lookups, translator(request).lang),
         "is_enum_choice": forms.is_enum_choice,
         "values": values if values is not None else forms.blank_values(kind),
@@ -80,6 +86,14 @@ async def _page(
         context["matches"] = {rule.id: preview.matches(rule, recent) for rule in rules}
         context["recent"] = len(recent)
     return render(request, "admin/reference.html", context)
+
+
+def _item_label(lookups: Lookups, item: Any) -> str:
+    """How a record is named on its buttons and its form's heading."""
+    if isinstance(item, DealershipPrice):
+        dealer = lookups.dealerships.get(item.dealership_id)
+        return f"{dealer.name if dealer else '?'} — {item.service_code}"
+    return str(getattr(item, "name", None) or getattr(item, "description", ""))
 
 
 @get("/admin/{kind:str}", name="portal:reference")

@@ -14,7 +14,11 @@ from uuid import UUID
 
 import attrs
 
-from sm2_core.domain.entities import DEFAULT_DURATION_MINUTES
+from sm2_core.domain.entities import (
+    DEFAULT_DURATION_MINUTES,
+    DEFAULT_HOURLY_RATE,
+    DEFAULT_INCLUDED_MINUTES,
+)
 from sm2_core.domain.enums import Language, ReferenceKind, TechnicianStatus, Urgency
 from sm2_core.domain.notices import DEALER_UPDATES, parse_updates
 from sm2_core.domain.terms import SEPARATOR, split_terms
@@ -47,6 +51,10 @@ _HINTS_HINT = "One per line: symptoms or vague words that only suggest it; a nam
 _UPDATES_HINT = "Texts to the dealership as a technician is assigned, starts and finishes a job"
 _DURATION_HINT = "5 to 720: the board plans a job with no end time by it"
 _ADDRESS_HINT = "Where technicians drive: street, city, postal code"
+_INCLUDED_HINT = "Labour its price includes; the invoice bills the minutes beyond"
+_RATE_HINT = "Billed per hour of labour beyond a service's included minutes"
+_PRICE_HINT = "Billed instead of the service's price for this dealership"
+_SKU_HINT = "Optional; technicians may report the part by it"
 
 FIELDS: dict[ReferenceKind, tuple[Field, ...]] = {
     ReferenceKind.ZONES: (
@@ -67,7 +75,17 @@ FIELDS: dict[ReferenceKind, tuple[Field, ...]] = {
             blank=DEFAULT_DURATION_MINUTES,
             hint=_DURATION_HINT,
         ),
+        Field(
+            "included_minutes",
+            "Labour included (minutes)",
+            "int",
+            blank=DEFAULT_INCLUDED_MINUTES,
+            hint=_INCLUDED_HINT,
+        ),
         Field("requires_approval", "Jobs need a dispatcher's verification", "checkbox"),
+        Field(
+            "requires_photos", "Jobs are completed only with the technician's photos", "checkbox"
+        ),
         Field("terms_en", "Words that name it (English)", "terms", hint=_TERMS_HINT),
         Field("terms_fr", "Words that name it (French)", "terms", hint=_TERMS_HINT),
         Field("hints_en", "Hints (English)", "terms", hint=_HINTS_HINT),
@@ -78,6 +96,7 @@ FIELDS: dict[ReferenceKind, tuple[Field, ...]] = {
         Field("phone", "Phone (sends the texts)", "tel", required=True),
         Field("email", "Billing email", "email", required=True),
         Field("address", "Address", "text", blank="", hint=_ADDRESS_HINT),
+        Field("hourly_rate", "Hourly rate", "decimal", blank=DEFAULT_HOURLY_RATE, hint=_RATE_HINT),
         Field("zone_id", "Zone", "select", choices="zones"),
         Field("language", "Language of replies", "select", choices="languages", blank=Language.FR),
         Field(
@@ -105,6 +124,16 @@ FIELDS: dict[ReferenceKind, tuple[Field, ...]] = {
         Field("make", "Make", "text", hint="e.g. Audi"),
         Field("target_urgency", "At least this urgency", "select", choices="urgencies"),
         Field("ranking_score", "Score added", "int", blank=0),
+    ),
+    ReferenceKind.PARTS: (
+        Field("name", "Name", "text", required=True, hint="e.g. Oil filter"),
+        Field("sku", "SKU", "text", blank="", hint=_SKU_HINT),
+        Field("price", "Price", "decimal", required=True),
+    ),
+    ReferenceKind.PRICES: (
+        Field("dealership_id", "Dealership", "select", required=True, choices="dealerships"),
+        Field("service_code", "Service", "select", required=True, choices="service_codes"),
+        Field("price", "Price", "decimal", required=True, hint=_PRICE_HINT),
     ),
 }
 _ENUMS: dict[str, type[enum.Enum]] = {

@@ -20,11 +20,13 @@ from sm2_web.portal.day import DAY_HANDLERS
 from sm2_web.portal.errors import HANDLERS, csrf_refused
 from sm2_web.portal.inbox import INBOX_HANDLERS
 from sm2_web.portal.installable import INSTALL_HANDLERS
+from sm2_web.portal.invoice import INVOICE_HANDLERS
 from sm2_web.portal.jobs import JOB_HANDLERS
 from sm2_web.portal.login import LOGIN_HANDLERS
 from sm2_web.portal.messages import MESSAGE_HANDLERS
 from sm2_web.portal.reference import REFERENCE_HANDLERS
 from sm2_web.portal.render import STATIC_DIR, STATIC_PATH
+from sm2_web.portal.reports import REPORT_HANDLERS
 from sm2_web.portal.settings import SETTINGS_HANDLERS
 from sm2_web.portal.tech import TECH_HANDLERS
 from sm2_web.portal.users import USER_HANDLERS
@@ -40,6 +42,7 @@ def portal_router(config: WebConfig) -> Router:
         route_handlers=[
             board,
             *JOB_HANDLERS,
+            *INVOICE_HANDLERS,
             *DAY_HANDLERS,
             *INBOX_HANDLERS,
             *MESSAGE_HANDLERS,
@@ -47,6 +50,7 @@ def portal_router(config: WebConfig) -> Router:
             *SETTINGS_HANDLERS,
             *USER_HANDLERS,
             *CORRECTION_HANDLERS,
+            *REPORT_HANDLERS,
         ],
         dependencies={"actor": Provide(admin_page_actor)},
     )

@@ -1,34 +1,43 @@
-"""The technician's portal, for a phone: my jobs, accept, complete.
+"""The technician's portal, for a phone: my jobs, accept, photos of the work, complete.
 
 The list is the field service's own order (in progress, then today's windows, then later days',
 then jobs without a window as on the board); each job says when (in the company's time zone),
 where (the dealership's address, opening the phone's maps app) and what the dispatcher noted.
-A refusal (the 20 km rule) comes back as a message on the same screen.
+A refusal (the 20 km rule) comes back as a message on the same screen. Photos are sent by a
+plain form (no script needed): several at once, from the camera or the gallery; each refused
+one is named on the job's page, the others are kept.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 from uuid import UUID
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
 
 from sm2_core.domain.job import Completion, Job, Part
 from sm2_core.domain.records import Actor
+from sm2_core.errors import NotFound, Sm2Error
+from sm2_core.media import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_JOB, size_label
+from sm2_core.policies import may_add_photos
 from sm2_core.services import Services
 from sm2_web.portal import views
 from sm2_web.portal.jobs import see_other
 from sm2_web.portal.render import render, translator
 from sm2_web.portal.views import Lookups
 from sm2_web.portal.windows import window_text
+from sm2_web.problems import status_of
 
 DONE = {
     "accepted": "Job accepted: it is in progress.",
     "completed": "Job completed. Thank you!",
+    "photos": "Photos added.",
 }
+#: One sending of the photo form: several phone photos at once (each still at most 10 MB).
+PHOTO_FORM_BYTES = 50 * 1024 * 1024
 _QTY_FIRST = re.compile(r"^(\d+)\s*[x×]?\s+(.+)$", re.IGNORECASE)
 _QTY_LAST = re.compile(r"^(.+?)\s*[x×]\s*(\d+)$", re.IGNORECASE)
 
@@ -66,7 +75,13 @@ def _where_and_when(request: Request[Any, Any, Any], services: Services) -> dict
     def when(job: Job) -> str:
         return window_text(job.window_start, job.window_end, today=today, zone=zone, t=t)
 
-    shown: dict[str, Callable[..., str]] = {"when": when, "maps_url": maps_url}
+    shown: dict[str, Any] = {
+        "when": when,
+        "maps_url": maps_url,
+        "may_add_photos": may_add_photos,
+        "max_photos": MAX_PHOTOS_PER_JOB,
+        "max_photo_size": size_label(MAX_PHOTO_BYTES),
+    }
     return shown
 
 
@@ -88,6 +103,7 @@ async def my_jobs(
             "attachments": await services.media.attachments(jobs),
             "lookups": lookups,
             "notice": DONE.get(request.query_params.get("done") or ""),
+            "photo_errors": [],
             "push_key": services.notifications.push_key,
             **_where_and_when(request, services),
         },
@@ -99,6 +115,19 @@ async def my_job(
     request: Request[Any, Any, Any], services: Services, actor: Actor, job_id: UUID
 ) -> Response[str]:
     """The page an alert links to; another technician's job is not found (404)."""
+    return await _job_page(request, services, actor, job_id)
+
+
+async def _job_page(
+    request: Request[Any, Any, Any],
+    services: Services,
+    actor: Actor,
+    job_id: UUID,
+    *,
+    notice: str | None = None,
+    photo_errors: list[tuple[str, str]] | None = None,
+    status: int = 200,
+) -> Response[str]:
     job = await services.field.get(job_id, actor=actor)
     return render(
         request,
@@ -109,9 +138,13 @@ async def my_job(
             "detail": True,
             "attachments": await services.media.attachments([job]),
             "lookups": await Lookups.load(services),
-            "notice": DONE.get(request.query_params.get("done") or ""),
+            "notice": notice or DONE.get(request.query_params.get("done") or ""),
+            "photo_errors": photo_errors or [],
             **_where_and_when(request, services),
         },
+        status=status,
+        # Rendered by the form's POST: the address stays the job's page.
+        headers={"HX-Push-Url": "false"} if status != 200 or photo_errors else None,
     )
 
 
@@ -151,4 +184,53 @@ async def complete(
     )
 
 
-TECH_HANDLERS = [my_jobs, my_job, accept, complete]
+@post(
+    "/tech/jobs/{job_id:uuid}/photos",
+    name="portal:tech-photos",
+    request_max_body_size=PHOTO_FORM_BYTES,
+)
+async def add_photos(
+    request: Request[Any, Any, Any], services: Services, actor: Actor, job_id: UUID
+) -> Response[Any]:
+    """Each photo chosen is attached on its own: those refused are named on the job's page
+    with why (too large, not a photo, the job is full), the others are kept."""
+    form = await request.form()
+    files = [f for f in form.getall("file", []) if isinstance(f, UploadFile) and f.filename]
+    t = translator(request)
+    errors: list[tuple[str, str]] = []
+    statuses: list[int] = []
+    added = 0
+    if not files:
+        errors.append(("", t("No photo chosen: take a photo or choose one, then send.")))
+        statuses.append(422)
+    for upload in files:
+        try:
+            await services.photos.attach(job_id, await upload.read(), actor=actor)
+            added += 1
+        except NotFound:
+            raise  # not the caller's job: the error page, as for any other form
+        except Sm2Error as exc:
+            # The core's own words: they say why ("image/gif is not taken", "at most 20").
+            errors.append((upload.filename, exc.message))
+            statuses.append(status_of(exc))
+        finally:
+            await upload.close()
+    if not errors:
+        return _back(
+            form,
+            job_id,
+            detail=f"/tech/jobs/{job_id}?done=photos",
+            listed=f"/tech?done=photos#job-{job_id}",
+        )
+    return await _job_page(
+        request,
+        services,
+        actor,
+        job_id,
+        notice=t("{n} photo(s) added.", n=added) if added else None,
+        photo_errors=errors,
+        status=statuses[0] if not added else 200,
+    )
+
+
+TECH_HANDLERS = [my_jobs, my_job, accept, complete, add_photos]

@@ -35,6 +35,8 @@ SORTED_BY = {
     ReferenceKind.DEALERSHIPS: "name",
     ReferenceKind.TECHNICIANS: "name",
     ReferenceKind.RULES: "description",
+    ReferenceKind.PARTS: "name",
+    ReferenceKind.PRICES: "service_code",
 }
 Limit = Annotated[
     int, Parameter(ge=1, le=MAX_LIMIT, description=f"Rows per page, 1 to {MAX_LIMIT}")
@@ -70,6 +72,8 @@ def _service(d: dict[str, Any]) -> dict[str, Any]:
 
 def _dealership(d: dict[str, Any]) -> dict[str, Any]:
     out = dict(d)
+    if "hourly_rate" in out:
+        out["hourly_rate"] = Decimal(out["hourly_rate"])
     if "language" in out:
         out["language"] = Language(out["language"])
     if "notify_on" in out:
@@ -98,6 +102,20 @@ def _rule(d: dict[str, Any]) -> dict[str, Any]:
     if out.get("target_urgency") is not None:
         out["target_urgency"] = Urgency(out["target_urgency"])
     if out.get("service_code") is not None:
+        out["service_code"] = out["service_code"].upper()
+    return out
+
+
+def _part(d: dict[str, Any]) -> dict[str, Any]:
+    out = dict(d)
+    if "price" in out:
+        out["price"] = Decimal(out["price"])
+    return out
+
+
+def _price(d: dict[str, Any]) -> dict[str, Any]:
+    out = _part(d)
+    if "service_code" in out:
         out["service_code"] = out["service_code"].upper()
     return out
 
@@ -181,6 +199,8 @@ RESOURCES = [
         ReferenceKind.TECHNICIANS, s.TechnicianIn, s.TechnicianPatch, s.TechnicianOut, _technician
     ),
     _resource(ReferenceKind.RULES, s.RuleIn, s.RulePatch, s.RuleOut, _rule),
+    _resource(ReferenceKind.PARTS, s.CatalogPartIn, s.CatalogPartPatch, s.CatalogPartOut, _part),
+    _resource(ReferenceKind.PRICES, s.PriceIn, s.PricePatch, s.PriceOut, _price),
 ]
 
 

@@ -1,14 +1,16 @@
 """A job's files: ``GET /api/attachments/{id}`` serves one, to an admin or the job's technician.
 
+A file is a photo the dealership texted (MMS) or one the technician attached; ``?size=thumb``
+serves a technician's photo's thumbnail (any other file has none: the file itself is served).
 Either portal's caller may ask: a bearer token of either audience, or either portal's session
-cookie (``<img src>`` in the portals sends it). The bytes were judged when they were fetched
+cookie (``<img src>`` in the portals sends it). The bytes were judged when they were received
 (their type read from them), and are served so that a browser never runs them: images inline
 in a sandbox, anything else (PDF) as a download.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from litestar import Response, get
@@ -56,8 +58,9 @@ async def viewer_actor(
     raise AuthenticationFailed("Authentication required")
 
 
-def _headers(attachment: Attachment) -> dict[str, str]:
-    name = f"{attachment.id}.{_EXTENSIONS.get(attachment.content_type, 'bin')}"
+def _headers(attachment: Attachment, *, thumbnail: bool = False) -> dict[str, str]:
+    stem = f"{attachment.id}-thumb" if thumbnail else str(attachment.id)
+    name = f"{stem}.{_EXTENSIONS.get(attachment.content_type, 'bin')}"
     image = attachment.content_type.startswith("image/")
     return {
         "Content-Disposition": f'{"inline" if image else "attachment"}; filename="{name}"',
@@ -71,12 +74,22 @@ def _headers(attachment: Attachment) -> dict[str, str]:
     "/api/attachments/{attachment_id:uuid}",
     operation_id="getAttachment",
     tags=["jobs"],
-    summary="A job's file (a photo the dealership texted): an admin or the job's technician",
+    summary="A job's file (a photo the dealership texted, or its technician's): an admin or "
+    "the job's technician; size=thumb for a technician's photo's thumbnail",
     dependencies={"actor": Provide(viewer_actor)},
     security=[{"bearer": []}],
     responses=problem_responses(401, 403, 404, 422),
     media_type="application/octet-stream",
 )
-async def attachment(services: Services, actor: Actor, attachment_id: UUID) -> Response[bytes]:
-    found, data = await services.media.open(attachment_id, actor=actor)
-    return Response(data, media_type=found.content_type, headers=_headers(found))
+async def attachment(
+    services: Services,
+    actor: Actor,
+    attachment_id: UUID,
+    size: Literal["full", "thumb"] = "full",
+) -> Response[bytes]:
+    thumbnail = size == "thumb"
+    found, data = await services.media.open(attachment_id, actor=actor, thumbnail=thumbnail)
+    shown_thumb = thumbnail and found.thumb_key is not None
+    return Response(
+        data, media_type=found.content_type, headers=_headers(found, thumbnail=shown_thumb)
+    )

@@ -211,7 +211,8 @@ def event_stream(
     tags=["events"],
     security=[{"bearer": []}],
     dependencies={"actor": Provide(admin_actor)},
-    summary="Server-Sent Events: job.created, job.updated, message.unmatched, invoice.*; "
+    summary="Server-Sent Events: job.created, job.updated, message.unmatched, invoice.* "
+    "(synced, failed, updated: paid, partly paid, overdue, voided); "
     "reset when Last-Event-ID cannot be resumed",
     media_type="text/event-stream",
     responses=problem_responses(401, 422),

@@ -107,7 +107,7 @@ class TestFilters:
         [
             ("status", "DONE"),
             ("urgency", "URGENT"),
-            ("invoice_state", "PAID"),
+            ("invoice_state", "SETTLED"),
             ("dealership", "not-a-uuid"),
             ("technician", "42"),
             ("created_after", "yesterday"),

@@ -17,6 +17,7 @@ PUBLIC = {
     "/api/system/health",
     "/webhooks/twilio/sms",
     "/webhooks/twilio/status",
+    "/webhooks/quickbooks",
 }
 #: CONTRACT.md's endpoints, each (method, path as documented).
 CONTRACT = {
@@ -27,7 +28,7 @@ CONTRACT = {
     ("get", "/api/technician/jobs"), ("post", "/api/technician/jobs/{job_id}/accept"),
     ("post", "/api/technician/jobs/{job_id}/complete"), ("get", "/api/dealerships"),
     ("get", "/api/events"), ("get", "/api/system/health"), ("get", "/api/inbox"),
-    ("post", "/webhooks/twilio/status"),
+    ("post", "/webhooks/twilio/status"), ("post", "/webhooks/quickbooks"),
 }  # fmt: skip
 NOT_JSON = {"/api/events": ["text/event-stream"], "/webhooks/twilio/sms": ["text/xml"]}
 KINDS = ("dealerships", "technicians", "services", "zones", "users", "rules")

@@ -48,6 +48,7 @@ CONFIG = WebConfig(
     jwt_secret="f" * 32,
     twilio_auth_token="fuzz-twilio-token",
     twilio_verify=True,
+    qbo_webhook_verifier="fuzz-intuit-verifier",
     heartbeat_seconds=0.5,
 )
 
@@ -79,6 +80,10 @@ _CONVERSATION = (
     "the path's phone must be a number of the numbering plan (a 422 names phone), and one we "
     "have texts with (else 404)"
 )
+_PERIOD = (
+    "a report covers at most 366 days, to on or after from (from alone runs to today): the "
+    "schema states each date, not how far apart they are (a 422 names from and to)"
+)
 #: Operations where a request that fits the schema may still be refused with 422, and why: a
 #: domain rule no schema can state. Every other answer is checked as for the rest.
 DOMAIN_RULES = {
@@ -88,6 +93,13 @@ DOMAIN_RULES = {
     "listDealerships": _OPAQUE_CURSOR,
     "listTechnicians": _OPAQUE_CURSOR,
     "listRules": _OPAQUE_CURSOR,
+    "listParts": _OPAQUE_CURSOR,
+    "listPrices": _OPAQUE_CURSOR,
+    "createPart": "a part's name of spaces is empty once trimmed (a 422 names name)",
+    "updatePart": "the same",
+    "adjustInvoiceLine": "the version is required in If-Match or in the body (as updateJob); "
+    "a reason of spaces is empty once trimmed; a quantity or a unit price must be given, and "
+    "their product must fit the invoice (a 422 names the field)",
     "listUsers": _OPAQUE_CURSOR,
     "listCorrections": _OPAQUE_CURSOR,
     "listConversations": _OPAQUE_CURSOR,
@@ -103,14 +115,21 @@ DOMAIN_RULES = {
     "updateRule": "the same",
     "updateJob": "the version is required in If-Match or in the body: OpenAPI cannot require "
     "one of a header and a body field",
+    "attachPhoto": "a photo's bytes must be a readable JPEG, PNG, HEIC/HEIF or WebP, and its "
+    "job one that takes photos: a schema states a binary, not what it decodes to",
     "addPushSubscription": "a push endpoint must be an https URL (http only on loopback) and "
     "the keys base64url of 65 and 16 bytes: the schema bounds the text, not what it decodes to",
+    "getDealershipReport": _PERIOD,
+    "getTurnaroundReport": _PERIOD,
+    "getTechnicianReport": _PERIOD,
+    "getParserReport": _PERIOD,
     "createUser": "a username is 3 to 64 letters (any alphabet), digits or . _ - @: the "
     "schema's regular expressions cannot name every alphabet's letters; a technician login "
     "names an existing technician",
 }
 # The Twilio webhook is called like the rest: unsigned, so every call is refused (403), as any
-# caller but Twilio is; its reading of signed texts is tested in tests/integration/twilio.
+# caller but Twilio is; its reading of signed texts is tested in tests/integration/twilio. The
+# same for Intuit's (tests/integration/quickbooks/test_qbo_payments.py).
 
 #: Deterministic and quick (CI's budget): a fixed seed, few examples per operation.
 SEED = 20261203

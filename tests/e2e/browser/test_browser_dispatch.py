@@ -135,6 +135,10 @@ class TestDispatchStory:
         # The job page follows the technician's work live: the report and the Approve button.
         expect(page.get_by_text("Two keys cut and programmed.")).to_be_visible()
         expect(page.get_by_text("2 × key fobs")).to_be_visible()
+        # Neither part is named as the demo catalog names it: billed at zero and flagged, the
+        # dispatcher confirms having looked before approving (docs/invoicing.md).
+        expect(page.locator("#invoice-flags")).to_contain_text("2 line(s) flagged")
+        page.get_by_label("I have checked the flagged lines").check()
         page.get_by_role("button", name="Approve and invoice").click()
         expect(page.get_by_role("status").filter(has_text="Approved")).to_be_visible()
         expect(page.locator("#invoice-state")).to_have_text("Waiting for approval")

@@ -22,6 +22,7 @@ from sm2_web.portal import (
     messages,
     reference,
     reference_forms,
+    reports,
     settings,
     users,
 )
@@ -93,6 +94,7 @@ class TestLanguageChoice:
             used.update(done.values())
         used.update(users.ROLES.values())
         used.update([*day.DONE.values(), day.SCHEDULED])
+        used.update(reports.MESSAGES)
         used.update(words for words, _ in settings.STATES.values())
         used.update(reference.TITLES.values())
         used.update(errors.RULE_TITLES.values(), errors._TITLES.values())

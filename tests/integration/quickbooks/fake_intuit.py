@@ -1,6 +1,7 @@
 """A wire-level stand-in for Intuit, served on 127.0.0.1 from a thread: the OpenID discovery
 document, the OAuth 2.0 token and revoke endpoints, and the QuickBooks Online v3 entities
-invoicing uses (query, customer, item, invoice).
+invoicing uses (query, customer, item, invoice), with what payments read back (an invoice or a
+payment by id, change data capture: ``FakeLedger``).
 
 It behaves as Intuit does where it matters to us: refresh tokens rotate on every refresh and the
 old one dies (``invalid_grant`` after), access tokens are checked on every API call (401), the
@@ -22,9 +23,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
+from fake_payments import FakeLedger
 from fake_qbo_books import FakeBooks, Reply, fault
 
-_API = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<entity>query|customer|item|invoice)$")
+_API = re.compile(
+    r"^/v3/company/(?P<realm>[^/]+)/(?P<entity>query|customer|item|invoice|payment|cdc)"
+    r"(?:/(?P<id>[^/]+))?$"
+)
 _ENTITIES = {"customer": "Customer", "item": "Item", "invoice": "Invoice"}
 
 
@@ -55,6 +60,8 @@ class FakeIntuit:
         self.codes: dict[str, str] = {}
         self.revoked: list[str] = []
         self.books = FakeBooks()
+        self.ledger = FakeLedger(self.books)
+        """Payments, voids and deletions on the QuickBooks side (``fake_payments``)."""
         self.in_flight = 0
         self.most_in_flight = 0
         self.api_delay = 0.0
@@ -188,7 +195,7 @@ class FakeIntuit:
         if seen.path in routes:
             return routes[seen.path](seen)
         if (match := _API.match(seen.path)) is not None:
-            return self._api(seen, match["realm"], match["entity"])
+            return self._api(seen, match["realm"], match["entity"], match["id"])
         return Reply(404, {"error": "not found"})
 
     def _discovery(self, _: Seen) -> Reply:
@@ -264,7 +271,7 @@ class FakeIntuit:
 
     # --- the accounting API ---------------------------------------------------------------------
 
-    def _api(self, seen: Seen, realm: str, entity: str) -> Reply:
+    def _api(self, seen: Seen, realm: str, entity: str, entity_id: str | None = None) -> Reply:
         token = seen.headers.get("authorization", "").removeprefix("Bearer ")
         if realm != self.realm_id or token not in self.live_access:
             return Reply(
@@ -284,8 +291,17 @@ class FakeIntuit:
             )
         if seen.query.get("minorversion") != "75":
             return Reply(400, fault("Invalid minor version", "minorversion 75 expected", "2000"))
+        if entity_id is not None and seen.method == "GET" and entity in ("invoice", "payment"):
+            return self.ledger.read(entity, entity_id)
+        if entity == "cdc" and seen.method == "GET":
+            return self.ledger.cdc(
+                seen.query.get("entities", ""), seen.query.get("changedSince", "")
+            )
         if entity == "query":
-            return self.books.query(seen.body.decode("utf-8"))  # strict: Latin-1 fails here
+            text = seen.body.decode("utf-8")  # strict: Latin-1 fails here
+            return self.ledger.query_in(text) or self.books.query(text)
+        if entity not in _ENTITIES or entity_id is not None:
+            return Reply(404, fault("Unsupported operation", seen.path, "500"))
         return self.books.create(
             _ENTITIES[entity], json.loads(seen.body), seen.query.get("requestid")
         )

@@ -20,7 +20,7 @@ from sm2_core.domain.job import Completion, Job, Vehicle
 from sm2_core.domain.records import Actor
 from sm2_core.domain.vin import check_digit
 from sm2_core.parsing import ParseResult
-from sm2_core.ports import AccountingGateway, UnitOfWorkFactory
+from sm2_core.ports import AccountingGateway, InvoiceStatusSource, UnitOfWorkFactory
 from sm2_core.services import Services
 
 CLIENT_ID = "ABqboTestClientId0001"
@@ -73,7 +73,14 @@ class Billing:
     catalog: dict[str, Service]
 
     @classmethod
-    async def load(cls, uow: UnitOfWorkFactory, accounting: AccountingGateway) -> Billing:
+    async def load(
+        cls,
+        uow: UnitOfWorkFactory,
+        accounting: AccountingGateway,
+        invoice_status: InvoiceStatusSource | None = None,
+    ) -> Billing:
+        """``invoice_status``: where payments are read back (the integration's, for payments
+        tests); none by default."""
         tasks, clock = MemoryTaskQueue(), ManualClock()
         services = build_services(
             uow=uow,
@@ -83,6 +90,7 @@ class Billing:
             sms=RecordingSmsSender(),
             accounting=accounting,
             hasher=FastPasswordHasher(),
+            invoice_status=invoice_status,
         )
         await seed_demo(services)
         admin = services.admin

@@ -36,10 +36,12 @@ class TestInvoice:
     async def test_request_is_pinned_and_idempotent(
         self, billing: Billing, intuit: FakeIntuit
     ) -> None:
-        """The create carries requestid = the job id, and every call minorversion 75."""
+        """The create carries requestid = the job id and its approval, and every call
+        minorversion 75."""
         job = await billing.approve(await billing.completed_job())
         (create,) = intuit.calls("/invoice")
-        assert str(job.id) == create.query["requestid"]
+        assert create.query["requestid"].startswith(f"{job.id}-")
+        assert len(create.query["requestid"]) <= 50
         others = {s.query["requestid"] for s in intuit.calls("/customer") + intuit.calls("/item")}
         assert 2 == len(others - {str(job.id)})
         assert {"75"} == {s.query.get("minorversion") for s in intuit.calls("/v3/")}

@@ -66,8 +66,12 @@ class TestAssign:
         assert ("job", original.id, original.id, "assign", "admin:alice", LATER) == (
             entry.subject, entry.subject_id, entry.job_id, entry.action, entry.actor, entry.at,
         )  # fmt: skip
-        assert {"status": "PENDING", "tech_id": None} == entry.old_values
-        assert {"status": "SCHEDULED", "tech_id": str(JULIE.id)} == entry.new_values
+        assert {"status": "PENDING", "tech_id": None, "assigned_at": None} == entry.old_values
+        assert {
+            "status": "SCHEDULED",
+            "tech_id": str(JULIE.id),
+            "assigned_at": LATER.isoformat(),
+        } == entry.new_values
 
     def test_event_tells_watchers_the_new_state(self) -> None:
         """The event carries the job's code, the action and its new status."""

@@ -4,7 +4,7 @@
   "use strict";
 
   var body = document.body;
-  var JOB_EVENTS = ["job.created", "job.updated", "invoice.synced", "invoice.failed"];
+  var JOB_EVENTS = ["job.created", "job.updated", "invoice.synced", "invoice.failed", "invoice.updated"];
   // A text came or went, its delivery changed, or a number opted out or back in.
   var CONVERSATION_EVENTS = ["conversation.updated", "message.status", "optout.changed"];
   var FAILURES = ["FAILED", "UNDELIVERED", "OPTED_OUT"];
