@@ -154,9 +154,7 @@ def build_services(
             source=media or MediaSourceNotConfigured(),
             blobs=blobs,
         ),
-        photos=PhotoService(
-            uow=uow, clock=clock, blobs=blobs, images=images or PillowImages()
-        ),
+        photos=PhotoService(uow=uow, clock=clock, blobs=blobs, images=images or PillowImages()),
         conversations=ConversationService(uow=uow, clock=clock, reader=reader or parser),
         notifications=NotificationService(
             uow=uow,

@@ -201,8 +201,11 @@ def zone_conflict(
 def may_add_photos(job: Job) -> bool:
     """Photos are taken while the job is worked on, and after it is completed until an admin
     approves it (a photo forgotten before pressing Complete can still be added, but nothing is
-    added to a job once it was approved for its invoice)."""
-    if job.status in (JobStatus.SCHEDULED, JobStatus.IN_PROGRESS):
+    added to a job once it was approved for its invoice). A scheduled job held for review is
+    not to be started, so it takes none until an admin verifies it."""
+    if job.status is JobStatus.SCHEDULED:
+        return not job.awaiting_verification
+    if job.status is JobStatus.IN_PROGRESS:
         return True
     return job.status is JobStatus.COMPLETED and not job.is_approved
 

@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 
 import attrs
 
+from sm2_core.domain.enums import JobStatus
 from sm2_core.domain.job import Job
 from sm2_core.domain.media import JobPhoto
 from sm2_core.domain.records import Actor, AuditEntry
@@ -99,6 +100,8 @@ class PhotoService:
     def _check(self, job: Job, count: int) -> None:
         if not may_add_photos(job):
             state = "approved" if job.is_approved else job.status.value
+            if job.status is JobStatus.SCHEDULED and job.awaiting_verification:
+                state = "held for review until an admin verifies it"
             raise InvalidTransition(
                 f"Cannot add photos to job {job.job_code}: it is {state}",
             )

@@ -156,6 +156,18 @@ class TestRefusals:
         with pytest.raises(PermissionDenied):
             await demo.svc.photos.attach(job.id, TINY, actor=ADMIN)
 
+    async def test_not_while_held_for_review(self, demo: Demo):
+        """A scheduled job put on hold (its service now needs approval) is not to be started:
+        it takes no photo until an admin verifies it."""
+        job = await demo.scheduled_job("Julie")
+        await demo.svc.dispatch.update(
+            job.id, actor=ADMIN, expected_version=job.version, service_code="ENGINE_REPAIR"
+        )
+        with pytest.raises(InvalidTransition, match="held for review"):
+            await attach(demo, job.id)
+        await demo.svc.dispatch.verify(job.id, actor=ADMIN)
+        assert job.id == (await attach(demo, job.id)).job_id
+
     async def test_not_once_cancelled_or_approved(self, demo: Demo):
         cancelled = await demo.scheduled_job("Julie")
         await demo.svc.dispatch.cancel(cancelled.id, "dealer called back", actor=ADMIN)
