@@ -164,9 +164,11 @@ class TestResolve:
     def test_a_moment_still_ahead_is_proposed(
         self, start: time, days_ahead: int, sent_at: datetime
     ) -> None:
-        """A moment whose hour has not ended when the text was sent is always proposed."""
+        """A moment whose hour has not ended when the text was sent is always proposed. Its
+        hour is a real one (in UTC): "1h" on the autumn change's day ends at 01:00 EST, when
+        the wall clock shows 1:00 again."""
         day = sent_at.astimezone(ZONE).date() + timedelta(days=days_ahead)
-        if at_local(day, start, ZONE) + HOUR > sent_at:
+        if at_local(day, start, ZONE).astimezone(UTC) + HOUR > sent_at:
             assert resolve(WhenSaid(start, days_ahead=days_ahead), sent_at, ZONE) is not None
 
     @given(change_days, wall_times, wall_times)
