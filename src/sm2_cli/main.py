@@ -161,10 +161,12 @@ def _jsonl_record(line: str, number: int) -> tuple[str, str | None]:
 @click.option("--concurrency", default=4, show_default=True, help="Tasks run at once.")
 def worker(concurrency: int) -> None:
     """Run a task worker alone (start several to scale out)."""
+    from sm2_adapters.heap import settled_heap
     from sm2_cli.data import with_system
 
     async def work(system: Runtime) -> None:
         click.echo(f"worker running ({concurrency} at once); Ctrl-C to stop", err=True)
+        settled_heap()
         await system.run_worker(concurrency=concurrency)
 
     try:

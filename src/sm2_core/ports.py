@@ -34,6 +34,7 @@ from sm2_core.domain.records import (
     WebhookRefusal,
 )
 from sm2_core.domain.reference import IntakeReference
+from sm2_core.domain.scheduled import ScheduledJob
 from sm2_core.media import Download, PreparedImage
 from sm2_core.parsing import CatalogSnapshot, ParseResult
 from sm2_core.reports import (
@@ -115,13 +116,17 @@ class JobRepository(Protocol):
         also for invoices made before their record was kept)."""
         ...
 
-    async def windows_starting(self, start: datetime, end: datetime) -> list[Job]:
+    async def windows_starting(self, start: datetime, end: datetime) -> list[ScheduledJob]:
         """Jobs not cancelled whose window starts in [start, end), by window start."""
         ...
 
-    async def held_without_window(self, *, limit: int = 500) -> list[Job]:
+    async def held_without_window(self, *, limit: int = 500) -> list[ScheduledJob]:
         """SCHEDULED and IN_PROGRESS jobs that have no window, in the board's order (the first
         ``limit``)."""
+        ...
+
+    async def pending_ranked(self, *, limit: int) -> list[ScheduledJob]:
+        """The first ``limit`` PENDING jobs in the board's order (most urgent first)."""
         ...
 
     async def next_code(self, year: int) -> str:

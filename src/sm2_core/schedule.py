@@ -19,7 +19,7 @@ from sm2_core.domain.entities import (
     Technician,
     Zone,
 )
-from sm2_core.domain.job import Job
+from sm2_core.domain.scheduled import ScheduledJob
 from sm2_core.domain.window import Window, local_day, planned
 from sm2_core.policies import haversine_km
 
@@ -31,7 +31,7 @@ DEFAULT_DURATION = timedelta(minutes=DEFAULT_DURATION_MINUTES)
 class Block:
     """A job on the timeline: its window, or its start and the service's expected duration."""
 
-    job: Job
+    job: ScheduledJob
     span: Window
 
 
@@ -42,7 +42,7 @@ class TechnicianDay:
     """The jobs whose time falls on the day, earliest first."""
     km_between: tuple[float | None, ...]
     """Between consecutive blocks' zones (None where a zone is unknown); one fewer than blocks."""
-    without_window: tuple[Job, ...] = ()
+    without_window: tuple[ScheduledJob, ...] = ()
     """Work the technician holds that has no window yet."""
 
 
@@ -51,7 +51,7 @@ class DaySchedule:
     day: date
     zone: ZoneInfo
     technicians: tuple[TechnicianDay, ...]
-    unscheduled: tuple[Job, ...]
+    unscheduled: tuple[ScheduledJob, ...]
     """PENDING jobs, ranked as on the board."""
     dealerships: Mapping[UUID, Dealership] = attrs.field(factory=dict)
     """The jobs' dealerships, for their names and addresses."""
@@ -64,9 +64,9 @@ def arrange_day(
     zone: ZoneInfo,
     *,
     technicians: Iterable[Technician],
-    windowed: Iterable[Job],
-    held_without_window: Iterable[Job],
-    unscheduled: Iterable[Job],
+    windowed: Iterable[ScheduledJob],
+    held_without_window: Iterable[ScheduledJob],
+    unscheduled: Iterable[ScheduledJob],
     services: Mapping[UUID, Service],
     zones: Mapping[UUID, Zone],
     dealerships: Mapping[UUID, Dealership],
@@ -82,7 +82,7 @@ def arrange_day(
         if job.tech_id is None or span is None or not span.overlaps(bounds):
             continue
         by_tech.setdefault(job.tech_id, []).append(Block(job, span))
-    waiting: dict[UUID, list[Job]] = {}
+    waiting: dict[UUID, list[ScheduledJob]] = {}
     for job in held_without_window:
         if job.tech_id is not None:
             waiting.setdefault(job.tech_id, []).append(job)
@@ -98,7 +98,7 @@ def arrange_day(
     return DaySchedule(day, zone, tuple(days), tuple(unscheduled), dealerships, zones, services)
 
 
-def _duration(job: Job, durations: Mapping[UUID, timedelta]) -> timedelta:
+def _duration(job: ScheduledJob, durations: Mapping[UUID, timedelta]) -> timedelta:
     return durations.get(job.service_id, DEFAULT_DURATION) if job.service_id else DEFAULT_DURATION
 
 

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 
+from sm2_adapters.heap import settled_heap
 from sm2_adapters.settings import Settings
 from sm2_adapters.system import build_system
 from sm2_core.runtime import Runtime
@@ -50,9 +51,11 @@ def app_for_runtime(
     config: WebConfig,
     run_worker: bool,
     traffic: RecentTraffic | None = None,
+    settle_heap: bool = False,
 ) -> Litestar:
     """The app over a running SM2 (PostgreSQL or in memory); ``traffic`` hears of each request
-    (the tracker the runtime's worker waits on, when it was built with one)."""
+    (the tracker the runtime's worker waits on, when it was built with one). ``settle_heap``:
+    this process serves nothing else (``settled_heap``)."""
 
     @asynccontextmanager
     async def running(_: Litestar) -> AsyncIterator[None]:
@@ -62,6 +65,8 @@ def app_for_runtime(
         worker = asyncio.create_task(runtime.run_worker(listen=False)) if run_worker else None
         if worker is not None:
             worker.add_done_callback(_exit_when_the_worker_fails)
+        if settle_heap:
+            settled_heap()
         try:
             yield
         finally:
@@ -108,9 +113,11 @@ def app_from_env() -> Litestar:
     run_worker = os.environ.get(RUN_WORKER_ENV, "1") != "0"
     if not run_worker:
         return app_for_runtime(
-            build_system(settings), config=web_config(settings), run_worker=False
+            build_system(settings), config=web_config(settings), run_worker=False, settle_heap=True
         )
     # Parsing yields to the webhook and the portals, never the other way round.
     traffic = RecentTraffic()
     system = build_system(settings, before_task=traffic.lull)
-    return app_for_runtime(system, config=web_config(settings), run_worker=True, traffic=traffic)
+    return app_for_runtime(
+        system, config=web_config(settings), run_worker=True, traffic=traffic, settle_heap=True
+    )

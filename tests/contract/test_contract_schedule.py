@@ -6,9 +6,10 @@ from __future__ import annotations
 import factories as f
 
 from sm2_core.attention import attention
-from sm2_core.domain.enums import InvoiceState, JobStatus
-from sm2_core.domain.job import Job
+from sm2_core.domain.enums import InvoiceState, JobStatus, Urgency
+from sm2_core.domain.job import Job, Vehicle
 from sm2_core.domain.records import OutboundKind, OutboundStatus
+from sm2_core.domain.scheduled import ScheduledJob
 from sm2_core.ports import JobFilter, UnitOfWorkFactory
 
 HOUR = 3_600
@@ -36,6 +37,57 @@ class TestWindowsStarting:
             found = await uow.jobs.windows_starting(f.at(0), f.at(6 * HOUR))
         assert [early.id, late.id] == [j.id for j in found]
         assert (f.at(1 * HOUR), f.at(2 * HOUR)) == (found[0].window_start, found[0].window_end)
+
+
+class TestTheReadModel:
+    async def test_a_scheduled_job_carries_the_job_s_own_values(self, uow_factory):
+        """Every field of the schedule's read model is the job's, as stored: read by
+        ``windows_starting`` (PostgreSQL maps its own columns for it)."""
+        world = await f.add_world(uow_factory)
+        job = f.job(
+            world.dealership.id,
+            vehicle=Vehicle(2021, "Honda", "Civic", "2HGFC2F59MH500001", "ST-42"),
+            service_id=world.service.id,
+            service_code=world.service.code,
+            urgency=Urgency.HIGH,
+            status=JobStatus.SCHEDULED,
+            tech_id=world.technician.id,
+            zone_id=world.zone.id,
+            version=3,
+            window_start=f.at(HOUR),
+            window_end=f.at(2 * HOUR),
+            proposed_start=f.at(3 * HOUR),
+            proposed_end=f.at(4 * HOUR),
+            review_reasons=("Audi rule", "Dealership flagged"),
+        )
+        await add_jobs(uow_factory, job)
+        async with uow_factory() as uow:
+            [found] = await uow.jobs.windows_starting(f.at(0), f.at(6 * HOUR))
+            stored = await uow.jobs.get(job.id)
+        assert ScheduledJob.of(stored) == found
+        assert (job.vehicle, job.review_reasons, job.verified_at) == (
+            found.vehicle,
+            found.review_reasons,
+            found.verified_at,
+        )
+
+
+class TestPendingRanked:
+    async def test_the_board_s_first_pending_jobs_in_its_order(self, uow_factory):
+        """PENDING only, most urgent first (as the board), at most ``limit``."""
+        world = await f.add_world(uow_factory)
+        d, tech = world.dealership.id, world.technician.id
+        low = f.job(d, urgency=Urgency.LOW)
+        critical = f.job(d, urgency=Urgency.CRITICAL)
+        high_old = f.job(d, urgency=Urgency.HIGH, created_at=f.at(1))
+        high_new = f.job(d, urgency=Urgency.HIGH, created_at=f.at(2))
+        taken = f.job(d, urgency=Urgency.CRITICAL, tech_id=tech, status=JobStatus.SCHEDULED)
+        await add_jobs(uow_factory, low, high_new, critical, taken, high_old)
+        async with uow_factory() as uow:
+            first = await uow.jobs.pending_ranked(limit=3)
+            every = await uow.jobs.pending_ranked(limit=10)
+        assert [critical.id, high_old.id, high_new.id] == [j.id for j in first]
+        assert [critical.id, high_old.id, high_new.id, low.id] == [j.id for j in every]
 
 
 class TestHeldWithoutWindow:

@@ -22,6 +22,7 @@ from sm2_core.domain.records import (
     OutboundSms,
     OutboundStatus,
 )
+from sm2_core.domain.scheduled import ScheduledJob
 from sm2_core.errors import AlreadyExists, InvalidInput, NotFound, StaleVersion
 from sm2_core.ports import JobFilter, Page
 
@@ -237,7 +238,7 @@ class MemoryJobRepository:
     async def by_qb_invoice_id(self, qb_invoice_id: str) -> Job | None:
         return next((j for j in self._t.jobs.values() if j.qb_invoice_id == qb_invoice_id), None)
 
-    async def windows_starting(self, start: datetime, end: datetime) -> list[Job]:
+    async def windows_starting(self, start: datetime, end: datetime) -> list[ScheduledJob]:
         rows = [
             j
             for j in self._t.jobs.values()
@@ -245,15 +246,19 @@ class MemoryJobRepository:
             and start <= j.window_start < end
             and j.status is not JobStatus.CANCELLED
         ]
-        return sorted(rows, key=lambda j: (j.window_start, j.id))
+        return [ScheduledJob.of(j) for j in sorted(rows, key=lambda j: (j.window_start, j.id))]
 
-    async def held_without_window(self, *, limit: int = 500) -> list[Job]:
+    async def held_without_window(self, *, limit: int = 500) -> list[ScheduledJob]:
         rows = [
             j
             for j in self._t.jobs.values()
             if j.status in (JobStatus.SCHEDULED, JobStatus.IN_PROGRESS) and j.window_start is None
         ]
-        return sorted(rows, key=_sort_key)[:limit]
+        return [ScheduledJob.of(j) for j in sorted(rows, key=_sort_key)[:limit]]
+
+    async def pending_ranked(self, *, limit: int) -> list[ScheduledJob]:
+        rows = [j for j in self._t.jobs.values() if j.status is JobStatus.PENDING]
+        return [ScheduledJob.of(j) for j in sorted(rows, key=_sort_key)[:limit]]
 
     async def next_code(self, year: int) -> str:
         number = self._t.job_counters.get(year, 0) + 1

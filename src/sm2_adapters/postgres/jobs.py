@@ -8,16 +8,22 @@ from typing import Any
 from uuid import UUID
 
 from psycopg import AsyncConnection, sql
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from sm2_adapters import job_search
 from sm2_adapters.cursor import decode_cursor, encode_cursor
 from sm2_adapters.postgres.errors import translated
-from sm2_adapters.postgres.mapping import job_from_row, job_params
+from sm2_adapters.postgres.mapping import (
+    SCHEDULED_COLUMNS,
+    job_from_row,
+    job_params,
+    scheduled_from_row,
+)
 from sm2_adapters.postgres.rows import insert_many
 from sm2_core.domain.enums import JobStatus, Urgency
 from sm2_core.domain.job import Job
+from sm2_core.domain.scheduled import ScheduledJob
 from sm2_core.errors import InvalidInput, NotFound, StaleVersion
 from sm2_core.ports import JobFilter, Page
 
@@ -70,6 +76,7 @@ _JSON = frozenset({"vehicle_data", "completion", "invoice_adjustments", "invoice
 # the generated search document is the widest column and no reader wants it (on the day's
 # schedule it was most of the bytes psycopg parsed).
 _READ = ", ".join((*_COLUMNS, "sort_urgency", "sort_score"))
+_SCHEDULED = "SELECT " + ", ".join(SCHEDULED_COLUMNS) + " FROM jobs WHERE "
 _SORT = "sort_urgency, sort_score, created_at, id"
 # sm2_core.attention in SQL: the first part is the partial index jobs_attention's predicate, the
 # second the jobs held by a technician whom the last alert about them did not reach (a failed
@@ -252,27 +259,30 @@ class PostgresJobRepository:
         )
         return job_from_row(rows[0]) if rows else None
 
-    async def windows_starting(self, start: datetime, end: datetime) -> list[Job]:
-        rows = await self._rows(
-            sql.SQL(
-                "SELECT "
-                + _READ
-                + " FROM jobs WHERE window_start >= %(start)s AND window_start < %(end)s"
-                " AND status <> 'CANCELLED' ORDER BY window_start, id"
-            ),
+    async def windows_starting(self, start: datetime, end: datetime) -> list[ScheduledJob]:
+        return await self._scheduled(
+            "window_start >= %(start)s AND window_start < %(end)s AND status <> 'CANCELLED'"
+            " ORDER BY window_start, id",
             {"start": start, "end": end},
         )
-        return [job_from_row(r) for r in rows]
 
-    async def held_without_window(self, *, limit: int = 500) -> list[Job]:
-        rows = await self._rows(
-            sql.SQL(
-                "SELECT " + _READ + " FROM jobs WHERE status IN ('SCHEDULED', 'IN_PROGRESS')"
-                " AND window_start IS NULL ORDER BY " + _SORT + " LIMIT %(limit)s"
-            ),
+    async def held_without_window(self, *, limit: int = 500) -> list[ScheduledJob]:
+        return await self._scheduled(
+            "status IN ('SCHEDULED', 'IN_PROGRESS') AND window_start IS NULL"
+            " ORDER BY " + _SORT + " LIMIT %(limit)s",
             {"limit": limit},
         )
-        return [job_from_row(r) for r in rows]
+
+    async def pending_ranked(self, *, limit: int) -> list[ScheduledJob]:
+        return await self._scheduled(
+            "status = 'PENDING' ORDER BY " + _SORT + " LIMIT %(limit)s", {"limit": limit}
+        )
+
+    async def _scheduled(self, where: str, params: dict[str, Any]) -> list[ScheduledJob]:
+        # Tuples, not dicts: a day is hundreds of rows, each read in column order.
+        async with self._conn.cursor(row_factory=tuple_row, binary=True) as cur:
+            await cur.execute(sql.SQL(_SCHEDULED + where), params)
+            return [scheduled_from_row(r) for r in await cur.fetchall()]
 
     async def next_codes(self, year: int, count: int) -> list[str]:
         if count < 1:

@@ -21,6 +21,7 @@ from sm2_adapters.postgres.invoice_documents import (
 )
 from sm2_core.domain.enums import InvoiceState, JobStatus, Urgency
 from sm2_core.domain.job import Completion, Job, Part, Vehicle
+from sm2_core.domain.scheduled import ScheduledJob
 from sm2_core.serialize import in_order, plain
 
 T = TypeVar("T")
@@ -112,6 +113,60 @@ def job_from_row(row: dict[str, Any]) -> Job:
         invoice_adjustments=adjustments_from_document(row["invoice_adjustments"]),
         invoice_lines=lines_from_document(row["invoice_lines"]),
         version=row["version"],
+    )
+
+
+SCHEDULED_COLUMNS = (
+    "id",
+    "job_code",
+    "dealership_id",
+    "vehicle_data",
+    "status",
+    "urgency",
+    "review_reasons",
+    "verified_at",
+    "tech_id",
+    "zone_id",
+    "service_id",
+    "service_code",
+    "window_start",
+    "window_end",
+    "proposed_start",
+    "proposed_end",
+    "version",
+)
+"""The columns of a ``ScheduledJob``, in the order ``scheduled_from_row`` reads them."""
+
+
+def scheduled_from_row(row: tuple[Any, ...]) -> ScheduledJob:
+    """A row of ``SCHEDULED_COLUMNS`` as the schedule's read model (the round-trip contract
+    test holds it to the job's fields)."""
+    (id_, code, dealership, vehicle, status, urgency, reasons, verified, tech, zone) = row[:10]
+    (service, service_code, start, end, proposed_start, proposed_end, version) = row[10:]
+    return ScheduledJob(
+        id=id_,
+        job_code=code,
+        dealership_id=dealership,
+        vehicle=Vehicle(
+            year=vehicle.get("year"),
+            make=vehicle.get("make"),
+            model=vehicle.get("model"),
+            vin=vehicle.get("vin"),
+            stock_no=vehicle.get("stock_no"),
+        ),
+        status=JobStatus(status),
+        urgency=Urgency(urgency),
+        review_reasons=tuple(reasons),
+        verified_at=verified,
+        tech_id=tech,
+        zone_id=zone,
+        service_id=service,
+        service_code=service_code,
+        window_start=start,
+        window_end=end,
+        proposed_start=proposed_start,
+        proposed_end=proposed_end,
+        version=version,
     )
 
 

@@ -7,10 +7,9 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from sm2_core.domain.enums import JobStatus
 from sm2_core.domain.window import MAX_LENGTH, local_day
 from sm2_core.errors import InvalidInput
-from sm2_core.ports import Clock, JobFilter, UnitOfWorkFactory
+from sm2_core.ports import Clock, UnitOfWorkFactory
 from sm2_core.schedule import DaySchedule, arrange_day
 
 MAX_UNSCHEDULED = 100
@@ -46,9 +45,7 @@ class ScheduleService:
             # the day may still reach into it.
             windowed = await uow.jobs.windows_starting(earliest, bounds.end)
             held = await uow.jobs.held_without_window()
-            pending = await uow.jobs.search(
-                JobFilter(status=JobStatus.PENDING), limit=MAX_UNSCHEDULED
-            )
+            pending = await uow.jobs.pending_ranked(limit=MAX_UNSCHEDULED)
             services = await uow.services.all(include_inactive=True)
             zones = await uow.zones.all(include_inactive=True)
             dealerships = await uow.dealerships.all(include_inactive=True)
@@ -58,7 +55,7 @@ class ScheduleService:
             technicians=technicians,
             windowed=windowed,
             held_without_window=held,
-            unscheduled=pending.items,
+            unscheduled=pending,
             services={s.id: s for s in services},
             zones={z.id: z for z in zones},
             dealerships={d.id: d for d in dealerships},

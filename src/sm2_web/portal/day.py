@@ -24,8 +24,8 @@ from litestar import Request, Response, get, post
 from litestar.enums import MediaType
 
 from sm2_core.domain.entities import Technician
-from sm2_core.domain.job import Job
 from sm2_core.domain.records import Actor
+from sm2_core.domain.scheduled import ScheduledJob
 from sm2_core.domain.window import MAX_LENGTH, at_local, describe, wall_window
 from sm2_core.errors import InvalidInput, PolicyViolation, Sm2Error
 from sm2_core.schedule import DEFAULT_DURATION, DaySchedule
@@ -101,7 +101,7 @@ class Slot:
 
 @attrs.frozen
 class BlockView:
-    job: Job
+    job: ScheduledJob
     start: datetime
     end: datetime
     """Local, in the company's zone."""
@@ -120,7 +120,7 @@ class BlockView:
 class RowView:
     technician: Technician
     blocks: tuple[BlockView, ...]
-    without_window: tuple[Job, ...]
+    without_window: tuple[ScheduledJob, ...]
 
 
 @attrs.frozen
@@ -129,35 +129,35 @@ class DayView:
     zone: ZoneInfo
     timeline: Timeline
     rows: tuple[RowView, ...]
-    unscheduled: tuple[Job, ...]
+    unscheduled: tuple[ScheduledJob, ...]
     schedule: DaySchedule
 
     @property
     def technicians(self) -> list[Technician]:
         return [row.technician for row in self.rows]
 
-    def duration(self, job: Job) -> int:
+    def duration(self, job: ScheduledJob) -> int:
         """The minutes a job without a window end takes: its service's."""
         service = self.schedule.services.get(job.service_id) if job.service_id else None
         if service is None:
             return int(DEFAULT_DURATION.total_seconds() // 60)
         return service.duration_minutes
 
-    def service_name(self, job: Job, lang: str) -> str:
+    def service_name(self, job: ScheduledJob, lang: str) -> str:
         service = self.schedule.services.get(job.service_id) if job.service_id else None
         if service is None:
             return job.service_code or ""
         return service.name_fr if lang == "fr" else service.name
 
-    def dealership_name(self, job: Job) -> str:
+    def dealership_name(self, job: ScheduledJob) -> str:
         found = self.schedule.dealerships.get(job.dealership_id)
         return found.name if found else "?"
 
-    def zone_name(self, job: Job) -> str:
+    def zone_name(self, job: ScheduledJob) -> str:
         found = self.schedule.zones.get(job.zone_id) if job.zone_id else None
         return found.name if found else ""
 
-    def slot(self, job: Job) -> Slot:
+    def slot(self, job: ScheduledJob) -> Slot:
         """The form's first values: the job's window, else what the text asked, else the day
         shown with no time yet."""
         start, end = job.window_start, job.window_end
@@ -169,7 +169,7 @@ class DayView:
         last = end.astimezone(self.zone).strftime("%H:%M") if end is not None else ""
         return Slot(first.date(), first.strftime("%H:%M"), last)
 
-    def proposal(self, job: Job, lang: str) -> str:
+    def proposal(self, job: ScheduledJob, lang: str) -> str:
         if job.proposed_start is None:
             return ""
         return describe(job.proposed_start, job.proposed_end, self.zone, lang)

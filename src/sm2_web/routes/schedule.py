@@ -12,8 +12,8 @@ from litestar.openapi.spec import OpenAPIFormat, OpenAPIType
 from litestar.params import Parameter
 from msgspec import Struct
 
-from sm2_core.domain.job import Job
 from sm2_core.domain.records import Actor
+from sm2_core.domain.scheduled import ScheduledJob
 from sm2_core.errors import InvalidInput
 from sm2_core.schedule import Block, DaySchedule, TechnicianDay
 from sm2_core.services import Services
@@ -91,7 +91,7 @@ def parse_day(value: str | None) -> date | None:
         ) from None
 
 
-def _job(day: DaySchedule, job: Job, block: Block | None = None) -> ScheduledJobOut:
+def _job(day: DaySchedule, job: ScheduledJob, block: Block | None = None) -> ScheduledJobOut:
     zone = day.zones.get(job.zone_id) if job.zone_id else None
     dealership = day.dealerships.get(job.dealership_id)
     service = day.services.get(job.service_id) if job.service_id else None
