@@ -34,6 +34,7 @@ from sm2_core.ports import (
     WordList,
 )
 from sm2_core.reports import DEFAULT_WORKING_DAY_HOURS
+from sm2_core.taxes import QUEBEC, TaxRate
 
 if TYPE_CHECKING:
     from sm2_adapters.parsing.offline import OfflineParser
@@ -88,6 +89,7 @@ def build_services(
     poll_every: timedelta = timedelta(minutes=15),
     reference: ReferenceSource | None = None,
     working_day_hours: float = DEFAULT_WORKING_DAY_HOURS,
+    tax_rates: tuple[TaxRate, ...] = QUEBEC,
 ) -> Services:
     """``inbound`` defaults to a ``StoreAndQueue`` on ``uow``; ``inbox`` (the carrier's record
     that reconciliation reads) to one that says Twilio is not configured; ``watcher`` is told of
@@ -98,7 +100,7 @@ def build_services(
     QuickBooks says of invoices after they were made) to one that says it is not connected,
     polled every ``poll_every``; ``reference`` (what intake's batches rank with) to a read of
     the tables per batch; ``working_day_hours`` is a technician's working day in the
-    reports."""
+    reports; ``tax_rates`` are what invoice previews estimate the taxes with."""
     from sm2_adapters.images import PillowImages
     from sm2_adapters.parsing.stopwords import not_service_words
     from sm2_adapters.unconfigured import (
@@ -139,7 +141,9 @@ def build_services(
         outbox=outbox,
         dispatch=DispatchService(uow=uow, clock=clock, config=config),
         field=FieldService(uow=uow, clock=clock, config=config, timezone=timezone),
-        billing=BillingService(uow=uow, clock=clock, tasks=tasks, accounting=accounting),
+        billing=BillingService(
+            uow=uow, clock=clock, tasks=tasks, accounting=accounting, tax_rates=tax_rates
+        ),
         admin=admin,
         imports=ImportService(uow=uow, admin=admin),
         corrections=CorrectionService(

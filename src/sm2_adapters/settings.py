@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from sm2_core.errors import InvalidInput
+from sm2_core.taxes import QUEBEC, TaxRate, parse_rates
 
 log = logging.getLogger(__name__)
 
@@ -299,6 +300,9 @@ class Settings:
     qbo_cdc_minutes: int = 15
     """How often the change poll asks QuickBooks what changed (``SM2_QBO_CDC_MINUTES``)."""
     working_day_hours: float = 8.0
+    tax_rates: tuple[TaxRate, ...] = QUEBEC
+    """The sales taxes the invoice preview estimates (``SM2_TAX_RATES``, ``GST=5;QST=9.975`` by
+    default; set and empty: none). QuickBooks charges its tax code's own."""
     """A technician's working day in the reports (``SM2_WORKING_DAY_HOURS``): the share of it
     spent on jobs is their time on jobs over this many hours per day they worked."""
 
@@ -365,6 +369,9 @@ class Settings:
             qbo_webhook_verifier=get("SM2_QBO_WEBHOOK_VERIFIER"),
             qbo_cdc_minutes=_poll_minutes(merged),
             working_day_hours=_working_day_hours(get("SM2_WORKING_DAY_HOURS")),
+            tax_rates=QUEBEC
+            if "SM2_TAX_RATES" not in merged
+            else parse_rates(merged["SM2_TAX_RATES"]),
         )
 
     def dev_secret(self, name: str, *, generate: Callable[[], str] | None = None) -> str:

@@ -235,6 +235,7 @@ def build_system(
         invoice_status=quickbooks.payments,
         poll_every=timedelta(minutes=settings.qbo_cdc_minutes),
         working_day_hours=settings.working_day_hours,
+        tax_rates=settings.tax_rates,
     )
     return System(
         settings=settings,

@@ -186,6 +186,9 @@ async def walk_one_job(host: DemoHost, echo: Echo) -> None:
     for p in shown.lines:
         line = p.line
         echo(f"     {line.description[:52]:<52} {line.quantity:>5} × {line.unit_price:>7}")
+    for tax in shown.taxes:
+        echo(f"     {f'{tax.rate.name} {tax.rate.percent} %':<59}{tax.amount:>9}")
+    echo(f"     {'Estimated total':<59}{shown.total:>9}")
     job = await services.billing.approve(job.id, actor=ADMIN, expected_version=job.version)
     await host.run_tasks()
     detail = await services.dispatch.detail(job.id)

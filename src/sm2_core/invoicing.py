@@ -32,6 +32,7 @@ from sm2_core.domain.pricing import CatalogPart, DealershipPrice, part_key
 from sm2_core.domain.records import Actor
 from sm2_core.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from sm2_core.lifecycle import Change, record
+from sm2_core.taxes import TaxAmount, TaxRate, estimate
 
 #: Why a part line is flagged: the technician named a part the catalog does not have.
 UNKNOWN_PART = "not in the parts catalog"
@@ -96,6 +97,18 @@ class InvoicePreview:
     lines: tuple[PreviewLine, ...]
     invoice: Invoice | None = None
     """The invoice's record once it is in QuickBooks (totals with taxes, balance)."""
+    tax_rates: tuple[TaxRate, ...] = ()
+    """The rates the estimate applies (``taxes``); QuickBooks' own figures are ``invoice``'s."""
+
+    @property
+    def taxes(self) -> tuple[TaxAmount, ...]:
+        """What the taxes on the subtotal will come to, before QuickBooks says."""
+        return estimate(self.subtotal, self.tax_rates)
+
+    @property
+    def total(self) -> Decimal:
+        """The subtotal with the estimated taxes."""
+        return self.subtotal + sum((t.amount for t in self.taxes), Decimal(0))
 
     @property
     def invoice_lines(self) -> tuple[InvoiceLine, ...]:

@@ -33,6 +33,7 @@ from sm2_core.ports import (
 from sm2_core.services.common import check_version, save_change
 from sm2_core.services.pricing import priced
 from sm2_core.tasks import SyncInvoice
+from sm2_core.taxes import QUEBEC, TaxRate
 
 _BILLING = Actor.system("billing")
 
@@ -43,6 +44,8 @@ class BillingService:
     clock: Clock
     tasks: TaskQueue
     accounting: AccountingGateway
+    tax_rates: tuple[TaxRate, ...] = QUEBEC
+    """What the previews estimate the taxes with (``SM2_TAX_RATES``)."""
 
     async def preview(self, job_id: UUID) -> InvoicePreview:
         """The job's invoice lines at its stage (``invoicing.Stage``): the service alone until
@@ -50,7 +53,7 @@ class BillingService:
         adjustments, then as approved and billed."""
         async with self.uow() as uow:
             _, current = await priced(uow, await uow.jobs.get(job_id))
-        return current
+        return attrs.evolve(current, tax_rates=self.tax_rates)
 
     async def adjust_line(
         self,
@@ -70,7 +73,7 @@ class BillingService:
                 uow, adjust(current, change, actor=actor, now=self.clock.now())
             )
             _, after = await priced(uow, saved)
-        return after
+        return attrs.evolve(after, tax_rates=self.tax_rates)
 
     async def approve(
         self,

@@ -679,6 +679,7 @@ FRENCH: dict[str, str] = {
     "Subtotal (before taxes)": "Sous-total (avant taxes)",
     "Taxes": "Taxes",
     "Total": "Total",
+    "Estimated total": "Total estimé",
     "not in the parts catalog": "absente du catalogue de pièces",
     "Check this line before approving": "Vérifiez cette ligne avant d'approuver",
     "Adjusted by {who}: {reason}": "Ajustée par {who} : {reason}",

@@ -78,6 +78,13 @@ class InvoiceOut(Struct, kw_only=True):
     due_date: date | None
 
 
+class TaxOut(Struct, kw_only=True):
+    name: str
+    percent: str
+    """``5``, ``9.975``."""
+    amount: str
+
+
 class InvoicePreviewOut(Struct, kw_only=True):
     job_id: UUID
     job_code: str
@@ -90,6 +97,11 @@ class InvoicePreviewOut(Struct, kw_only=True):
     lines: list[PreviewLineOut]
     subtotal: str
     """Before taxes, which QuickBooks adds by the configured tax code."""
+    taxes: list[TaxOut]
+    """The taxes estimated on the subtotal with the configured rates (``SM2_TAX_RATES``), each
+    to the cent; once invoiced, ``invoice`` has QuickBooks' own."""
+    total: str
+    """The subtotal with the estimated taxes."""
     flagged: int
     """Lines flagged and not adjusted: what a dispatcher should look at before approving."""
     invoice: InvoiceOut | None
@@ -135,6 +147,11 @@ def preview_out(preview: InvoicePreview) -> InvoicePreviewOut:
         adjustable=preview.adjustable,
         lines=[_line_out(p) for p in preview.lines],
         subtotal=str(preview.subtotal),
+        taxes=[
+            TaxOut(name=t.rate.name, percent=str(t.rate.percent), amount=str(t.amount))
+            for t in preview.taxes
+        ],
+        total=str(preview.total),
         flagged=len(preview.unchecked),
         invoice=None
         if invoice is None

@@ -76,6 +76,19 @@ class TestPreview:
         )
         assert (str(job.id), job.job_code) == (body["job_id"], body["job_code"])
 
+    async def test_quebec_taxes_estimated_on_the_subtotal(self, api: Api) -> None:
+        """GST 5 % and QST 9.975 % of 344.50, each to the cent (17.225 rounds up), and the
+        total with them; no invoice yet, so nothing from QuickBooks."""
+        job = await completed_with_parts(api)
+        body = (await preview(api, job.id)).json()
+        assert (
+            [
+                {"name": "GST", "percent": "5", "amount": "17.23"},
+                {"name": "QST", "percent": "9.975", "amount": "34.36"},
+            ],
+            "396.09",
+        ) == (body["taxes"], body["total"])
+
     async def test_an_estimate_before_completion(self, api: Api) -> None:
         """A job not yet done shows what its service would bill, not adjustable."""
         job = await api.scheduled()

@@ -80,6 +80,18 @@ class TestJobPage:
         assert "1 line(s) flagged" in text
         assert 'name="confirm_flagged"' in text
 
+    async def test_the_estimated_taxes_and_total(self, portal: Api) -> None:
+        """Before QuickBooks computes them: GST and QST on $307.75 (15.39 and 30.70) and the
+        total with them; in French with a decimal comma."""
+        job_id = await completed(portal)
+        table = lines_table(await page_of(portal, job_id))
+        assert re.search(r"GST \(5\xa0%\)</th><td[^>]*>\$15\.39<", table), table
+        assert re.search(r"QST \(9\.975\xa0%\)</th><td[^>]*>\$30\.70<", table), table
+        assert 'id="invoice-total">$353.84<' in table
+        french = lines_table(await page_of(portal, job_id, "fr"))
+        assert "QST (9,975\xa0%)" in french
+        assert "Total estimé" in french
+
     async def test_in_french(self, portal: Api) -> None:
         job_id = await completed(portal)
         text = await page_of(portal, job_id, "fr")

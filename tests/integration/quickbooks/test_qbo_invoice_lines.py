@@ -194,6 +194,21 @@ class TestLines:
         assert saved.qb_updated_at.isoformat() == invoice["MetaData"]["LastUpdatedTime"]
         assert job.invoice_lines == saved.lines
 
+    async def test_the_preview_estimated_what_quickbooks_charged(
+        self, intuit: FakeIntuit, tmp_path: Path, quebec: str
+    ) -> None:
+        """Before approval, the preview's taxes and total are the ones QuickBooks then computes
+        for a Québec tax code."""
+        billing = await billing_with(intuit, tmp_path, QUEBEC)
+        done = await reported(billing)
+        before = await billing.services.billing.preview(done.id)
+        invoice = invoice_of(intuit, await billing.approve(done))
+        assert (float(GST + QST), float(before.total)) == (
+            float(sum(t.amount for t in before.taxes)),
+            invoice["TotalAmt"],
+        )
+        assert invoice["TxnTaxDetail"]["TotalTax"] == float(GST + QST)
+
     async def test_a_tax_code_by_its_id(
         self, intuit: FakeIntuit, tmp_path: Path, quebec: str
     ) -> None:
