@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fake_intuit import FakeIntuit
@@ -178,6 +179,35 @@ class TestThroughTheWebhook:
             last["action"],
             last["new_values"]["invoice_state"],
             last["new_values"]["balance"],
+        )
+
+    async def test_the_month_s_report_counts_it_paid(
+        self,
+        client: AsyncTestClient[Litestar],
+        billing: Billing,
+        intuit: FakeIntuit,
+    ) -> None:
+        """Once paid, the dealership's row of the report for the job's month has the invoice's
+        total (taxes included) invoiced and paid, nothing overdue."""
+        job = await invoiced(billing)
+        total = total_of(intuit, job)
+        payment = intuit.ledger.record_payment(job.qb_invoice_id or "", total)
+        await notify(client, legacy(intuit.realm_id, ("Payment", payment["Id"], "Create")))
+        await billing.run_tasks()
+        day = job.created_at.astimezone(ZoneInfo("America/Toronto")).date().isoformat()
+        answer = await client.get(
+            "/api/reports/dealerships",
+            params={"from": day, "to": day},
+            headers=await admin(client),
+        )
+        assert 200 == answer.status_code, answer.text
+        [row] = [r for r in answer.json()["items"] if r["dealership_id"] == str(job.dealership_id)]
+        assert (1, 1, f"{total:.2f}", f"{total:.2f}", "0.00") == (
+            row["jobs_created"],
+            row["completed"],
+            row["invoiced"],
+            row["paid"],
+            row["overdue"],
         )
 
     async def test_an_invoice_update_in_cloudevents(
