@@ -14,7 +14,13 @@ from sm2_core.domain.enums import JobStatus, Urgency
 from sm2_core.domain.job import Job
 from sm2_core.domain.records import Actor, AuditEntry
 from sm2_core.domain.window import Window, planned
-from sm2_core.errors import InvalidInput, NotFound, PermissionDenied, PolicyViolation
+from sm2_core.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    PolicyViolation,
+    StaleVersion,
+)
 from sm2_core.lifecycle import annotate, assign, cancel, edit, schedule, unassign, verify, window_of
 from sm2_core.policies import (
     PolicyConfig,
@@ -352,13 +358,8 @@ async def _load_locking(
 ) -> Job:
     """The job, with its technician's row and the one it goes to locked first, in id order:
     the overlap rule reads their days, and two moves in opposite directions never deadlock."""
-    job = await load_job(uow, job_id, expected_version)
-    techs = {t for t in (job.tech_id, tech_id) if isinstance(t, UUID)}
-    if not techs:
-        return job
-    for tech in sorted(techs):
-        await uow.technicians.lock(tech)
-    return await load_job(uow, job_id, expected_version)
+    wanted = tech_id if isinstance(tech_id, UUID) else None
+    return await _load_under_locks(uow, job_id, expected_version, wanted)
 
 
 async def _load_holding_technician(
@@ -366,9 +367,22 @@ async def _load_holding_technician(
 ) -> Job:
     """The job, its technician's row locked first: every change that may move a technician's
     work locks the technician before the job, as accepting does, so they never deadlock."""
+    return await _load_under_locks(uow, job_id, expected_version, None)
+
+
+async def _load_under_locks(
+    uow: UnitOfWork, job_id: UUID, expected_version: int | None, also: UUID | None
+) -> Job:
+    """The job read again under the locks of its technician (and ``also``), taken in id order.
+    A job that moved to another technician while we waited for them is a stale version: that
+    technician's row would have to be locked out of order (or after the job's change, by
+    ``settle_technician``), the order that deadlocks with accepting; the caller reloads."""
     job = await load_job(uow, job_id, expected_version)
-    if job.tech_id is None:
-        return job
-    await uow.technicians.lock(job.tech_id)
+    wanted = {t for t in (job.tech_id, also) if t is not None}
+    for tech in sorted(wanted):
+        await uow.technicians.lock(tech)
     # Read again under the lock: the job may have changed while we waited.
-    return await load_job(uow, job_id, expected_version)
+    current = await load_job(uow, job_id, expected_version)
+    if current.tech_id is not None and current.tech_id not in wanted:
+        raise StaleVersion("job", job_id, expected=job.version, actual=current.version)
+    return current
