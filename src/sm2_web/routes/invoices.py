@@ -11,8 +11,6 @@ from uuid import UUID
 
 from litestar import Controller, get, patch
 from litestar.di import Provide
-from litestar.openapi.spec import OpenAPIType
-from litestar.params import Parameter
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from sm2_core.domain.records import Actor
@@ -20,8 +18,8 @@ from sm2_core.invoicing import MAX_REASON, InvoicePreview, LineChange, PreviewLi
 from sm2_core.services import Services
 from sm2_web.auth import admin_actor
 from sm2_web.problems import document_errors
-from sm2_web.routes.jobs import _if_match
 from sm2_web.schemas import Price
+from sm2_web.versions import IfMatch, expected_version
 
 Quantity = Annotated[
     str,
@@ -165,13 +163,6 @@ def preview_out(preview: InvoicePreview) -> InvoicePreviewOut:
     )
 
 
-_IF_MATCH = Parameter(
-    header="If-Match",
-    description='The job\'s version: 3, "3" or W/"3"',
-    schema_extra={"oneOf": None, "type": OpenAPIType.STRING, "pattern": r'^(W/)?"?[0-9]{1,9}"?$'},
-)
-
-
 @document_errors
 class InvoiceController(Controller):
     path = "/api/jobs/{job_id:uuid}"
@@ -199,9 +190,9 @@ class InvoiceController(Controller):
         job_id: UUID,
         line: str,
         data: LineAdjustIn,
-        if_match: Annotated[str | None, _IF_MATCH] = None,
+        if_match: IfMatch = None,
     ) -> InvoicePreviewOut:
-        version = _if_match(if_match, None if data.version is UNSET else data.version)
+        version = expected_version(if_match, None if data.version is UNSET else data.version)
         change = LineChange(
             line=line,
             reason=data.reason,

@@ -34,6 +34,7 @@ from sm2_web.schemas import (
     job_update_out,
     job_with_attachments,
 )
+from sm2_web.versions import IfMatch, expected_version
 
 
 def _enum(kind: type[Any], value: str | None, name: str) -> Any:
@@ -89,23 +90,6 @@ def _instant(value: str | None, name: str) -> datetime | None:
             fields={name: "not an ISO 8601 date or date-time"},
         ) from None
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
-def _if_match(header: str | None, body_version: int | None) -> int:
-    """The version the client edited: ``If-Match: 3`` (or ``"3"``, ``W/"3"``) or ``version``."""
-    if header is not None:
-        raw = header.strip().removeprefix("W/").strip('"')
-        try:
-            return int(raw)
-        except ValueError:
-            raise InvalidInput(
-                "If-Match must be the job's version", fields={"If-Match": "not a version"}
-            ) from None
-    if body_version is not None:
-        return body_version
-    raise InvalidInput(
-        "send the job's version in If-Match or in the body", fields={"version": "required"}
-    )
 
 
 def _window_change(data: JobPatch) -> WindowChange | None:
@@ -181,20 +165,9 @@ class JobController(Controller):
         actor: Actor,
         job_id: UUID,
         data: JobPatch,
-        if_match: Annotated[
-            str | None,
-            Parameter(
-                header="If-Match",
-                description='The version edited: 3, "3" or W/"3"',
-                schema_extra={
-                    "oneOf": None,
-                    "type": OpenAPIType.STRING,
-                    "pattern": r'^(W/)?"?[0-9]{1,9}"?$',
-                },
-            ),
-        ] = None,
+        if_match: IfMatch = None,
     ) -> JobUpdateOut:
-        version = _if_match(if_match, None if data.version is UNSET else data.version)
+        version = expected_version(if_match, None if data.version is UNSET else data.version)
         job = await services.dispatch.update(
             job_id,
             actor=actor,
