@@ -15,6 +15,12 @@ from typing import Any
 
 import attrs
 
+#: How long an event may take to arrive. On PostgreSQL the feed delivers an event once every
+#: transaction older than its own has ended, in the whole server (``postgres/events.py``): with
+#: the suite in two processes, the other one's migration or truncation can hold it back for
+#: seconds. A delivered event ends the wait at once; only a missing one costs the time.
+DELIVERY = 15.0
+
 
 @attrs.frozen
 class Sse:
@@ -62,15 +68,17 @@ class Stream:
         block, self._buffer = self._buffer.split("\n\n", 1)
         return parse(block)
 
-    async def event(self, name: str | None = None, within: float = 3.0) -> Sse:
-        """The next event (named ``name`` when given), skipping comments and other events."""
+    async def event(self, name: str | None = None, within: float | None = None) -> Sse:
+        """The next event (named ``name`` when given), skipping comments and other events;
+        within ``DELIVERY`` unless told."""
+        within = DELIVERY if within is None else within
         async with asyncio.timeout(within):
             while True:
                 message = await self.next(within)
                 if message.event is not None and name in (None, message.event):
                     return message
 
-    async def events(self, count: int, within: float = 3.0) -> list[Sse]:
+    async def events(self, count: int, within: float | None = None) -> list[Sse]:
         return [await self.event(within=within) for _ in range(count)]
 
 
