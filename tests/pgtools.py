@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import sql
@@ -54,3 +56,11 @@ def reset_database(url: str) -> None:
         ).fetchall()
         for (seq,) in rows:
             conn.execute(sql.SQL("DROP SEQUENCE {}").format(sql.Identifier(seq)))
+
+
+def summary_out_of_reach(timezone: str = "America/Toronto") -> time:
+    """A morning-summary time twelve hours away: a test's worker runs the every-minute summary
+    task, and a suite run between 6:30 and 8:30 in Québec City would otherwise text every
+    technician with a job their day, beside the texts the test counts."""
+    later = datetime.now(ZoneInfo(timezone)) + timedelta(hours=12)
+    return later.time().replace(second=0, microsecond=0)

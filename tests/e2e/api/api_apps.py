@@ -144,7 +144,10 @@ def postgres_app(system: Any, config: WebConfig = WEB) -> Any:
 async def postgres_api(url: str, data_dir: Path, config: WebConfig = WEB) -> AsyncIterator[Api]:
     """The app on a real System over the emptied test database, seeded."""
     reset_database(url)
-    system = build_system(Settings(database_url=url, data_dir=data_dir), pool_size=6)
+    system = build_system(
+        Settings(database_url=url, data_dir=data_dir, summary_at=pgtools.summary_out_of_reach()),
+        pool_size=6,
+    )
     await system.open()
     try:
         app = postgres_app(system, config)

@@ -9,7 +9,7 @@ from typing import Any
 
 from twilio_helpers import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER
 
-from pgtools import reset_database
+from pgtools import reset_database, summary_out_of_reach
 from sm2_adapters.seed import seed_demo
 from sm2_adapters.settings import Settings
 from sm2_adapters.system import System, build_system
@@ -21,6 +21,7 @@ async def seeded_system(
 ) -> AsyncIterator[System]:
     """``settings``: more ``Settings`` fields (``public_url``...)."""
     reset_database(pg_url)
+    settings.setdefault("summary_at", summary_out_of_reach())
     built = build_system(
         Settings(
             database_url=pg_url,
