@@ -2,7 +2,7 @@
 then the parse worker draining what was received.
 
     python bench/intake_steps.py [--count 1500] [--callers 32] [--worker-messages 1000]
-        [--drain-only]
+        [--drain-only] [--without-report-days]
 
 Runs on the benchmark database (embedded unless SM2_DATABASE_URL is set), seeded with the demo
 data. Steps: a unit of work with the dealership lookup; a procrastinate defer; the whole
@@ -14,6 +14,8 @@ are sent too (Twilio not configured: each ends NOT_CONFIGURED, as in ``bench/ing
 Each line gives texts per second, this process's CPU per text, and the round trips to
 PostgreSQL per text: one per statement or transaction command that waits for its answer, one
 per pipeline sync, the pool's check of each connection it hands out included.
+``--without-report-days`` disables, for the run, the triggers with which the texts and jobs
+record changes to past days for the reports' folds (migration 0020): what they cost intake.
 """
 
 from __future__ import annotations
@@ -125,7 +127,24 @@ def count_round_trips() -> None:
     Services.run_task = labelled  # type: ignore[method-assign]
 
 
-async def main(count: int, callers: int, worker_messages: int, drain_only: bool) -> None:
+# Migration 0020's triggers on the tables intake writes.
+REPORT_DAY_TRIGGERS = {
+    "jobs": ("jobs_report_inserted", "jobs_report_updated", "jobs_report_deleted"),
+    "inbound_messages": ("texts_report_inserted", "texts_report_updated", "texts_report_deleted"),
+}
+
+
+def report_day_triggers(url: str, enabled: bool) -> None:
+    verb = "ENABLE" if enabled else "DISABLE"
+    with psycopg.connect(url, autocommit=True) as conn:
+        for table, triggers in REPORT_DAY_TRIGGERS.items():
+            for trigger in triggers:
+                conn.execute(f"ALTER TABLE {table} {verb} TRIGGER {trigger}")
+
+
+async def main(
+    count: int, callers: int, worker_messages: int, drain_only: bool, report_days: bool
+) -> None:
     settings = Settings(
         database_url=database_url(),
         data_dir=BENCH_DATA_DIR,
@@ -136,6 +155,8 @@ async def main(count: int, callers: int, worker_messages: int, drain_only: bool)
     )
     system = await asyncio.to_thread(build_system, settings)
     await system.open()
+    report_day_triggers(system.database_url, report_days)
+    print(f"report days' triggers {'on' if report_days else 'off'}")
     try:
         await seed_demo(system.services)
         run = secrets.token_hex(3)
@@ -176,6 +197,7 @@ async def main(count: int, callers: int, worker_messages: int, drain_only: bool)
         await drain_rate(system, worker_messages, run)
     finally:
         await system.close()
+        report_day_triggers(system.database_url, True)
 
 
 async def drain_rate(system: System, count: int, run: str) -> None:
@@ -229,6 +251,17 @@ if __name__ == "__main__":
     parser.add_argument("--callers", type=int, default=32)
     parser.add_argument("--worker-messages", type=int, default=1000)
     parser.add_argument("--drain-only", action="store_true", help="only the parse worker")
+    parser.add_argument(
+        "--without-report-days", action="store_true", help="disable migration 0020's triggers"
+    )
     args = parser.parse_args()
     count_round_trips()
-    uvloop.run(main(args.count, args.callers, args.worker_messages, args.drain_only))
+    uvloop.run(
+        main(
+            args.count,
+            args.callers,
+            args.worker_messages,
+            args.drain_only,
+            not args.without_report_days,
+        )
+    )

@@ -9,6 +9,11 @@ as the API asks it) for the last full month and for the whole year (366 days), `
 times after two warm-up runs; the page's four reports together (``all``) and the month's jobs
 export are timed too. The database (``--url``, default ``sm2_bench_reports`` on
 127.0.0.1:5432) is created, migrated and seeded once (``reports_seed.py``) and reused.
+
+The past days' figures are folded (``postgres.report_days``) as the worker's periodic task folds
+them, timed. In the same run, for comparison: the year with nothing folded (every day counted
+from the jobs, ``--baseline-runs`` times), and the year after jobs of ``--changed-days`` days
+spread over it changed since the fold (those days counted from the jobs until the next fold).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from common import summary, timed
 from reports_seed import seed
 
 from sm2_adapters.memory import ManualClock
+from sm2_adapters.postgres import report_days
 from sm2_adapters.postgres.database import make_pool, migrate
 from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from sm2_core.reports import Period
@@ -75,26 +81,75 @@ def server_load() -> str:
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
 
 
-async def measure(url: str, runs: int) -> None:
+def execute(url: str, statement: str, *params: Any) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(statement, params)
+
+
+async def fold_everything(url: str) -> None:
+    """Fold every day waiting, as the periodic task does (a run a minute), timed."""
+    started, runs, days = time.perf_counter(), 0, 0
+    while folded := await report_days.fold(url, TZ):
+        runs, days = runs + 1, days + folded
+    took = time.perf_counter() - started
+    per_run = f"{took / runs:.2f} s per run of at most {report_days.FOLD_DAYS} days" if runs else ""
+    print(f"folded {days} day(s) in {runs} run(s), {took:.1f} s; {per_run}")
+    execute(url, "VACUUM ANALYZE report_days, report_dealer_days, report_tech_days, report_changes")
+
+
+def change_days(url: str, days: int, newest: date) -> None:
+    """A job of each of ``days`` days spread over the year, changed (as a payment or a
+    correction would): those days wait for the next fold."""
+    step = max(1, 360 // days)
+    for n in range(days):
+        day = newest - timedelta(days=5 + n * step)
+        execute(
+            url,
+            "UPDATE jobs SET labour_minutes = labour_minutes WHERE id = ("
+            " SELECT id FROM jobs WHERE created_at >= (%s::date)::timestamp AT TIME ZONE %s"
+            " ORDER BY created_at LIMIT 1)",
+            day,
+            TZ,
+        )
+
+
+async def measure_reports(service: ReportService, span: Period, runs: int, *, page: bool) -> None:
+    reports: dict[str, Callable[[], Awaitable[Any]]] = {
+        "dealerships": lambda: service.dealerships(span),
+        "turnaround": lambda: service.turnaround(span),
+        "technicians": lambda: service.technicians(span),
+        "parser": lambda: service.parser(span),
+    }
+    if page:
+        reports["all four (the page)"] = lambda: service.all(span)
+    for report, call in reports.items():
+        samples = await timed(runs, call, warmup=2)
+        print(f"  {report:<20} {summary(samples)}")
+
+
+async def measure(url: str, runs: int, baseline_runs: int, changed_days: int) -> None:
     count, newest = seeded_jobs(url)
     pool = make_pool(url, min_size=1, max_size=2)
     await pool.open(wait=True)
     service = ReportService(uow=PostgresUnitOfWorkFactory(pool), clock=ManualClock(), timezone=TZ)
+    spans = periods(newest)
     print(f"{count:,} jobs; {server_load()}")
     try:
-        for name, span in periods(newest).items():
-            print(f"\n{name}: {span.first} to {span.last} ({span.days} days)")
-            reports: dict[str, Callable[[], Awaitable[Any]]] = {
-                "dealerships": lambda s=span: service.dealerships(s),
-                "turnaround": lambda s=span: service.turnaround(s),
-                "technicians": lambda s=span: service.technicians(s),
-                "parser": lambda s=span: service.parser(s),
-                "all four (the page)": lambda s=span: service.all(s),
-            }
-            for report, call in reports.items():
-                samples = await timed(runs, call, warmup=2)
-                print(f"  {report:<20} {summary(samples)}")
-        await export(service, periods(newest)["month"])
+        if baseline_runs:
+            execute(url, "DELETE FROM report_days")
+            print(f"\nyear, nothing folded: {spans['year'].first} to {spans['year'].last}")
+            await measure_reports(service, spans["year"], baseline_runs, page=False)
+        print()
+        await fold_everything(url)
+        for name, span in spans.items():
+            print(f"\n{name}, folded: {span.first} to {span.last} ({span.days} days)")
+            await measure_reports(service, span, runs, page=True)
+        if changed_days:
+            change_days(url, changed_days, newest)
+            print(f"\nyear, {changed_days} days changed since the fold:")
+            await measure_reports(service, spans["year"], runs, page=False)
+            await fold_everything(url)
+        await export(service, spans["month"])
     finally:
         await pool.close()
     print(f"\n{server_load()}")
@@ -110,27 +165,30 @@ async def export(service: ReportService, span: Period) -> None:
 
 
 def explain(url: str, newest: date) -> None:
-    """The plans of the year's queries, as PostgreSQL runs them."""
+    """The plans of the year's queries, as PostgreSQL runs them (the days folded)."""
     from sm2_adapters.postgres import reports
 
     span = periods(newest)["year"]
-    params = {"start": span.start, "end": span.end, "tz": TZ}
+    params: dict[str, Any] = {"start": span.start, "end": span.end, "tz": TZ}
+    with psycopg.connect(url) as conn:
+        found = conn.execute(report_days.FOLDED, {**params, "first": span.first, "last": span.last})
+        days = report_days.split(span.each_day(), (d for (d,) in found.fetchall()), span.zone)
+    params |= days.params()
+    runs = len(days.runs)
     queries = {
-        "dealerships": reports._DEALERSHIPS,
-        "turnaround": reports._TURNAROUND,
-        "technicians": reports._TECHNICIANS,
-        "parser": reports._PARSER,
+        "dealerships": (reports._dealerships(runs), False),
+        "turnaround": (reports._TURNAROUND, True),
+        "technicians": (reports._technicians(runs), False),
+        "parser": (reports._parser(runs), False),
     }
     with psycopg.connect(url) as conn:
         conn.execute("SET TIME ZONE 'UTC'")
-        # As the adapter runs them (PostgresReportSource._rows).
-        conn.execute("SELECT set_config('work_mem', %s, false)", (reports._WORK_MEM,))
-        for name, query in queries.items():
-            plan = conn.execute(
-                "EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF) " + query, params
-            ).fetchall()
+        for name, (query, jit) in queries.items():
+            # As the adapter runs them (PostgresReportSource._rows).
+            conn.execute(reports._SETTINGS, (reports._WORK_MEM, jit))
+            plan = conn.execute("EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF) " + query, params)
             print(f"\nEXPLAIN {name} (year):")
-            for (line,) in plan:
+            for (line,) in plan.fetchall():
                 print("   ", line)
 
 
@@ -141,6 +199,12 @@ def main() -> None:
     parser.add_argument("--url", default=os.environ.get("SM2_BENCH_REPORTS_URL", DEFAULT_URL))
     parser.add_argument("--reseed", action="store_true", help="seed again even if seeded")
     parser.add_argument("--explain", action="store_true", help="print the year's plans")
+    parser.add_argument(
+        "--baseline-runs", type=int, default=5, help="the year unfolded, this many times (0: not)"
+    )
+    parser.add_argument(
+        "--changed-days", type=int, default=30, help="days changed after the fold (0: none)"
+    )
     args = parser.parse_args()
     ensure_database(args.url)
     count, newest = seeded_jobs(args.url)
@@ -149,7 +213,7 @@ def main() -> None:
         count, newest = seeded_jobs(args.url)
     else:
         print(f"reusing {count:,} jobs")
-    asyncio.run(measure(args.url, args.runs))
+    asyncio.run(measure(args.url, args.runs, args.baseline_runs, args.changed_days))
     if args.explain:
         explain(args.url, newest)
 

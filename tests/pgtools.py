@@ -35,6 +35,10 @@ _TABLES = (
     "qbo_change_polls",
     "parts",
     "prices",
+    "report_days",
+    "report_changes",
+    "report_dealer_days",
+    "report_tech_days",
 )
 
 

@@ -202,7 +202,7 @@ def build_system(
         install_schema(url)
     pool = make_pool(url, min_size=max(1, pool_size // 2), max_size=pool_size)
     ref = ServicesRef(before_task)
-    app = build_task_app(url, ref)
+    app = build_task_app(url, ref, timezone=settings.timezone)
     uow = PostgresUnitOfWorkFactory(pool, task_queue=TASK_QUEUE)
     clock = SystemClock()
     limiter = PostgresRateLimiter(pool)

@@ -18,6 +18,7 @@ from procrastinate.schema import SchemaManager
 from psycopg.types.json import Jsonb
 
 from sm2_adapters.payment_tasks import register_payment_tasks
+from sm2_adapters.postgres import report_days
 from sm2_adapters.postgres.backlog import PARSE_TASK_INDEX
 from sm2_adapters.postgres.queue import TASK_QUEUE
 from sm2_core.errors import NotConfigured, Sm2Error
@@ -60,9 +61,12 @@ class ServicesRef:
         return self.services
 
 
-def build_task_app(url: str, ref: ServicesRef, *, max_pool_size: int = 10) -> App:
+def build_task_app(
+    url: str, ref: ServicesRef, *, max_pool_size: int = 10, timezone: str = "America/Toronto"
+) -> App:
     """Opened on its own pool, or with ``open_async(pool=...)`` on the system's: sharing it
-    spares procrastinate's per-checkout liveness query on every fetch, defer and ack."""
+    spares procrastinate's per-checkout liveness query on every fetch, defer and ack.
+    ``timezone``: the company's, whose days the reports count."""
     app = App(connector=PsycopgConnector(conninfo=url, min_size=1, max_size=max_pool_size))
     for kind in TASKS.kinds:
         _register(app, kind, ref)
@@ -88,6 +92,14 @@ def build_task_app(url: str, ref: ServicesRef, *, max_pool_size: int = 10) -> Ap
         await ref.get().notifications.morning_summary()
 
     register_payment_tasks(app, ref)
+
+    @app.periodic(cron="* * * * *", periodic_id="report_days")
+    @app.task(name="fold_report_days", queue=TASK_QUEUE, queueing_lock="report_days")
+    async def fold_report_days(timestamp: int) -> None:
+        # Past days' report figures summed once, so a year's report reads days, not jobs.
+        folded = await report_days.fold(url, timezone)
+        if folded:
+            log.info("reports: %d day(s) folded", folded)
 
     @app.periodic(cron="* * * * *", periodic_id="stalled")
     @app.task(name="retry_stalled_jobs", queue=TASK_QUEUE, queueing_lock="stalled")

@@ -5,9 +5,11 @@ Pure: the period a report covers, the percentile, the shares and the rounding ar
 the adapters count (``ports.ReportSource``) and the service names the rows
 (``services.reports``).
 
-Every figure is about the jobs created in the period (and the texts received in it), by their
-creation (or receipt) time in the company's time zone: a job created on the 31st counts in that
-month's report even when it is completed, invoiced or paid in the next.
+The dealerships', turnaround and parser figures are about the jobs created in the period (and
+the texts received in it), by their creation (or receipt) time in the company's time zone: a job
+created on the 31st counts in that month's report even when it is completed, invoiced or paid in
+the next. The technicians' figures are about the work started in the period: a job created on
+the 31st and started on the 1st is the next month's work (its working day is in that month).
 """
 
 from __future__ import annotations
@@ -192,16 +194,18 @@ class TurnaroundFigures:
 
 @attrs.frozen
 class TechnicianFigures:
-    """One technician's figures over the jobs created in the period that were theirs."""
+    """One technician's figures over the jobs they started (accepted) in the period, whenever
+    those were created."""
 
     technician_id: UUID
     completed: int = 0
+    """Of the jobs started, those COMPLETED now."""
     labour_minutes: int = 0
     """The labour minutes the technician reported on completing them."""
     busy_us: int = 0
     """Time on the jobs completed: from start (accepted) to completion, summed."""
     working_days: int = 0
-    """Local days on which the technician started one of the jobs."""
+    """Local days of the period on which the technician started a job."""
     km: float = 0.0
     """Each working day, the jobs in the order they were started, the distance between
     consecutive jobs' zones (as the crow flies) summed; a job of unknown zone is skipped with

@@ -125,7 +125,7 @@ class TestTechnicians:
         self, uow_factory: UnitOfWorkFactory, world: rw.ReportWorld
     ) -> None:
         """T1's March 2: zones A, unknown, B, C in start order: only B → C counts (36.0 km).
-        T2 started on March 9 and on April 1 (local) for a job of March 31: two days."""
+        T2 started one job on March 9, still in progress: one working day, nothing done."""
         async with uow_factory() as uow:
             found = {f.technician_id: f for f in await uow.reports.technicians(rw.MARCH)}
         t1, t2 = world.technicians["T1"].id, world.technicians["T2"].id
@@ -145,9 +145,21 @@ class TestTechnicians:
             )
             == found[t1]
         )
-        assert TechnicianFigures(
-            t2, completed=1, labour_minutes=60, busy_us=3600 * S, working_days=2, km=0.0
-        ) == attrs.evolve(found[t2], km=round(found[t2].km, 6))
+        assert TechnicianFigures(t2, working_days=1) == attrs.evolve(
+            found[t2], km=round(found[t2].km, 6)
+        )
+
+    async def test_work_counts_in_the_month_it_was_started(
+        self, uow_factory: UnitOfWorkFactory, world: rw.ReportWorld
+    ) -> None:
+        """j5, created on March 31 at 23:30, was started and completed on April 1: April's
+        work, not March's; T1 started nothing in April and has no row."""
+        async with uow_factory() as uow:
+            found = await uow.reports.technicians(Period(date(2026, 4, 1), date(2026, 4, 30)))
+        t2 = world.technicians["T2"].id
+        assert [
+            TechnicianFigures(t2, completed=1, labour_minutes=60, busy_us=3600 * S, working_days=1)
+        ] == [attrs.evolve(f, km=round(f.km, 6)) for f in found]
 
 
 class TestParser:
@@ -273,7 +285,7 @@ class TestService:
         rows = {r.figures.technician_id: r for r in report.rows}
         t1, t2 = rows[world.technicians["T1"].id], rows[world.technicians["T2"].id]
         assert (36.0, 0.3438) == (t1.km, t1.busy_share)
-        assert (0.0, 0.0625) == (t2.km, t2.busy_share)
+        assert (0.0, 0.0) == (t2.km, t2.busy_share)
 
     async def test_all_four_and_every_day(
         self, uow_factory: UnitOfWorkFactory, world: rw.ReportWorld

@@ -95,9 +95,10 @@ class MemoryReportSource:
         return message.received_at if message is not None else job.created_at
 
     async def technicians(self, period: Period) -> list[TechnicianFigures]:
+        start, end = period.bounds
         mine: dict[UUID, list[Job]] = defaultdict(list)
-        for job in self._jobs(period):
-            if job.tech_id is not None:
+        for job in self._t.jobs.values():
+            if job.tech_id is not None and job.started_at and start <= job.started_at < end:
                 mine[job.tech_id].append(job)
         return [self._technician(tech_id, jobs, period) for tech_id, jobs in mine.items()]
 
@@ -110,8 +111,8 @@ class MemoryReportSource:
         )
         days: dict[date, list[Job]] = defaultdict(list)
         for job in jobs:
-            if job.started_at is not None:
-                days[job.started_at.astimezone(period.zone).date()].append(job)
+            assert job.started_at is not None  # technicians() takes the jobs started
+            days[job.started_at.astimezone(period.zone).date()].append(job)
         km = sum(self._km(sorted(day, key=lambda j: (j.started_at, j.id))) for day in days.values())
         return TechnicianFigures(
             technician_id=tech_id,

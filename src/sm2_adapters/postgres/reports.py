@@ -2,11 +2,15 @@
 counts the same in Python, and the contract suite holds the two to the same answers).
 
 A period's jobs are read by creation time from ``jobs_reports`` (migration 0018), which carries
-every column the reports read: an index-only scan, never the wide job rows.
+every column the reports read: an index-only scan, never the wide job rows. The dealerships' and
+the technicians' and the parser's figures (and the jobs per day) of past days are folded once
+and summed
+(``report_days``); only the other days are counted from the jobs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,6 +19,15 @@ from uuid import UUID
 from psycopg import AsyncConnection
 
 from sm2_adapters.postgres.records import fetch_dicts
+from sm2_adapters.postgres.report_days import (
+    FOLDED,
+    MICROSECONDS,
+    created_days,
+    dealer_days,
+    parser_days,
+    split,
+    tech_days,
+)
 from sm2_core.domain.corrections import ParsedField
 from sm2_core.ports import ReportSource
 from sm2_core.reports import (
@@ -29,48 +42,34 @@ from sm2_core.reports import (
 )
 
 _IN_PERIOD = "j.created_at >= %(start)s AND j.created_at < %(end)s"
-# An interval in whole microseconds. Through double precision, which PostgreSQL computes far
-# faster than the numeric extract() returns; exact: an interval of years is 1e14 µs, read to
-# within 0.02 µs before the rounding.
-_MICROSECONDS = "round(date_part('epoch', {}) * 1000000)::bigint"
 # Sorts of a year's durations fit in memory rather than spilling to disk.
 _WORK_MEM = "64MB"
 
-_DEALERSHIPS = f"""
-WITH texts AS (
-    SELECT dealership_id, count(*) AS texts FROM inbound_messages
-    WHERE received_at >= %(start)s AND received_at < %(end)s AND dealership_id IS NOT NULL
-    GROUP BY dealership_id
-), made AS (
-    -- One pass over the period's jobs, each with its invoice if it has one. Invoice.paid:
-    -- total - balance once QuickBooks said both; a voided invoice is no income.
-    SELECT j.dealership_id, count(*) AS jobs_created,
-           count(*) FILTER (WHERE j.status = 'COMPLETED') AS completed,
-           count(*) FILTER (WHERE j.status = 'CANCELLED') AS cancelled,
-           coalesce(sum(coalesce(i.total, i.subtotal)) FILTER (WHERE NOT i.voided), 0)
-               AS invoiced,
-           coalesce(sum(coalesce(i.total - i.balance, 0)) FILTER (WHERE NOT i.voided), 0)
-               AS paid,
-           coalesce(sum(coalesce(i.balance, i.total, i.subtotal))
-                    FILTER (WHERE NOT i.voided AND j.invoice_state = 'OVERDUE'), 0) AS overdue
-    FROM jobs j LEFT JOIN invoices i ON i.job_id = j.id
-    WHERE {_IN_PERIOD}
-    GROUP BY j.dealership_id
-)
-SELECT coalesce(t.dealership_id, m.dealership_id) AS dealership_id,
-       coalesce(t.texts, 0) AS texts, coalesce(m.jobs_created, 0) AS jobs_created,
-       coalesce(m.completed, 0) AS completed, coalesce(m.cancelled, 0) AS cancelled,
-       coalesce(m.invoiced, 0) AS invoiced, coalesce(m.paid, 0) AS paid,
-       coalesce(m.overdue, 0) AS overdue
-FROM texts t FULL JOIN made m ON m.dealership_id = t.dealership_id
+
+def _dealerships(runs: int) -> str:
+    """The folded days' figures and the other days' counted from the jobs (report_days.py)."""
+    return f"""
+WITH {dealer_days(runs)}
+SELECT dealership_id, sum(texts)::bigint AS texts, sum(jobs_created)::bigint AS jobs_created,
+       sum(completed)::bigint AS completed, sum(cancelled)::bigint AS cancelled,
+       sum(invoiced) AS invoiced, sum(paid) AS paid, sum(overdue) AS overdue
+FROM (
+    SELECT dealership_id, texts, jobs_created, completed, cancelled, invoiced, paid, overdue
+    FROM report_dealer_days WHERE day = ANY(%(folded)s::date[])
+    UNION ALL
+    SELECT dealership_id, texts, jobs_created, completed, cancelled, invoiced, paid, overdue
+    FROM dealer_days
+) d
+GROUP BY dealership_id
 """
+
 
 # Per job, how long it took to reach each milestone (null: not reached), in microseconds; per
 # group, each milestone's durations sorted into an array, of which the nearest-rank p50 and p90
 # are picked (sm2_core.reports.rank, in integers). One row per job rather than per milestone,
 # and the service code compared byte for byte: the grouping sorts a quarter of the rows, cheaply.
 _SPANS = ", ".join(
-    f"{_MICROSECONDS.format(f'{reached} - j.received_at')} AS {name}"
+    f"{MICROSECONDS.format(f'{reached} - j.received_at')} AS {name}"
     for name, reached in (
         ("created", "j.created_at"),
         ("assigned", "j.assigned_at"),
@@ -99,55 +98,51 @@ FROM (
 _OVERALL, _BY_SERVICE, _BY_DEALERSHIP = 3, 1, 2
 """GROUPING(service_code, dealership_id): neither grouped, the service only, the dealership."""
 
-# sm2_core.policies.haversine_km, term for term (the same floating-point operations).
-_KM = """2 * 6371.0088 * asin(sqrt(least(1.0,
-    sin((radians(latitude) - radians(lat0)) / 2) ^ 2
-    + cos(radians(lat0)) * cos(radians(latitude))
-      * sin((radians(longitude) - radians(lon0)) / 2) ^ 2)))"""
 
-_TECHNICIANS = f"""
-WITH mine AS (
-    SELECT j.id, j.tech_id, j.status, j.started_at, j.completed_at, j.labour_minutes,
-           z.latitude, z.longitude, (j.started_at AT TIME ZONE %(tz)s)::date AS day
-    FROM jobs j LEFT JOIN zones z ON z.id = j.zone_id
-    WHERE {_IN_PERIOD} AND j.tech_id IS NOT NULL
-), legs AS (
-    SELECT tech_id, day, latitude, longitude,
-           lag(latitude) OVER day AS lat0, lag(longitude) OVER day AS lon0
-    FROM mine WHERE started_at IS NOT NULL
-    WINDOW day AS (PARTITION BY tech_id, day ORDER BY started_at, id)
-), travel AS (
-    SELECT tech_id, count(DISTINCT day) AS working_days,
-           coalesce(sum({_KM}) FILTER (WHERE lat0 IS NOT NULL AND latitude IS NOT NULL), 0)
-               AS km
-    FROM legs GROUP BY tech_id
-), work AS (
-    SELECT tech_id, count(*) FILTER (WHERE status = 'COMPLETED') AS completed,
-           coalesce(sum(labour_minutes) FILTER (WHERE status = 'COMPLETED'), 0)::bigint
-               AS labour_minutes,
-           coalesce(sum({_MICROSECONDS.format("completed_at - started_at")})
-                    FILTER (WHERE status = 'COMPLETED'), 0)::bigint AS busy_us
-    FROM mine GROUP BY tech_id
-)
-SELECT w.tech_id, w.completed, w.labour_minutes, w.busy_us,
-       coalesce(t.working_days, 0) AS working_days, coalesce(t.km, 0) AS km
-FROM work w LEFT JOIN travel t ON t.tech_id = w.tech_id
+def _technicians(runs: int) -> str:
+    """A row per working day, folded or counted (report_days.py)."""
+    return f"""
+WITH {tech_days(runs)}
+SELECT tech_id, sum(completed)::bigint AS completed,
+       sum(labour_minutes)::bigint AS labour_minutes, sum(busy_us)::bigint AS busy_us,
+       count(*) AS working_days, sum(km) AS km
+FROM (
+    SELECT tech_id, completed, labour_minutes, busy_us, km
+    FROM report_tech_days WHERE day = ANY(%(folded)s::date[])
+    UNION ALL
+    SELECT tech_id, completed, labour_minutes, busy_us, km FROM tech_days
+) t
+GROUP BY tech_id
 """
 
-# sm2_core.domain.corrections.is_parsed, in SQL.
-_PARSED = f"{_IN_PERIOD} AND j.source_message_id IS NOT NULL AND j.parsing_confidence IS NOT NULL"
-_PARSER = f"SELECT count(*) AS parsed_jobs FROM jobs j WHERE {_PARSED}"
-# Per field, and (the empty grouping set, field null) any field: distinct jobs each time.
-_PARSER_FIELDS = f"""
-SELECT c.field, count(DISTINCT c.job_id) AS n
-FROM parse_corrections c JOIN jobs j ON j.id = c.job_id
-WHERE {_PARSED} GROUP BY GROUPING SETS ((c.field), ())
+
+def _parser(runs: int) -> str:
+    """Per measure ('parsed', 'corrected', a field's name), folded days and counted ones."""
+    return f"""
+WITH {parser_days(runs)}
+SELECT measure, sum(n)::bigint AS n
+FROM (
+    SELECT measure, n FROM report_parser_days WHERE day = ANY(%(folded)s::date[])
+    UNION ALL
+    SELECT measure, n FROM parser_days
+) p
+GROUP BY measure
 """
 
-_PER_DAY = f"""
-SELECT (j.created_at AT TIME ZONE %(tz)s)::date AS day, count(*) AS n
-FROM jobs j WHERE {_IN_PERIOD} GROUP BY 1
+
+def _per_day(runs: int) -> str:
+    return f"""
+WITH {created_days(runs)}
+SELECT day, sum(n)::bigint AS n
+FROM (
+    SELECT day, jobs_created AS n
+    FROM report_dealer_days WHERE day = ANY(%(folded)s::date[]) AND jobs_created > 0
+    UNION ALL
+    SELECT day, n FROM created_days
+) d
+GROUP BY day
 """
+
 
 _EXPORT = f"""
 SELECT j.id, j.job_code, j.created_at, j.dealership_id, j.service_code, j.vehicle_data,
@@ -160,15 +155,40 @@ LIMIT %(limit)s
 """
 
 
+_SETTINGS = """
+SELECT set_config('work_mem', %s, true),
+       set_config('jit', CASE WHEN %s THEN (SELECT reset_val FROM pg_settings WHERE name = 'jit')
+                              ELSE 'off' END, true)
+"""
+
+
 class PostgresReportSource:
     def __init__(self, conn: AsyncConnection[Any]) -> None:
         self._conn = conn
 
-    async def _rows(self, query: str, period: Period, **extra: Any) -> list[dict[str, Any]]:
+    async def _rows(
+        self, query: str, period: Period, *, jit: bool = True, **extra: Any
+    ) -> list[dict[str, Any]]:
+        """``jit``: as the server has it, or off."""
         params = {"start": period.start, "end": period.end, "tz": period.timezone, **extra}
-        # For this transaction only: the pool's other users keep the server's setting.
-        await self._conn.execute("SELECT set_config('work_mem', %s, true)", (_WORK_MEM,))
+        # For this transaction only: the pool's other users keep the server's settings.
+        await self._conn.execute(_SETTINGS, (_WORK_MEM, jit))
         return await fetch_dicts(self._conn, query, params)
+
+    async def _folded_rows(
+        self, query: Callable[[int], str], period: Period
+    ) -> list[dict[str, Any]]:
+        """A report that sums the folded days' figures and counts the others' from the jobs
+        (``query(runs)``: its statement for so many runs of days not folded). Without JIT:
+        PostgreSQL would spend longer compiling its few rows' reads (0.5 to 1 s) than reading
+        them."""
+        found = await fetch_dicts(
+            self._conn,
+            FOLDED,
+            {"first": period.first, "last": period.last, "tz": period.timezone},
+        )
+        days = split(period.each_day(), (r["day"] for r in found), period.zone)
+        return await self._rows(query(len(days.runs)), period, jit=False, **days.params())
 
     async def dealerships(self, period: Period) -> list[DealershipFigures]:
         return [
@@ -182,7 +202,7 @@ class PostgresReportSource:
                 paid=_money(r["paid"]),
                 overdue=_money(r["overdue"]),
             )
-            for r in await self._rows(_DEALERSHIPS, period)
+            for r in await self._folded_rows(_dealerships, period)
         ]
 
     async def turnaround(self, period: Period) -> TurnaroundFigures:
@@ -213,20 +233,20 @@ class PostgresReportSource:
                 working_days=r["working_days"],
                 km=float(r["km"]),
             )
-            for r in await self._rows(_TECHNICIANS, period)
+            for r in await self._folded_rows(_technicians, period)
         ]
 
     async def parser(self, period: Period) -> ParserFigures:
-        parsed = (await self._rows(_PARSER, period))[0]["parsed_jobs"]
-        fields = await self._rows(_PARSER_FIELDS, period)
+        found = {r["measure"]: r["n"] for r in await self._folded_rows(_parser, period)}
+        parsed, corrected = found.pop("parsed", 0), found.pop("corrected", 0)
         return ParserFigures(
             parsed_jobs=parsed,
-            corrected_jobs=next((r["n"] for r in fields if r["field"] is None), 0),
-            by_field={ParsedField(r["field"]): r["n"] for r in fields if r["field"] is not None},
+            corrected_jobs=corrected,
+            by_field={ParsedField(field): n for field, n in found.items()},
         )
 
     async def created_per_day(self, period: Period) -> dict[date, int]:
-        return {r["day"]: r["n"] for r in await self._rows(_PER_DAY, period)}
+        return {r["day"]: r["n"] for r in await self._folded_rows(_per_day, period)}
 
     async def jobs(
         self, period: Period, *, after: tuple[datetime, UUID] | None = None, limit: int

@@ -709,9 +709,10 @@ FRENCH: dict[str, str] = {
     "{first} to {last}": "du {first} au {last}",
     "This period cannot be reported on": "Pas de rapport pour cette période",
     "Showing this month so far instead.": "Voici plutôt le mois en cours.",
-    "Every figure is about the jobs created in the period (and the texts received in it), in the company's time zone ({zone}).": (
+    "Every figure is about the jobs created in the period (and the texts received in it), except the technicians': the work they started in it; in the company's time zone ({zone}).": (
         "Chaque chiffre porte sur les travaux créés dans la période (et les textos reçus "
-        "pendant celle-ci), selon le fuseau horaire de l'entreprise ({zone})."
+        "pendant celle-ci), sauf ceux des techniciens : le travail qu'ils y ont commencé ; "
+        "selon le fuseau horaire de l'entreprise ({zone})."
     ),
     "Download CSV": "Télécharger en CSV",
     "All dealerships": "Tous les concessionnaires",
