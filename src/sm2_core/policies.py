@@ -220,6 +220,19 @@ def ensure_photos(job: Job, service: Service | None, photos: int) -> None:
         )
 
 
+def ensure_photos_kept(job: Job, service: Service | None, remaining: int) -> None:
+    """A completed job of a service that requires photos keeps at least one: its last photo
+    is replaced (another added) before it is removed."""
+    if job.status is not JobStatus.COMPLETED or service is None or not service.requires_photos:
+        return
+    if remaining < 1:
+        raise PolicyViolation(
+            PolicyRule.PHOTOS,
+            f"{service.name} requires photos of the work and job {job.job_code} is "
+            "completed: add another photo before removing its last one",
+        )
+
+
 # --- the safety lock -------------------------------------------------------------------------
 
 

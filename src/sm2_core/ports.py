@@ -288,6 +288,10 @@ class PhotoRepository(Protocol):
         """How many photos the job has."""
         ...
 
+    async def remove(self, photo_id: UUID) -> None:
+        """Raises NotFound."""
+        ...
+
 
 class OutboxRepository(Protocol):
     async def add(self, sms: OutboundSms) -> None: ...

@@ -116,6 +116,40 @@ class TestPhotoRepository:
                 await uow.photos.for_jobs([job.id]),
             )
 
+    async def test_a_removed_photo_is_gone_and_the_others_stay(self, uow_factory):
+        world, job = await stored_job(uow_factory)
+        gone, kept = photo(world, job), photo(world, job, seconds=1)
+        async with uow_factory() as uow:
+            await uow.photos.add(gone)
+            await uow.photos.add(kept)
+        async with uow_factory() as uow:
+            await uow.photos.remove(gone.id)
+        async with uow_factory() as uow:
+            assert ([kept], 1) == (
+                await uow.photos.for_jobs([job.id]),
+                await uow.photos.count(job.id),
+            )
+            with pytest.raises(NotFound):
+                await uow.photos.get(gone.id)
+            with pytest.raises(NotFound):
+                await uow.photos.remove(gone.id)
+
+    async def test_a_rolled_back_removal_keeps_the_photo(self, uow_factory):
+        world, job = await stored_job(uow_factory)
+        kept = photo(world, job)
+        async with uow_factory() as uow:
+            await uow.photos.add(kept)
+
+        async def remove_then_fail() -> None:
+            async with uow_factory() as uow:
+                await uow.photos.remove(kept.id)
+                raise RuntimeError("abort")
+
+        with pytest.raises(RuntimeError):
+            await remove_then_fail()
+        async with uow_factory() as uow:
+            assert kept == await uow.photos.get(kept.id)
+
 
 class TestServicesRequirePhotos:
     async def test_the_flag_reads_back_and_changes(self, uow_factory):

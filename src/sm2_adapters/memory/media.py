@@ -70,6 +70,10 @@ class MemoryPhotoRepository:
     async def count(self, job_id: UUID) -> int:
         return sum(1 for photo in self._t.photos.values() if photo.job_id == job_id)
 
+    async def remove(self, photo_id: UUID) -> None:
+        if self._t.photos.pop(photo_id, None) is None:
+            raise NotFound("photo", photo_id)
+
 
 class MemoryBlobStore:
     """Blobs in a dict (``blobs``), keyed as the filesystem store keys them."""

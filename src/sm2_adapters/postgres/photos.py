@@ -64,3 +64,8 @@ class PostgresPhotoRepository:
         )
         row = await cur.fetchone()
         return int(row[0]) if row else 0
+
+    async def remove(self, photo_id: UUID) -> None:
+        cur = await self._conn.execute("DELETE FROM job_photos WHERE id = %s", (photo_id,))
+        if cur.rowcount == 0:
+            raise NotFound("photo", photo_id)

@@ -14,6 +14,7 @@ they cost their space only.
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
 from uuid import UUID, uuid4
 
 import attrs
@@ -22,7 +23,7 @@ from sm2_core.domain.enums import JobStatus
 from sm2_core.domain.job import Job
 from sm2_core.domain.media import JobPhoto
 from sm2_core.domain.records import Actor, AuditEntry
-from sm2_core.errors import InvalidInput, InvalidTransition, TooLarge
+from sm2_core.errors import InvalidInput, InvalidTransition, NotFound, TooLarge
 from sm2_core.lifecycle import job_event
 from sm2_core.media import (
     MAX_PHOTO_BYTES,
@@ -34,17 +35,54 @@ from sm2_core.media import (
     judge,
     size_label,
 )
-from sm2_core.policies import may_add_photos
-from sm2_core.ports import BlobStore, Clock, ImageProcessor, UnitOfWorkFactory
+from sm2_core.policies import ensure_photos_kept, may_add_photos
+from sm2_core.ports import BlobStore, Clock, ImageProcessor, UnitOfWork, UnitOfWorkFactory
 from sm2_core.services.field import own_job, technician_of
 
 #: The audit action of an attached photo (a job's timeline shows it).
 PHOTO_ACTION = "photo"
+#: The audit action of a photo its technician removed.
+PHOTO_REMOVED_ACTION = "photo_removed"
 
 
 def photo_keys(job_id: UUID, photo_id: UUID) -> tuple[str, str]:
     """Where a photo's bytes and its thumbnail are kept: one folder per job."""
     return f"photos/{job_id}/{photo_id}", f"photos/{job_id}/{photo_id}.thumb"
+
+
+def _ensure_open(job: Job, doing: str) -> None:
+    """Photos are added and removed in the same window (``may_add_photos``)."""
+    if not may_add_photos(job):
+        state = "approved" if job.is_approved else job.status.value
+        if job.status is JobStatus.SCHEDULED and job.awaiting_verification:
+            state = "held for review until an admin verifies it"
+        raise InvalidTransition(f"Cannot {doing} job {job.job_code}: it is {state}")
+
+
+async def _told(
+    uow: UnitOfWork, job: Job, photo: JobPhoto, actor: Actor, action: str, at: datetime
+) -> None:
+    """The audit entry of a photo added (its values new) or removed (old), and the job's
+    ``job.updated`` event naming it: the timeline and the open pages learn of it."""
+    values = {"photo_id": str(photo.id), "content_type": photo.content_type, "size": photo.size}
+    added = action == PHOTO_ACTION
+    await uow.audit.add(
+        AuditEntry(
+            id=uuid4(),
+            subject="job",
+            subject_id=job.id,
+            job_id=job.id,
+            action=action,
+            actor=actor.name,
+            at=at,
+            new_values=values if added else {},
+            old_values={} if added else values,
+        )
+    )
+    event = job_event("job.updated", job, at, action)
+    uow.events.add(
+        attrs.evolve(event, data={**event.data, "version": job.version, "photo_id": str(photo.id)})
+    )
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -97,14 +135,31 @@ class PhotoService:
             await self._forget(photo)
             raise
 
+    async def remove(self, job_id: UUID, photo_id: UUID, *, actor: Actor) -> JobPhoto:
+        """The job's technician removes one of its photos (the wrong car, a blurred shot) while
+        the job still takes photos. Raises NotFound for a job that is not the caller's or a
+        photo not of that job, InvalidTransition once the job takes no more (approved,
+        cancelled), PolicyViolation for the last photo of a completed job whose service
+        requires photos. Its bytes are deleted once the row is gone."""
+        technician = technician_of(actor)
+        async with self.uow() as uow:
+            # The lock attaching and completing take: a completion never counts a photo being
+            # removed, nor a removal one being attached.
+            await uow.technicians.lock(technician)
+            job = await own_job(uow, job_id, actor)
+            photo = await uow.photos.get(photo_id)
+            if photo.job_id != job.id:
+                raise NotFound("photo", photo_id)
+            _ensure_open(job, "remove photos of")
+            service = await uow.services.get(job.service_id) if job.service_id else None
+            ensure_photos_kept(job, service, await uow.photos.count(job.id) - 1)
+            await uow.photos.remove(photo.id)
+            await _told(uow, job, photo, actor, PHOTO_REMOVED_ACTION, self.clock.now())
+        await self._forget(photo)
+        return photo
+
     def _check(self, job: Job, count: int) -> None:
-        if not may_add_photos(job):
-            state = "approved" if job.is_approved else job.status.value
-            if job.status is JobStatus.SCHEDULED and job.awaiting_verification:
-                state = "held for review until an admin verifies it"
-            raise InvalidTransition(
-                f"Cannot add photos to job {job.job_code}: it is {state}",
-            )
+        _ensure_open(job, "add photos to")
         if count >= self.per_job:
             raise InvalidInput(
                 f"Job {job.job_code} already has {count} photos: a job takes at most "
@@ -135,28 +190,7 @@ class PhotoService:
             job = await own_job(uow, photo.job_id, actor)
             self._check(job, await uow.photos.count(job.id))
             await uow.photos.add(photo)
-            await uow.audit.add(
-                AuditEntry(
-                    id=uuid4(),
-                    subject="job",
-                    subject_id=job.id,
-                    job_id=job.id,
-                    action=PHOTO_ACTION,
-                    actor=actor.name,
-                    at=photo.created_at,
-                    new_values={
-                        "photo_id": str(photo.id),
-                        "content_type": photo.content_type,
-                        "size": photo.size,
-                    },
-                )
-            )
-            event = job_event("job.updated", job, photo.created_at, PHOTO_ACTION)
-            uow.events.add(
-                attrs.evolve(
-                    event, data={**event.data, "version": job.version, "photo_id": str(photo.id)}
-                )
-            )
+            await _told(uow, job, photo, actor, PHOTO_ACTION, photo.created_at)
         return photo
 
     async def _forget(self, photo: JobPhoto) -> None:

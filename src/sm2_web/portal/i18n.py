@@ -71,6 +71,7 @@ _ENUM_LABELS = {
     "action.invoice_overdue": "Invoice overdue",
     "action.invoice_adjust": "Invoice line adjusted",
     "action.photo": "Photo of the work added",
+    "action.photo_removed": "Photo of the work removed",
     "field.status": "Status",
     "field.tech_id": "Technician",
     "field.urgency": "Urgency",

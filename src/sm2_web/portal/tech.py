@@ -35,6 +35,7 @@ DONE = {
     "accepted": "Job accepted: it is in progress.",
     "completed": "Job completed. Thank you!",
     "photos": "Photos added.",
+    "photo_removed": "Photo removed.",
 }
 #: One sending of the photo form: several phone photos at once (each still at most 10 MB).
 PHOTO_FORM_BYTES = 50 * 1024 * 1024
@@ -126,6 +127,7 @@ async def _job_page(
     *,
     notice: str | None = None,
     photo_errors: list[tuple[str, str]] | None = None,
+    photo_errors_title: str | None = None,
     status: int = 200,
 ) -> Response[str]:
     job = await services.field.get(job_id, actor=actor)
@@ -140,6 +142,7 @@ async def _job_page(
             "lookups": await Lookups.load(services),
             "notice": notice or DONE.get(request.query_params.get("done") or ""),
             "photo_errors": photo_errors or [],
+            "photo_errors_title": photo_errors_title,
             **_where_and_when(request, services),
         },
         status=status,
@@ -233,4 +236,33 @@ async def add_photos(
     )
 
 
-TECH_HANDLERS = [my_jobs, my_job, accept, complete, add_photos]
+@post("/tech/jobs/{job_id:uuid}/photos/{photo_id:uuid}/remove", name="portal:tech-photo-remove")
+async def remove_photo(
+    request: Request[Any, Any, Any], services: Services, actor: Actor, job_id: UUID, photo_id: UUID
+) -> Response[Any]:
+    """A photo removed; a refusal (the last photo a completed job's service requires, an
+    approved job) is said on the job's page, the photo still there."""
+    form = await request.form()
+    try:
+        await services.photos.remove(job_id, photo_id, actor=actor)
+    except NotFound:
+        raise  # not the caller's job or photo: the error page, as for any other form
+    except Sm2Error as exc:
+        return await _job_page(
+            request,
+            services,
+            actor,
+            job_id,
+            photo_errors=[("", exc.message)],
+            photo_errors_title="Not removed",
+            status=status_of(exc),
+        )
+    return _back(
+        form,
+        job_id,
+        detail=f"/tech/jobs/{job_id}?done=photo_removed",
+        listed=f"/tech?done=photo_removed#job-{job_id}",
+    )
+
+
+TECH_HANDLERS = [my_jobs, my_job, accept, complete, add_photos, remove_photo]

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
@@ -170,3 +170,19 @@ class TechnicianController(Controller):
     ) -> AttachmentOut:
         photo = await services.photos.attach(job_id, await _photo_of(request), actor=actor)
         return msgspec.convert(attachment_primitives(Attachment.of_photo(photo)), AttachmentOut)
+
+    @delete(
+        "/{job_id:uuid}/attachments/{attachment_id:uuid}",
+        operation_id="removePhoto",
+        status_code=204,
+        summary="Remove a photo of the work the technician attached (the wrong car, a blurred "
+        "shot)",
+        description="Only the job's own technician, while the job still takes photos (SCHEDULED, "
+        "IN_PROGRESS, or COMPLETED and not yet approved). A completed job whose service requires "
+        "photos keeps its last one (409, rule Photos): add another first.",
+        responses=problem_responses(401, 404, 409),
+    )
+    async def remove_photo(
+        self, services: Services, actor: Actor, job_id: UUID, attachment_id: UUID
+    ) -> None:
+        await services.photos.remove(job_id, attachment_id, actor=actor)

@@ -1,5 +1,5 @@
 """Technicians' photos through the API: ``POST /api/technician/jobs/{id}/attachments`` (multipart,
-field ``file``), the job's ``attachments``, ``GET /api/attachments/{id}`` (``?size=thumb``),
+field ``file``) and ``DELETE .../attachments/{attachment_id}``, the job's ``attachments``, ``GET /api/attachments/{id}`` (``?size=thumb``),
 the refusals as problem documents, and services that require photos before completion."""
 
 from __future__ import annotations
@@ -232,6 +232,80 @@ class TestRequiresPhotos:
             ),
             422,
         )
+
+
+class TestRemove:
+    async def test_the_technician_removes_a_wrong_photo(self, api: Api):
+        """204; the job no longer lists it, its bytes are gone (404), the timeline says who
+        removed which photo, and the other photo stays."""
+        job = await api.in_progress()
+        wrong = (await upload(api, job.id)).json()
+        kept = (await upload(api, job.id, sample.photo("PNG", (40, 30)))).json()
+        removed = await api.client.delete(f"{upload_url(job.id)}/{wrong['id']}", headers=api.tech)
+        assert (204, b"") == (removed.status_code, removed.content)
+        detail = await api.get_job(job.id)
+        assert [kept["id"]] == [a["id"] for a in detail["attachments"]]
+        entry = detail["audit_timeline"][-1]
+        assert ("photo_removed", wrong["id"]) == (entry["action"], entry["old_values"]["photo_id"])
+        for url in (wrong["url"], wrong["thumbnail_url"]):
+            assert_problem(await api.client.get(url, headers=api.admin), 404)
+        again = await api.client.delete(f"{upload_url(job.id)}/{wrong['id']}", headers=api.tech)
+        assert_problem(again, 404)
+
+    async def test_only_the_job_s_technician_and_only_its_photos(self, api: Api):
+        """Another technician: 404; an admin's token: 401; a photo of another job through this
+        one: 404. Nothing is removed."""
+        job, other = await api.in_progress(), await api.in_progress()
+        photo = (await upload(api, job.id)).json()
+        elsewhere = (await upload(api, other.id)).json()
+        julie = await api.add_user("julie", "julie-password-1", Role.TECH, api.techs[JULIE])
+        url = f"{upload_url(job.id)}/{photo['id']}"
+        assert_problem(await api.client.delete(url, headers=bearer(api.token(julie))), 404)
+        assert_problem(await api.client.delete(url, headers=api.admin), 401)
+        crossed = f"{upload_url(job.id)}/{elsewhere['id']}"
+        assert_problem(await api.client.delete(crossed, headers=api.tech), 404)
+        assert [photo["id"]] == [a["id"] for a in (await api.get_job(job.id))["attachments"]]
+        assert [elsewhere["id"]] == [a["id"] for a in (await api.get_job(other.id))["attachments"]]
+
+    async def test_not_once_approved(self, mem_api: Api):
+        done = await mem_api.completed()
+        photo = (await upload(mem_api, done.id)).json()
+        approved = await mem_api.client.post(f"/api/jobs/{done.id}/approve", headers=mem_api.admin)
+        assert 200 == approved.status_code, approved.text
+        url = f"{upload_url(done.id)}/{photo['id']}"
+        assert (
+            "approved"
+            in assert_problem(await mem_api.client.delete(url, headers=mem_api.tech), 409)["detail"]
+        )
+        assert 1 == len((await mem_api.get_job(done.id))["attachments"])
+
+    async def test_a_completed_job_that_requires_photos_keeps_its_last(self, mem_api: Api):
+        """Two photos: one may go; the last is refused under the Photos rule until another
+        is added."""
+        service = next(
+            s
+            for s in (await mem_api.client.get("/api/services", headers=mem_api.admin)).json()[
+                "items"
+            ]
+            if s["code"] == "KEY_PROGRAMMING"
+        )
+        await mem_api.client.patch(
+            f"/api/services/{service['id']}", json={"requires_photos": True}, headers=mem_api.admin
+        )
+        job = await mem_api.in_progress()
+        first, second = [(await upload(mem_api, job.id)).json() for _ in range(2)]
+        report = {"notes": "Two keys", "labour_minutes": 30}
+        done = await mem_api.client.post(
+            f"/api/technician/jobs/{job.id}/complete", json=report, headers=mem_api.tech
+        )
+        assert 200 == done.status_code, done.text
+        tech = mem_api.tech
+        first_url = f"{upload_url(job.id)}/{first['id']}"
+        assert 204 == (await mem_api.client.delete(first_url, headers=tech)).status_code
+        last = await mem_api.client.delete(f"{upload_url(job.id)}/{second['id']}", headers=tech)
+        body = assert_problem(last, 409)
+        assert ("Photos rule", True) == (body["rule"], "add another photo" in body["detail"])
+        assert [second["id"]] == [a["id"] for a in (await mem_api.get_job(job.id))["attachments"]]
 
 
 async def _marc(api: Api) -> Any:

@@ -124,6 +124,66 @@ class TestTechnicianForm:
         assert f"/tech/jobs/{job.id}/photos" not in await tech_page(portal, job.id)
 
 
+class TestRemoving:
+    async def test_each_photo_has_a_remove_button_that_removes_it(self, portal: Api):
+        """A form per photo (CSRF, back to the page); sent, the photo is gone, the page says so
+        and the other photo stays."""
+        job = await portal.in_progress()
+        await sign_in(portal.client, TECH_NAME, TECH_PASSWORD, tech=True)
+        await send(portal, job.id, ("a.jpg", TINY), ("b.png", sample.photo("PNG", (30, 20))))
+        page = await tech_page(portal, job.id)
+        actions = re.findall(r'action="(/tech/jobs/[^"]+/photos/[^"]+/remove)"', page)
+        assert 2 == len(actions)
+        token = csrf_of(await portal.client.get(f"/tech/jobs/{job.id}"))
+        sent = await portal.client.post(
+            actions[0], data={"_csrf": token, "next": f"/tech/jobs/{job.id}"}
+        )
+        assert (303, f"/tech/jobs/{job.id}?done=photo_removed") == (
+            sent.status_code,
+            sent.headers["location"],
+        )
+        page = await tech_page(portal, job.id)
+        assert "1/20" in page
+        assert [actions[1]] == re.findall(r'action="(/tech/jobs/[^"]+/photos/[^"]+/remove)"', page)
+        done = await portal.client.get(f"/tech/jobs/{job.id}?done=photo_removed")
+        assert "Photo retirée." in done.text
+
+    async def test_the_last_required_photo_of_a_completed_job_stays(self, portal: Api):
+        """Refused on the job's page with the rule's words; the photo is still there."""
+        services = {s.code: s for s in await portal.services.admin.all("services")}
+        await portal.services.admin.update(
+            "services", services["KEY_PROGRAMMING"].id, {"requires_photos": True}, actor=ADMIN
+        )
+        job = await portal.in_progress()
+        csrf = await sign_in(portal.client, TECH_NAME, TECH_PASSWORD, tech=True)
+        await send(portal, job.id, ("a.jpg", TINY))
+        done = await portal.client.post(
+            f"/tech/jobs/{job.id}/complete",
+            data={"_csrf": csrf, "labour_minutes": "30", "next": f"/tech/jobs/{job.id}"},
+        )
+        assert 303 == done.status_code, done.text
+        page = await tech_page(portal, job.id)
+        (action,) = re.findall(r'action="(/tech/jobs/[^"]+/photos/[^"]+/remove)"', page)
+        token = csrf_of(await portal.client.get(f"/tech/jobs/{job.id}"))
+        refused = await portal.client.post(
+            action, data={"_csrf": token, "next": f"/tech/jobs/{job.id}"}
+        )
+        assert (409, True, True) == (
+            refused.status_code,
+            "Non retirée" in refused.text,
+            "add another photo" in refused.text,
+        )
+        assert "1/20" in await tech_page(portal, job.id)
+
+    async def test_no_remove_button_once_the_job_is_approved(self, portal: Api):
+        job = await portal.completed()
+        await sign_in(portal.client, TECH_NAME, TECH_PASSWORD, tech=True)
+        await send(portal, job.id, ("a.jpg", TINY))
+        assert "/remove" in await tech_page(portal, job.id)
+        await portal.services.billing.approve(job.id, actor=ADMIN)
+        assert "/remove" not in await tech_page(portal, job.id)
+
+
 class TestAdminPages:
     async def test_the_job_page_shows_the_thumbnails_linking_to_the_photos(self, portal: Api):
         job = await portal.in_progress()
