@@ -451,6 +451,8 @@ class ReportController(Controller):
         operation_id="getTechnicianReport",
         summary="Per technician: jobs completed, labour minutes, km between jobs, time on jobs "
         "and its share of their working days",
+        description="Over the jobs each technician started (accepted) on a day of the period, "
+        "whenever they were created: a month's figures are the work of its working days.",
         operation_class=JsonOrCsv,
     )
     async def technicians(
