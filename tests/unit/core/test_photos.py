@@ -315,6 +315,51 @@ class TestServicesThatRequirePhotos:
             await demo.svc.field.complete(job.id, DONE, actor=demo.as_tech("Julie"))
 
 
+class TestRemove:
+    async def test_the_photo_and_its_blobs_go_the_timeline_says_so(self, demo: Demo):
+        job = await demo.in_progress_job("Julie")
+        wrong, kept = await attach(demo, job.id), await attach(demo, job.id)
+        removed = await demo.svc.photos.remove(job.id, wrong.id, actor=demo.as_tech("Julie"))
+        assert wrong == removed
+        assert [kept] == await demo.svc.photos.of_job(job.id)
+        assert {kept.blob_key, kept.thumb_key} == set(stored(demo))
+        entry = (await demo.timeline(job.id))[-1]
+        assert ("photo_removed", str(wrong.id), {}) == (
+            entry.action,
+            entry.old_values["photo_id"],
+            entry.new_values,
+        )
+
+    async def test_not_another_technicians_nor_through_another_job(self, demo: Demo):
+        job, other = await demo.in_progress_job("Julie"), await demo.in_progress_job("Julie")
+        photo, elsewhere = await attach(demo, job.id), await attach(demo, other.id)
+        with pytest.raises(NotFound):
+            await demo.svc.photos.remove(job.id, photo.id, actor=demo.as_tech("Karim"))
+        with pytest.raises(NotFound, match="photo"):
+            await demo.svc.photos.remove(job.id, elsewhere.id, actor=demo.as_tech("Julie"))
+        with pytest.raises(PermissionDenied):
+            await demo.svc.photos.remove(job.id, photo.id, actor=ADMIN)
+        assert 4 == len(stored(demo))
+
+    async def test_the_last_photo_a_completed_job_requires_stays(self, demo: Demo):
+        """Before completion the last may go (completing will ask for one again); after it,
+        only once another was added."""
+        service = demo.services["OIL_CHANGE"]
+        await demo.svc.admin.update("services", service.id, {"requires_photos": True}, actor=ADMIN)
+        julie = demo.as_tech("Julie")
+        job = await demo.in_progress_job("Julie")
+        first = await attach(demo, job.id)
+        await demo.svc.photos.remove(job.id, first.id, actor=julie)
+        second = await attach(demo, job.id)
+        await demo.svc.field.complete(job.id, DONE, actor=julie)
+        with pytest.raises(PolicyViolation) as raised:
+            await demo.svc.photos.remove(job.id, second.id, actor=julie)
+        assert PolicyRule.PHOTOS == raised.value.rule
+        third = await attach(demo, job.id)
+        await demo.svc.photos.remove(job.id, second.id, actor=julie)
+        assert [third] == await demo.svc.photos.of_job(job.id)
+
+
 class TestTheServicesCsv:
     """``requires_photos``: an optional column, like ``duration_minutes``."""
 
