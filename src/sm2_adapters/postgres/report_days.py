@@ -3,9 +3,9 @@
 
 These reports' figures are sums over days: a dealership's texts and jobs by the day they were
 received or created, a technician's work by the day it was started, the parsed jobs and their
-corrections by the day the job was created. So a period's figures are
-the folded days' sums plus the other days counted from the jobs by the same SQL (``ranges``: the
-local days to count), and the two agree to the cent and the metre.
+corrections by the day the job was created. So a period's figures are the folded days' sums
+plus the other days counted from the jobs by the same SQL (``dealer_days`` and the others, over
+runs of consecutive days), and the two agree to the cent and the metre.
 
 A folded day is used while no change to it waits in ``report_changes``. The tables' triggers
 record every change to the day before yesterday (local) or an earlier day; the last three days
