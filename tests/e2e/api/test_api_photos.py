@@ -192,11 +192,7 @@ class TestRequiresPhotos:
     async def test_completion_waits_for_a_photo(self, api: Api):
         """The service's flag set through the API: completing without a photo is a 409 naming
         the rule; with one, it completes."""
-        service = next(
-            s
-            for s in (await api.client.get("/api/services", headers=api.admin)).json()["items"]
-            if s["code"] == "KEY_PROGRAMMING"
-        )
+        service = await key_programming(api)
         assert False is service["requires_photos"]
         patched = await api.client.patch(
             f"/api/services/{service['id']}", json={"requires_photos": True}, headers=api.admin
@@ -282,13 +278,7 @@ class TestRemove:
     async def test_a_completed_job_that_requires_photos_keeps_its_last(self, mem_api: Api):
         """Two photos: one may go; the last is refused under the Photos rule until another
         is added."""
-        service = next(
-            s
-            for s in (await mem_api.client.get("/api/services", headers=mem_api.admin)).json()[
-                "items"
-            ]
-            if s["code"] == "KEY_PROGRAMMING"
-        )
+        service = await key_programming(mem_api)
         await mem_api.client.patch(
             f"/api/services/{service['id']}", json={"requires_photos": True}, headers=mem_api.admin
         )
@@ -306,6 +296,12 @@ class TestRemove:
         body = assert_problem(last, 409)
         assert ("Photos rule", True) == (body["rule"], "add another photo" in body["detail"])
         assert [second["id"]] == [a["id"] for a in (await mem_api.get_job(job.id))["attachments"]]
+
+
+async def key_programming(api: Api) -> dict[str, Any]:
+    """The service of the harness's jobs, as the API lists it."""
+    listed = (await api.client.get("/api/services", headers=api.admin)).json()["items"]
+    return next(s for s in listed if s["code"] == "KEY_PROGRAMMING")
 
 
 async def _marc(api: Api) -> Any:

@@ -44,6 +44,14 @@ async def send(portal: Api, job_id, *files: tuple[str, bytes], csrf: str | None 
     )
 
 
+async def require_photos(portal: Api) -> None:
+    """The service of the harness's jobs requires photos before completion."""
+    services = {s.code: s for s in await portal.services.admin.all("services")}
+    await portal.services.admin.update(
+        "services", services["KEY_PROGRAMMING"].id, {"requires_photos": True}, actor=ADMIN
+    )
+
+
 class TestTechnicianForm:
     async def test_the_form_works_without_script(self, portal: Api):
         """The camera input and the gallery input, a multipart form with its CSRF token; sent,
@@ -99,10 +107,7 @@ class TestTechnicianForm:
         assert {} == portal.system.blobs.blobs
 
     async def test_a_service_that_requires_photos_says_so_and_completion_waits(self, portal: Api):
-        services = {s.code: s for s in await portal.services.admin.all("services")}
-        await portal.services.admin.update(
-            "services", services["KEY_PROGRAMMING"].id, {"requires_photos": True}, actor=ADMIN
-        )
+        await require_photos(portal)
         job = await portal.in_progress()
         csrf = await sign_in(portal.client, TECH_NAME, TECH_PASSWORD, tech=True)
         page = await tech_page(portal, job.id)
@@ -150,10 +155,7 @@ class TestRemoving:
 
     async def test_the_last_required_photo_of_a_completed_job_stays(self, portal: Api):
         """Refused on the job's page with the rule's words; the photo is still there."""
-        services = {s.code: s for s in await portal.services.admin.all("services")}
-        await portal.services.admin.update(
-            "services", services["KEY_PROGRAMMING"].id, {"requires_photos": True}, actor=ADMIN
-        )
+        await require_photos(portal)
         job = await portal.in_progress()
         csrf = await sign_in(portal.client, TECH_NAME, TECH_PASSWORD, tech=True)
         await send(portal, job.id, ("a.jpg", TINY))

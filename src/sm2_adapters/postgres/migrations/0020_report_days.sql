@@ -110,8 +110,8 @@ CREATE TRIGGER jobs_report_updated AFTER UPDATE ON jobs
 CREATE TRIGGER jobs_report_deleted AFTER DELETE ON jobs REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION sm2_report_jobs_changed();
 
--- An invoice (or a parse correction: rows with a job_id) counts on its job's creation day.
-CREATE FUNCTION sm2_report_invoices_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A row of a job (an invoice, a parse correction) counts on its job's creation day.
+CREATE FUNCTION sm2_report_job_rows_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE tz text := (SELECT timezone FROM report_rollup);
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -132,24 +132,24 @@ BEGIN
 END $$;
 CREATE TRIGGER invoices_report_inserted AFTER INSERT ON invoices
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION sm2_report_invoices_changed();
+    FOR EACH STATEMENT EXECUTE FUNCTION sm2_report_job_rows_changed();
 CREATE TRIGGER invoices_report_updated AFTER UPDATE ON invoices
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION sm2_report_invoices_changed();
+    FOR EACH STATEMENT EXECUTE FUNCTION sm2_report_job_rows_changed();
 CREATE TRIGGER invoices_report_deleted AFTER DELETE ON invoices
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION sm2_report_invoices_changed();
+    FOR EACH STATEMENT EXECUTE FUNCTION sm2_report_job_rows_changed();
 
 -- A parse correction counts on its job's creation day.
 CREATE TRIGGER corrections_report_inserted AFTER INSERT ON parse_corrections
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION sm2_report_invoices_changed();
+    FOR EACH STATEMENT EXECUTE FUNCTION sm2_report_job_rows_changed();
 CREATE TRIGGER corrections_report_updated AFTER UPDATE ON parse_corrections
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION sm2_report_invoices_changed();
+    FOR EACH STATEMENT EXECUTE FUNCTION sm2_report_job_rows_changed();
 CREATE TRIGGER corrections_report_deleted AFTER DELETE ON parse_corrections
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION sm2_report_invoices_changed();
+    FOR EACH STATEMENT EXECUTE FUNCTION sm2_report_job_rows_changed();
 
 -- A text counts on the day it was received, for the dealership it came from.
 CREATE FUNCTION sm2_report_texts_changed() RETURNS trigger LANGUAGE plpgsql AS $$
