@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 BENCH_DATA_DIR = Path(
     os.environ.get("SM2_BENCH_DATA_DIR", Path(tempfile.gettempdir()) / "sm2-bench")
@@ -102,3 +103,14 @@ def pgbench_insert_rate(url: str, *, clients: int, seconds: int) -> float:
     if not match:
         raise SystemExit(f"could not read pgbench output:\n{out}")
     return float(match.group(1))
+
+
+def drop_search_indexes(conn: Any) -> list[str]:
+    """Drop the jobs' search indexes (one per urgency); their definitions, to build after a load."""
+    rows = conn.execute(
+        "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+        " WHERE indrelid = 'jobs'::regclass AND indexrelid::regclass::text LIKE 'jobs_search%'"
+    ).fetchall()
+    for name, _ in rows:
+        conn.execute(f"DROP INDEX {name}")
+    return [definition for _, definition in rows]

@@ -20,9 +20,8 @@ from typing import Any
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import database_url, summary, timed
+from common import database_url, drop_search_indexes, summary, timed
 
-from sm2_adapters import job_search
 from sm2_adapters.postgres.database import make_pool
 from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from sm2_core.domain.enums import JobStatus, Urgency
@@ -148,9 +147,7 @@ def ensure_jobs(url: str, count: int) -> None:
             )
             dealers, techs, services, codes = conn.execute(GENERATE).fetchone() or ((), (), (), ())
             # The search index is built once after the load (as a restore does), not job by job.
-            row = conn.execute("SELECT pg_get_indexdef('jobs_search'::regclass)").fetchone()
-            assert row is not None
-            conn.execute("DROP INDEX jobs_search")
+            search_indexes = drop_search_indexes(conn)
             for start in range(1, count + 1, 100_000):
                 conn.execute(
                     INSERT_JOBS,
@@ -164,7 +161,8 @@ def ensure_jobs(url: str, count: int) -> None:
                     },
                 )
             conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            conn.execute(row[0])
+            for definition in search_indexes:
+                conn.execute(definition)
         conn.execute("VACUUM ANALYZE jobs")
         print(f"generated {count:,} jobs in {time.perf_counter() - started:.0f} s")
 
@@ -200,6 +198,10 @@ def search_cases(ids: dict[str, Any]) -> dict[str, str]:
         "rare French word": "retroviseur",  # 0.1%
         "common word": "huile",  # 12.5%
         "word tied to urgency": "urgent",  # 10%, all of them HIGH: after the CRITICAL jobs
+        # Model years fall on urgencies here (both follow the job's number): all of 2012's jobs
+        # are LOW, the board's last 200,000; all of 2013's are MEDIUM, after 300,000 others.
+        "year, all LOW": "2012",  # 6.7%
+        "year, all MEDIUM": "2013",  # 6.7%
         "two words": "civic huile",  # 0.8%
         "no match": "zzzz",
         "one letter": "s",  # a prefix most jobs have
@@ -295,18 +297,11 @@ BOARD_PLANS = (
 
 
 def explain(url: str, search_only: bool) -> None:
-    searches = tuple(
-        (
-            f"first page, q={text!r} ({name})",
-            "SELECT * FROM jobs WHERE search_document @@ %s::tsquery "
-            "ORDER BY sort_urgency, sort_score, created_at, id LIMIT 51",
-            (query.tsquery(),),
-        )
-        for name, text in search_cases(pick(url)).items()
-        if (query := job_search.parse(text)) is not None
-    )
+    """The board's plans (a search is several statements: see sm2_adapters.postgres.text_search)."""
+    if search_only:
+        return
     with psycopg.connect(url) as conn:
-        for title, sql, params in (() if search_only else BOARD_PLANS) + searches:
+        for title, sql, params in BOARD_PLANS:
             plan = conn.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params).fetchall()
             print(f"\nEXPLAIN {title}:")
             for (line,) in plan:

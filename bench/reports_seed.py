@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 import psycopg
+from common import drop_search_indexes
 
 REFERENCE = """
 INSERT INTO zones (id, name, latitude, longitude)
@@ -171,9 +172,7 @@ def seed(url: str, jobs: int) -> None:
             )
             conn.execute(REFERENCE)
             # The search index is built once after the load (as a restore does), not job by job.
-            row = conn.execute("SELECT pg_get_indexdef('jobs_search'::regclass)").fetchone()
-            assert row is not None
-            conn.execute("DROP INDEX jobs_search")
+            search_indexes = drop_search_indexes(conn)
             step = 365 * 86400 / jobs
             start = conn.execute("SELECT now() - interval '365 days'").fetchone()
             assert start is not None
@@ -188,7 +187,8 @@ def seed(url: str, jobs: int) -> None:
                     conn.execute(statement, params)
                 print(f"  {params['last']:,} jobs", flush=True)
             conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            conn.execute(row[0])
+            for definition in search_indexes:
+                conn.execute(definition)
         for table in ("jobs", "inbound_messages", "audit_logs", "invoices", "parse_corrections"):
             conn.execute(f"VACUUM ANALYZE {table}")
     print(f"generated {jobs:,} jobs in {time.perf_counter() - started:.0f} s")

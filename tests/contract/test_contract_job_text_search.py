@@ -13,6 +13,7 @@ import attrs
 import factories as f
 import pytest
 
+from sm2_adapters.postgres import text_search
 from sm2_core.domain.enums import Urgency
 from sm2_core.domain.job import Job, Vehicle
 from sm2_core.errors import InvalidInput
@@ -227,3 +228,83 @@ class TestTextSearch:
             await found(uow_factory, "huile civic"),
             await found(uow_factory, "insight 057830"),
         )
+
+
+# Where the matching jobs of each urgency lie on a board of 78 jobs (index: a job's place within
+# its urgency, ``True``: it says "vidange"). Each urgency takes another of LevelSearch's ways on
+# PostgreSQL once its walks and probe are made this short.
+PLACES = {
+    Urgency.CRITICAL: [False] * 12,  # none: the probe finds nothing
+    Urgency.HIGH: [False] * 18 + [True] * 12,  # many, late: more than a probe keeps, then a walk
+    Urgency.MEDIUM: [i % 2 == 0 for i in range(24)],  # dense: the walks find them
+    Urgency.LOW: [False] * 10 + [True, False, True],  # few, late: the probe finds them all
+}
+SHORT = {"SAMPLE_ROWS": 3, "WALK_ROWS": 5, "PROBE_ROWS": 4}
+
+
+async def placed_board(factory: UnitOfWorkFactory) -> tuple[UUID, list[Job]]:
+    """The board of PLACES (every job of one dealership, an unmatched one of another's), and
+    the matching jobs in board order."""
+    world = await f.add_world(factory)
+    other = f.dealership(zone_id=world.zone.id)
+    matching, board = [], []
+    for urgency, places in PLACES.items():
+        for n, hit in enumerate(places):
+            text = f"Vidange et filtre {n}" if hit else f"Pneus d'hiver {n}"
+            job = f.job(world.dealership.id, urgency=urgency, created_at=f.at(n), request_text=text)
+            board.append(job)
+            matching += [job] if hit else []
+    board.append(f.job(other.id, urgency=Urgency.HIGH, request_text="Vidange ailleurs"))
+    async with factory() as uow:
+        await uow.dealerships.add(other)
+        for job in reversed(board):
+            await uow.jobs.add(job)
+    return world.dealership.id, matching
+
+
+async def all_pages(factory: UnitOfWorkFactory, query: JobFilter, limit: int) -> list[UUID]:
+    seen: list[UUID] = []
+    cursor = None
+    async with factory() as uow:
+        for _ in range(100):
+            page = await uow.jobs.search(query, limit=limit, cursor=cursor)
+            seen += [job.id for job in page.items]
+            if (cursor := page.next_cursor) is None:
+                return seen
+    raise AssertionError("the pages never ended")
+
+
+class TestTextSearchAcrossUrgencies:
+    @pytest.mark.parametrize("short", [False, True], ids=["as-built", "short-walks"])
+    @pytest.mark.parametrize("limit", [1, 4, 7, 50])
+    async def test_pages_hold_every_match_once_in_board_order(
+        self, uow_factory, monkeypatch, short, limit
+    ):
+        """However the matches fall on the board (none in an urgency, late, dense or few), the
+        pages of a search give each once, in board order, within the other filters."""
+        if short:
+            for name, value in SHORT.items():
+                monkeypatch.setattr(text_search, name, value)
+        dealership, matching = await placed_board(uow_factory)
+        query = JobFilter(text="vidange", dealership_id=dealership)
+        assert [job.id for job in matching] == await all_pages(uow_factory, query, limit)
+
+    async def test_an_urgency_filter_searches_that_urgency_alone(self, uow_factory, monkeypatch):
+        for name, value in SHORT.items():
+            monkeypatch.setattr(text_search, name, value)
+        dealership, matching = await placed_board(uow_factory)
+        query = JobFilter(text="vidange", dealership_id=dealership, urgency=Urgency.LOW)
+        low = [job.id for job in matching if job.urgency is Urgency.LOW]
+        assert low == await all_pages(uow_factory, query, 1)
+
+    async def test_the_planner_is_itself_again_after_a_search(self, pg_uow, monkeypatch):
+        """The probe's planner settings last for the probe only, not the rest of the work."""
+        for name, value in SHORT.items():
+            monkeypatch.setattr(text_search, name, value)
+        dealership, _ = await placed_board(pg_uow)
+        async with pg_uow() as uow:
+            await uow.jobs.search(JobFilter(text="vidange", dealership_id=dealership), limit=50)
+            cur = await uow.conn.execute(
+                "SELECT current_setting('enable_indexscan'), current_setting('enable_seqscan')"
+            )
+            assert await cur.fetchone() == ("on", "on")

@@ -21,6 +21,7 @@ from sm2_adapters.postgres.mapping import (
     scheduled_from_row,
 )
 from sm2_adapters.postgres.rows import insert_many
+from sm2_adapters.postgres.text_search import LEVELS, LevelSearch
 from sm2_core.domain.enums import JobStatus, Urgency
 from sm2_core.domain.job import Job
 from sm2_core.domain.scheduled import ScheduledJob
@@ -134,7 +135,8 @@ def _row_cursor(row: dict[str, Any]) -> str:
     return encode_cursor((row["sort_urgency"], row["sort_score"], row["created_at"], row["id"]))
 
 
-def _where(query: JobFilter, cursor: str | None) -> tuple[sql.Composable, dict[str, Any]]:
+def _filters(query: JobFilter) -> tuple[list[sql.Composable], dict[str, Any]]:
+    """The filter's clauses but its text, which `_where` and `LevelSearch` each apply."""
     clauses: list[sql.Composable] = []
     params: dict[str, Any] = {}
 
@@ -159,19 +161,20 @@ def _where(query: JobFilter, cursor: str | None) -> tuple[sql.Composable, dict[s
         add("created_at >= %(after)s", after=query.created_after)
     if query.created_before is not None:
         add("created_at < %(before)s", before=query.created_before)
-    if query.text:
-        # The words go as one tsquery parameter of quoted lexemes (job_search.parse), answered by
-        # the jobs_search GIN index; a text with nothing to look for matches no job.
-        search = job_search.parse(query.text)
-        if search is None:
-            add("false")
-        else:
-            add("search_document @@ %(search)s::tsquery", search=search.tsquery())
     if query.attention:
         add(_ATTENTION)
+    return clauses, params
+
+
+def _where(query: JobFilter, cursor: str | None) -> tuple[sql.Composable, dict[str, Any]]:
+    """A search text with nothing to look for matches no job; other texts go to LevelSearch."""
+    clauses, params = _filters(query)
+    if query.text and job_search.parse(query.text) is None:
+        clauses.append(sql.SQL("false"))
     if cursor:
         u, s, c, i = decode_cursor(cursor)
-        add(f"({_SORT}) > (%(cu)s, %(cs)s, %(cc)s, %(ci)s)", cu=u, cs=s, cc=c, ci=i)
+        clauses.append(sql.SQL(f"({_SORT}) > (%(cu)s, %(cs)s, %(cc)s, %(ci)s)"))
+        params.update(cu=u, cs=s, cc=c, ci=i)
     where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("")
     return where, params
 
@@ -218,20 +221,37 @@ class PostgresJobRepository:
     async def search(self, query: JobFilter, *, limit: int, cursor: str | None = None) -> Page[Job]:
         if limit < 1:
             raise InvalidInput("limit must be at least 1", fields={"limit": "< 1"})
-        where, params = _where(query, cursor)
-        statement = sql.SQL(
-            "SELECT " + _READ + " FROM jobs{} ORDER BY " + _SORT + " LIMIT %(limit)s"
-        ).format(where)
+        words = job_search.parse(query.text) if query.text else None
         async with translated("job search"):
-            # A search text is never prepared: its best plan depends on how many jobs have its
-            # words (a rare word: the jobs_search index, then a sort; a common one: walk
-            # jobs_board), which a prepared statement's generic plan cannot know.
-            rows = await self._rows(
-                statement, {**params, "limit": limit + 1}, prepare=False if query.text else None
-            )
+            if words is not None:
+                rows = await self._text_search(query, words.tsquery(), limit + 1, cursor)
+            else:
+                where, params = _where(query, cursor)
+                statement = sql.SQL(
+                    "SELECT " + _READ + " FROM jobs{} ORDER BY " + _SORT + " LIMIT %(limit)s"
+                ).format(where)
+                rows = await self._rows(statement, {**params, "limit": limit + 1})
         page = rows[:limit]
         next_cursor = _row_cursor(page[-1]) if len(rows) > limit else None
         return Page(items=tuple(job_from_row(r) for r in page), next_cursor=next_cursor)
+
+    async def _text_search(
+        self, query: JobFilter, tsquery: str, count: int, cursor: str | None
+    ) -> list[dict[str, Any]]:
+        clauses, params = _filters(query)
+        levels = LEVELS if query.urgency is None else (sort_urgency(query.urgency),)
+        after = decode_cursor(cursor) if cursor else None
+        found = await LevelSearch(self._conn, clauses, {**params, "search": tsquery}).first(
+            levels, after, count
+        )
+        if not found:
+            return []
+        rows = await self._rows(
+            sql.SQL("SELECT " + _READ + " FROM jobs WHERE id = ANY(%(ids)s)"),
+            {"ids": [f.id for f in found]},
+        )
+        place = {f.id: n for n, f in enumerate(found)}
+        return sorted(rows, key=lambda r: place[r["id"]])
 
     async def for_technician(
         self, tech_id: UUID, statuses: Sequence[JobStatus] | None = None
