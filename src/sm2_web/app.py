@@ -11,6 +11,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
 from litestar.enums import ScopeType
 from litestar.logging.config import LoggingConfig
 from litestar.middleware import DefineMiddleware
@@ -38,6 +39,7 @@ from sm2_web.docs import SwaggerPage
 from sm2_web.methods import stamp_allow
 from sm2_web.openapi import StrictStructSchemaPlugin
 from sm2_web.portal import portal_router
+from sm2_web.portal.render import ZONE_STATE
 from sm2_web.problems import HANDLERS
 from sm2_web.routes import quickbooks_webhook, webhooks
 from sm2_web.routes.admin import admin_router
@@ -238,6 +240,8 @@ def create_app(
         if config.cors_origins
         else None,
         request_max_body_size=config.max_body_bytes,
+        # The company's time zone, for the pages' dates (portal.render.company_zone).
+        state=State({ZONE_STATE: services.schedule.zone}),
         lifespan=[*(lifespans or []), lifespan],
         openapi_config=OpenAPIConfig(
             title="SM2 Dispatch API",

@@ -12,7 +12,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-#: Québec City keeps Eastern time; times are stored in UTC and shown here.
+#: Québec City keeps Eastern time; times are stored in UTC and shown in the company's zone
+#: (``SM2_TIMEZONE``), this one unless it says otherwise.
 QUEBEC = ZoneInfo("America/Toronto")
 NBSP = "\u00a0"
 
@@ -40,12 +41,8 @@ _WEEKDAYS = {
 }
 
 
-def local(moment: datetime) -> datetime:
-    return moment.astimezone(QUEBEC)
-
-
-def format_date(moment: datetime, lang: str) -> str:
-    when = local(moment)
+def format_date(moment: datetime, lang: str, zone: ZoneInfo = QUEBEC) -> str:
+    when = moment.astimezone(zone)
     month = _MONTHS[lang][when.month - 1]
     if lang == "fr":
         return f"{when.day} {month} {when.year}"
@@ -60,27 +57,27 @@ def format_day(day: date, lang: str) -> str:
     return f"{weekday} {month} {day.day}"
 
 
-def format_time(moment: datetime, lang: str) -> str:
-    when = local(moment)
+def format_time(moment: datetime, lang: str, zone: ZoneInfo = QUEBEC) -> str:
+    when = moment.astimezone(zone)
     if lang == "fr":
         return f"{when.hour} h {when.minute:02d}"
     hour = when.hour % 12 or 12
     return f"{hour}:{when.minute:02d} {'AM' if when.hour < 12 else 'PM'}"
 
 
-def format_datetime(moment: datetime | None, lang: str) -> str:
-    """``25 nov. 2026 14 h 05`` / ``Nov 25, 2026 2:05 PM``; empty for no moment."""
+def format_datetime(moment: datetime | None, lang: str, zone: ZoneInfo = QUEBEC) -> str:
+    """``25 nov. 2026 14 h 05`` / ``Nov 25, 2026 2:05 PM`` in ``zone``; empty for no moment."""
     if moment is None:
         return ""
-    return f"{format_date(moment, lang)} {format_time(moment, lang)}"
+    return f"{format_date(moment, lang, zone)} {format_time(moment, lang, zone)}"
 
 
-def format_instant(value: str | None, lang: str) -> str:
+def format_instant(value: str | None, lang: str, zone: ZoneInfo = QUEBEC) -> str:
     """An ISO 8601 instant as an audit entry keeps it, shown like ``format_datetime``."""
     if not value:
         return ""
     try:
-        return format_datetime(datetime.fromisoformat(value), lang)
+        return format_datetime(datetime.fromisoformat(value), lang, zone)
     except ValueError:
         return value
 

@@ -7,10 +7,12 @@ portal is one line in ``create_app`` (docs/adr/0002-portal-stack.md).
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import jinja2
 from litestar import Request, Response
@@ -20,6 +22,7 @@ from sm2_web.portal import formats
 from sm2_web.portal.csrf import CSRF_FIELD, csrf_token
 from sm2_web.portal.i18n import LANG_COOKIE, Translator, negotiate
 
+ZONE_STATE = "company_zone"
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/static/portal"
 #: Pages show who is signed in and what they may do: never from a shared cache.
@@ -36,8 +39,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        datetime=formats.format_datetime,
-        instant=formats.format_instant,
+        datetime=_datetime,
+        instant=_instant,
         money=formats.format_money,
         km=formats.format_km,
         number=formats.format_number,
@@ -45,6 +48,17 @@ def environment() -> jinja2.Environment:
     )
     env.globals.update(static=static_url, query=query_string, csrf_field=CSRF_FIELD)
     return env
+
+
+# Times are shown in the company's zone, which each page's context carries (``render``).
+@jinja2.pass_context
+def _datetime(context: jinja2.runtime.Context, moment: datetime | None, lang: str) -> str:
+    return formats.format_datetime(moment, lang, context.get("zone", formats.QUEBEC))
+
+
+@jinja2.pass_context
+def _instant(context: jinja2.runtime.Context, value: str | None, lang: str) -> str:
+    return formats.format_instant(value, lang, context.get("zone", formats.QUEBEC))
 
 
 @cache
@@ -72,6 +86,12 @@ def translator(request: Request[Any, Any, Any]) -> Translator:
     return Translator(language(request))
 
 
+def company_zone(request: Request[Any, Any, Any]) -> ZoneInfo:
+    """``SM2_TIMEZONE``, as ``create_app`` put it in the app's state."""
+    zone = request.app.state.get(ZONE_STATE)
+    return zone if isinstance(zone, ZoneInfo) else formats.QUEBEC
+
+
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("hx-request") == "true"
 
@@ -89,6 +109,7 @@ def render(
         "t": t,
         "lang": t.lang,
         "csrf": csrf_token(request),
+        "zone": company_zone(request),
         "path": request.url.path,
         "full_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         **(context or {}),
