@@ -321,14 +321,21 @@ _COUNTED = frozenset(
 
 # "a.m."/"p.m." written as one word before the text is cut into items.
 _DOTTED_HALF = re.compile(r"(?<![a-z])([ap])\.\s?m\b\.?")
+# A day's abbreviation with its dot, right before a time ("ven. 9h", "Fri. 2pm"): the dot is
+# the abbreviation's, not the end of a sentence.
+_DOTTED_DAY = re.compile(
+    r"(?<![a-z])(lun|mar|mer|merc|jeu|ven|vend|sam|dim|dem|mon|tue|tues|wed|thu|thurs|fri|sat|sun)"
+    r"\.(?=\s?\d)"
+)
 _ITEM = re.compile(
     r"(?<![\w#$])(?P<hour>\d{1,2})"
     r"(?:(?P<h>\s?h)(?:\s?(?P<hmin>[0-5]\d))?|:(?P<cmin>[0-5]\d))?"
     r"(?:\s?(?P<half>[ap])m)?(?!\w)"
     r"|(?P<word>[a-z]+)(?!\w)"
     r"|(?P<other>\w+)"
-    # A dash only between numbers ("9-11", "9h-11h"): "après-midi" stays two words.
-    r"|(?P<mark>(?:(?<=[\dhm])|(?<=[\dhm]\s))-(?=\s?\d)|@)"
+    # A dash only between numbers ("9-11", "9h-11h") or from one to noon ("8-midi"):
+    # "après-midi" stays two words.
+    r"|(?P<mark>(?:(?<=[\dhm])|(?<=[\dhm]\s))-(?=\s?(?:\d|midi\b|noon\b))|@)"
     r"|(?P<stop>[.,;!?:/()\n])"
 )
 _DIGIT_NEXT = re.compile(r"\s?\d")
@@ -349,7 +356,7 @@ _VOCABULARY = frozenset().union(
 
 def read_when(text: str) -> WhenSaid | None:
     """When ``text`` says the work is wanted, or None when it says no day and no time."""
-    folded = _DOTTED_HALF.sub(r"\1m", fold(text))
+    folded = _DOTTED_DAY.sub(r"\1 ", _DOTTED_HALF.sub(r"\1m", fold(text)))
     if not _WRITTEN_TIME.search(folded) and _VOCABULARY.isdisjoint(_WORDS.findall(folded)):
         return None
     day, part, said = _scan(_items(folded))

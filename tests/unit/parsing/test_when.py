@@ -125,15 +125,21 @@ class TestDays:
             ("jeu pm", said(*AFTERNOON, weekday=3)),
             ("sam 10h", said("10:00", weekday=5)),
             ("dem matin", said(*MORNING, days=1)),
+            ("ven. 9h", said("09:00", weekday=4)),
+            ("Fri. 2pm", said("14:00", weekday=4)),
+            ("mer.10h30", said("10:30", weekday=2)),
         ],
     )
     def test_abbreviation_that_is_a_word_is_a_day_before_a_time(
         self, text: str, expected: WhenSaid
     ) -> None:
-        """ "lun", "mon", "jeu", "sam", "dem" name a day when a time follows them."""
+        """ "lun", "mon", "jeu", "sam", "dem" name a day when a time follows them, with or
+        without the abbreviation's dot."""
         assert expected == read_when(text)
 
-    @pytest.mark.parametrize("text", ["mon client attend", "un jeu de pneus", "sam a appelé"])
+    @pytest.mark.parametrize(
+        "text", ["mon client attend", "un jeu de pneus", "sam a appelé", "Pneus pour Sam. 2 roues"]
+    )
     def test_abbreviation_that_is_a_word_alone_is_no_day(self, text: str) -> None:
         """ "mon client", "jeu de pneus", "Sam" are not Monday, Thursday, Saturday."""
         assert None is read_when(text)
@@ -296,6 +302,8 @@ class TestRanges:
             ("demain 10-2", said("10:00", "14:00", days=1)),
             ("tomorrow between 9 and 11", said("09:00", "11:00", days=1)),
             ("entre 9 et 11 stock T9001", said("09:00", "11:00")),
+            ("tomorrow 8-noon", said("08:00", "12:00", days=1)),
+            ("demain 8h - midi", said("08:00", "12:00", days=1)),
         ],
     )
     def test_range(self, text: str, expected: WhenSaid) -> None:
