@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from sm2_core.domain.entities import Zone
+from sm2_core.domain.entities import Dealership, Zone
 from sm2_core.domain.enums import JobStatus
 from sm2_core.domain.job import Completion, Job
 from sm2_core.domain.records import Actor
@@ -48,6 +48,12 @@ class FieldService:
     async def get(self, job_id: UUID, *, actor: Actor) -> Job:
         async with self.uow() as uow:
             return await own_job(uow, job_id, actor)
+
+    async def places(self, jobs: list[Job]) -> dict[UUID, Dealership]:
+        """Where the technician goes for each of these jobs (their own, as ``my_jobs`` and
+        ``get`` gave them): the dealerships, by id."""
+        async with self.uow() as uow:
+            return {d: await uow.dealerships.get(d) for d in {job.dealership_id for job in jobs}}
 
     async def accept(self, job_id: UUID, *, actor: Actor) -> Job:
         """SCHEDULED → IN_PROGRESS. The technician's row is locked first, so two accepts from

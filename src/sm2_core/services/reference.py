@@ -6,7 +6,7 @@ Shared by :mod:`sm2_core.services.admin` (one record at a time) and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Any, Literal, TypeAlias
 from uuid import UUID, uuid4
@@ -240,10 +240,11 @@ def _address(text: str) -> str:
 
 
 async def check_references(uow: UnitOfWork, item: ReferenceEntity) -> None:
-    """Everything an entity points at must exist, or the row is refused."""
+    """Everything an entity points at must exist, or the row is refused as invalid input
+    naming the field (the entity itself was found: a 404 would say it was not)."""
     zone_id = getattr(item, "zone_id", None)
     if zone_id is not None:
-        await uow.zones.get(zone_id)
+        await _referenced(uow.zones.get(zone_id), "zone_id")
     if isinstance(item, Technician):
         codes = {s.code for s in await uow.services.all(include_inactive=True)}
         unknown = sorted(item.skills - codes)
@@ -251,12 +252,17 @@ async def check_references(uow: UnitOfWork, item: ReferenceEntity) -> None:
             raise InvalidInput(
                 f"unknown service codes {unknown}", fields={"skills": "unknown codes"}
             )
-    if isinstance(item, RankingRule):
+    if isinstance(item, RankingRule | DealershipPrice):
         if item.dealership_id is not None:
-            await uow.dealerships.get(item.dealership_id)
+            await _referenced(uow.dealerships.get(item.dealership_id), "dealership_id")
         if item.service_code is not None and await uow.services.by_code(item.service_code) is None:
-            raise NotFound("service", item.service_code)
-    if isinstance(item, DealershipPrice):
-        await uow.dealerships.get(item.dealership_id)
-        if await uow.services.by_code(item.service_code) is None:
-            raise NotFound("service", item.service_code)
+            raise InvalidInput(
+                f"service {item.service_code} not found", fields={"service_code": "not found"}
+            )
+
+
+async def _referenced(lookup: Awaitable[object], field: str) -> None:
+    try:
+        await lookup
+    except NotFound as exc:
+        raise InvalidInput(str(exc), fields={field: "not found"}) from exc

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote
 from uuid import UUID
 
 from litestar import Request, Response, get, post
@@ -24,6 +23,7 @@ from sm2_core.errors import NotFound, Sm2Error
 from sm2_core.media import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_JOB, size_label
 from sm2_core.policies import may_add_photos
 from sm2_core.services import Services
+from sm2_web.maps import maps_url
 from sm2_web.portal import views
 from sm2_web.portal.jobs import see_other
 from sm2_web.portal.render import render, translator
@@ -58,14 +58,6 @@ def parse_parts(text: str) -> tuple[Part, ...]:
         else:
             parts.append(Part(line, 1))
     return tuple(parts)
-
-
-#: Google's documented cross-platform Maps URL: opens the maps app on Android and iOS.
-MAPS_SEARCH = "https://www.google.com/maps/search/?api=1&query="
-
-
-def maps_url(address: str) -> str:
-    return MAPS_SEARCH + quote(address.strip(), safe="")
 
 
 def _where_and_when(request: Request[Any, Any, Any], services: Services) -> dict[str, Any]:

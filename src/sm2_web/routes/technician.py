@@ -20,6 +20,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
+from sm2_core.domain.entities import Dealership
 from sm2_core.domain.job import Completion, Part
 from sm2_core.domain.media import Attachment
 from sm2_core.domain.records import Actor
@@ -28,11 +29,41 @@ from sm2_core.media import MAX_PHOTO_BYTES, size_label
 from sm2_core.serialize import attachment_primitives
 from sm2_core.services import Services
 from sm2_web.auth import tech_actor
+from sm2_web.maps import maps_url
 from sm2_web.problems import document_errors, problem, problem_responses
 from sm2_web.schemas import AttachmentOut, CompleteIn, JobOut, job_out, job_with_attachments
 
 #: A photo at the limit, with room for the multipart framing around it.
 UPLOAD_BODY_BYTES = MAX_PHOTO_BYTES + 64 * 1024
+
+
+class PlaceOut(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Where the technician goes: the job's dealership."""
+
+    name: str
+    phone: str
+    address: str | None
+    """Null when the dealership's address is not known."""
+    maps_url: str | None
+    """Opens the phone's maps application on the address (Google Maps' cross-platform URL)."""
+
+
+class MyJobOut(JobOut, kw_only=True):
+    place: PlaceOut
+
+
+def _place(dealership: Dealership) -> PlaceOut:
+    address = dealership.address.strip() or None
+    return PlaceOut(
+        name=dealership.name,
+        phone=dealership.phone,
+        address=address,
+        maps_url=maps_url(address) if address else None,
+    )
+
+
+def my_job_out(job: JobOut, dealership: Dealership) -> MyJobOut:
+    return MyJobOut(**msgspec.structs.asdict(job), place=_place(dealership))
 
 
 @dataclass
@@ -110,18 +141,21 @@ class TechnicianController(Controller):
     )
     async def my_jobs(
         self, services: Services, actor: Actor, include_done: bool = False
-    ) -> list[JobOut]:
+    ) -> list[MyJobOut]:
         """In progress first; then jobs whose window starts today (or earlier, still to do) by
         window start, then later days' by window start (in the company's time zone), then jobs
-        without a window in the board's order (most urgent, highest score, oldest)."""
+        without a window in the board's order (most urgent, highest score, oldest). Each with
+        its ``place``: the dealership's name, phone and address."""
         jobs = await services.field.my_jobs(actor=actor, include_done=include_done)
         found = await services.media.attachments(jobs)
-        return [job_out(j, found.get(j.id, ())) for j in jobs]
+        places = await services.field.places(jobs)
+        return [my_job_out(job_out(j, found.get(j.id, ())), places[j.dealership_id]) for j in jobs]
 
     @get("/{job_id:uuid}", operation_id="myJob")
-    async def my_job(self, services: Services, actor: Actor, job_id: UUID) -> JobOut:
+    async def my_job(self, services: Services, actor: Actor, job_id: UUID) -> MyJobOut:
         job = await services.field.get(job_id, actor=actor)
-        return await job_with_attachments(services, job)
+        places = await services.field.places([job])
+        return my_job_out(await job_with_attachments(services, job), places[job.dealership_id])
 
     @post(
         "/{job_id:uuid}/accept",

@@ -136,7 +136,9 @@ class TestPrices:
         assert_problem(await create(api, "prices", body | {"price": "1.00"}), 409)
 
     @pytest.mark.parametrize("missing", ["dealership_id", "service_code"])
-    async def test_what_it_names_must_exist_404(self, api: Api, missing: str) -> None:
+    async def test_what_it_names_must_exist_422(self, api: Api, missing: str) -> None:
+        """An unknown dealership or service is an invalid field of the price, not a missing
+        price."""
         body = {
             "dealership_id": str(api.dealers[AUDI]),
             "service_code": "OIL_CHANGE",
@@ -145,7 +147,7 @@ class TestPrices:
         body[missing] = (
             "00000000-0000-4000-8000-000000000000" if missing == "dealership_id" else "NOPE"
         )
-        assert_problem(await create(api, "prices", body), 404)
+        assert {missing} == param_names(assert_problem(await create(api, "prices", body), 422))
 
     @pytest.mark.parametrize(
         ("body", "field"),

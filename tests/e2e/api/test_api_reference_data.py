@@ -216,11 +216,12 @@ class TestRulesOfTheData:
     async def test_an_unknown_reference_is_refused(
         self, api: Api, kind: str, body: dict[str, Any]
     ) -> None:
-        """A zone, dealership or service that does not exist is a 404 or 422, and nothing is made."""
+        """A zone, dealership or service that does not exist is a 422 naming the field, and
+        nothing is made."""
         body = {k: str(uuid4()) if v == "Z" else v for k, v in body.items()}
         response = await api.client.post(f"/api/{kind}", headers=api.admin, json=body)
-        assert response.status_code in (404, 422), response.text
-        assert_problem(response, response.status_code)
+        named = param_names(assert_problem(response, 422))
+        assert named & {"zone_id", "skills", "dealership_id", "service_code"}, response.text
         everything = await listing(api, kind, include_inactive="true")
         assert "X" not in {
             item.get("name", item.get("description")) for item in everything["items"]

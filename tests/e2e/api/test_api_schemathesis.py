@@ -113,6 +113,8 @@ DOMAIN_RULES = {
     "updateTechnician": _PHONE + "; skills must be codes of the catalog",
     "createRule": "a rule needs a dealership, a service or a make, and they must exist",
     "updateRule": "the same",
+    "createPrice": "a price's dealership and service must exist (a 422 names the field)",
+    "updatePrice": "the same",
     "updateJob": "the version is required in If-Match or in the body: OpenAPI cannot require "
     "one of a header and a body field",
     "attachPhoto": "a photo's bytes must be a readable JPEG, PNG, HEIC/HEIF or WebP, and its "

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from api_harness import JULIE, MAZDA, TOYOTA, Api, assert_problem
+from api_harness import ADMIN, JULIE, MAZDA, TOYOTA, Api, assert_problem
 
 from sm2_core.domain.job import Vehicle
 
@@ -54,6 +54,35 @@ class TestMyJobs:
         job = await api.scheduled()
         response = await api.client.get(f"/api/technician/jobs/{job.id}", headers=api.tech)
         assert (200, "SCHEDULED") == (response.status_code, response.json()["status"])
+
+    async def test_each_job_says_where_to_go(self, api: Api) -> None:
+        """The list and a job carry the dealership's name, phone, address and a link that
+        opens the phone's maps app; a dealership without an address has none."""
+        toyota = await api.scheduled()
+        await api.services.admin.update(
+            "dealerships", api.dealers[MAZDA], {"address": "  "}, actor=ADMIN
+        )
+        mazda = await api.scheduled(MAZDA)
+        listed = await api.client.get("/api/technician/jobs", headers=api.tech)
+        one = await api.client.get(f"/api/technician/jobs/{toyota.id}", headers=api.tech)
+        places = {job["id"]: job["place"] for job in listed.json()}
+        assert (
+            {
+                "name": "Toyota Sainte-Foy",
+                "phone": TOYOTA,
+                "address": "2555 chemin Sainte-Foy, Québec, QC G1V 1T8",
+                "maps_url": "https://www.google.com/maps/search/?api=1&query="
+                "2555%20chemin%20Sainte-Foy%2C%20Qu%C3%A9bec%2C%20QC%20G1V%201T8",
+            }
+            == places[str(toyota.id)]
+            == one.json()["place"]
+        )
+        assert {
+            "name": "Mazda Saint-Georges",
+            "phone": MAZDA,
+            "address": None,
+            "maps_url": None,
+        } == (places[str(mazda.id)])
 
 
 class TestOtherJobsDoNotExist:

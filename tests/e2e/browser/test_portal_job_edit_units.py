@@ -14,9 +14,9 @@ from sm2_core.domain.enums import JobStatus, PolicyRule, Urgency
 from sm2_core.domain.job import Job, Vehicle
 from sm2_core.errors import InvalidInput, NotFound, PolicyViolation, StaleVersion
 from sm2_core.services.dispatch import NO_OVERRIDE, UNCHANGED, WindowChange
+from sm2_web.maps import maps_url
 from sm2_web.portal import job_edit
 from sm2_web.portal.i18n import Translator
-from sm2_web.portal.tech import maps_url
 from sm2_web.portal.windows import window_text
 
 ZONE = ZoneInfo("America/Toronto")

@@ -120,14 +120,16 @@ class TestUniqueness:
 
 
 class TestReferences:
-    async def test_unknown_zone_is_not_found(self, system: MemorySystem) -> None:
-        """A dealership in a zone that does not exist is refused."""
-        with pytest.raises(NotFound):
+    async def test_unknown_zone_is_invalid(self, system: MemorySystem) -> None:
+        """A dealership in a zone that does not exist is refused, naming the field (the
+        dealership is not what was not found)."""
+        with pytest.raises(InvalidInput) as caught:
             await system.services.admin.create(
                 "dealerships",
                 {"name": "X", "phone": "+14185550111", "email": "x@y", "zone_id": uuid4()},
                 actor=ADMIN,
             )
+        assert {"zone_id": "not found"} == caught.value.fields
 
     async def test_unknown_skill_is_invalid(self, demo: Demo) -> None:
         """A technician certified for a service the catalog lacks is refused."""
@@ -143,10 +145,14 @@ class TestReferences:
     async def test_rule_for_unknown_dealership_or_service(self, demo: Demo) -> None:
         """A ranking rule must point at a real dealership and a real service."""
         rule = {"description": "r", "target_urgency": Urgency.HIGH}
-        with pytest.raises(NotFound):
+        with pytest.raises(InvalidInput) as dealer:
             await demo.svc.admin.create("rules", {**rule, "dealership_id": uuid4()}, actor=ADMIN)
-        with pytest.raises(NotFound):
+        with pytest.raises(InvalidInput) as service:
             await demo.svc.admin.create("rules", {**rule, "service_code": "NOPE"}, actor=ADMIN)
+        assert ({"dealership_id": "not found"}, {"service_code": "not found"}) == (
+            dealer.value.fields,
+            service.value.fields,
+        )
 
     async def test_rule_service_code_matches_whatever_its_case(self, demo: Demo) -> None:
         """A rule typed with "brake_service" applies to BRAKE_SERVICE jobs, as it was accepted."""
