@@ -111,6 +111,18 @@ class SearchQuery:
         """The query in ``tsquery`` syntax (for ``%s::tsquery``, which takes lexemes as given)."""
         return " & ".join(_or(_and(alt) for alt in group) for group in self.groups)
 
+    def narrowest(self, count: int = 3) -> SearchQuery:
+        """The ``count`` groups likely to match fewest jobs: those with the longest words (a
+        whole job code first). A pasted sentence asks a search index for every short word's
+        jobs ("d", "la", "sur"); these few find the same jobs and more, so a search can ask
+        the index for them and test the whole query on what it finds."""
+        return SearchQuery(tuple(sorted(self.groups, key=_narrowness, reverse=True)[:count]))
+
+
+def _narrowness(group: tuple[Alternative, ...]) -> tuple[bool, int]:
+    exact = any(not t.prefix for alt in group for t in alt)
+    return exact, min(max(len(t.word) for t in alt) for alt in group)
+
 
 def _and(alt: Alternative) -> str:
     text = " & ".join(t.tsquery() for t in alt)

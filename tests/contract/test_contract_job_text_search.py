@@ -163,6 +163,9 @@ SEARCHES = {
     "like-underscore-joins": ("done_ok", "accord"),
     "like-underscore-part": ("ok", "accord"),
     "sql-quote": ("'; DROP TABLE jobs; --", ""),
+    "pasted-sentence": ("Changement d'huile et pneus d'hiver, client attend sur place", "civic"),
+    "long-words-match-a-short-one-does-not": ("changement huile pneus hiver ok", ""),
+    "short-words-narrow-long-ones": ("d h e p c a s", "civic"),
     "too-long-word": ("e" * 300, ""),
     "too-long-accented-word": ("é" * 300, ""),
 }

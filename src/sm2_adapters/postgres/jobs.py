@@ -224,7 +224,7 @@ class PostgresJobRepository:
         words = job_search.parse(query.text) if query.text else None
         async with translated("job search"):
             if words is not None:
-                rows = await self._text_search(query, words.tsquery(), limit + 1, cursor)
+                rows = await self._text_search(query, words, limit + 1, cursor)
             else:
                 where, params = _where(query, cursor)
                 statement = sql.SQL(
@@ -236,14 +236,13 @@ class PostgresJobRepository:
         return Page(items=tuple(job_from_row(r) for r in page), next_cursor=next_cursor)
 
     async def _text_search(
-        self, query: JobFilter, tsquery: str, count: int, cursor: str | None
+        self, query: JobFilter, words: job_search.SearchQuery, count: int, cursor: str | None
     ) -> list[dict[str, Any]]:
         clauses, params = _filters(query)
+        params |= {"search": words.tsquery(), "narrow": words.narrowest().tsquery()}
         levels = LEVELS if query.urgency is None else (sort_urgency(query.urgency),)
         after = decode_cursor(cursor) if cursor else None
-        found = await LevelSearch(self._conn, clauses, {**params, "search": tsquery}).first(
-            levels, after, count
-        )
+        found = await LevelSearch(self._conn, clauses, params).first(levels, after, count)
         if not found:
             return []
         rows = await self._rows(

@@ -37,6 +37,13 @@ PROBE_ROWS = 3000
 LEVELS = (0, 1, 2, 3)  # sort_urgency: CRITICAL ... LOW
 
 _KEY = "sort_score, created_at, id"
+# The index is asked for the query's narrowest words (``narrow``: SearchQuery.narrowest) and the
+# whole query is tested on the rows it finds: written as a function call, it is no index
+# condition, so a pasted sentence's short words ("d", "la", "sur") cost no index reads.
+_NARROWED = (
+    "search_document @@ %(narrow)s::tsquery AND ts_match_vq(search_document, %(search)s::tsquery)"
+)
+_WHOLE = "search_document @@ %(search)s::tsquery"
 # For the probe only, and only in its transaction: the partial search index of one urgency is
 # the one way left to the planner (a sequential scan would stop early only in its estimate).
 _INDEX_ONLY = (
@@ -75,6 +82,8 @@ class LevelSearch:
         self._conn = conn
         self._where = where
         self._params = params
+        narrowed = params.get("narrow", params["search"]) != params["search"]
+        self._matches = _NARROWED if narrowed else _WHOLE
 
     async def first(
         self, levels: tuple[int, ...], after: tuple[int, Any, Any, Any] | None, count: int
@@ -139,8 +148,7 @@ class LevelSearch:
     async def _probe(self, level: int, start: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         where, params = self._clauses(level, start)
         query = sql.SQL(
-            "SELECT " + _KEY + " FROM jobs WHERE {} AND search_document @@ %(search)s::tsquery"
-            " LIMIT %(probe)s"
+            "SELECT " + _KEY + " FROM jobs WHERE {} AND " + self._matches + " LIMIT %(probe)s"
         ).format(where)
         async with self._conn.pipeline(), self._conn.cursor() as cur:
             await cur.execute(_INDEX_ONLY)
@@ -154,8 +162,13 @@ class LevelSearch:
     ) -> list[tuple[Any, ...]]:
         where, params = self._clauses(level, start)
         query = sql.SQL(
-            "SELECT " + _KEY + " FROM jobs WHERE {} AND search_document @@ %(search)s::tsquery"
-            " ORDER BY " + _KEY + " LIMIT %(count)s"
+            "SELECT "
+            + _KEY
+            + " FROM jobs WHERE {} AND "
+            + self._matches
+            + " ORDER BY "
+            + _KEY
+            + " LIMIT %(count)s"
         ).format(where)
         async with self._conn.cursor() as cur:
             await cur.execute(query, {**params, "count": count}, prepare=False)
