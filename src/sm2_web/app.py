@@ -39,7 +39,7 @@ from sm2_web.docs import SwaggerPage
 from sm2_web.methods import stamp_allow
 from sm2_web.openapi import StrictStructSchemaPlugin
 from sm2_web.portal import portal_router
-from sm2_web.portal.render import ZONE_STATE
+from sm2_web.portal.render import FEED_STATE, ZONE_STATE
 from sm2_web.problems import HANDLERS
 from sm2_web.routes import quickbooks_webhook, webhooks
 from sm2_web.routes.admin import admin_router
@@ -241,7 +241,7 @@ def create_app(
         else None,
         request_max_body_size=config.max_body_bytes,
         # The company's time zone, for the pages' dates (portal.render.company_zone).
-        state=State({ZONE_STATE: services.schedule.zone}),
+        state=State({ZONE_STATE: services.schedule.zone, FEED_STATE: events_feed}),
         lifespan=[*(lifespans or []), lifespan],
         openapi_config=OpenAPIConfig(
             title="SM2 Dispatch API",

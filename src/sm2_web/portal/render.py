@@ -23,6 +23,7 @@ from sm2_web.portal.csrf import CSRF_FIELD, csrf_token
 from sm2_web.portal.i18n import LANG_COOKIE, Translator, negotiate
 
 ZONE_STATE = "company_zone"
+FEED_STATE = "event_feed"
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/static/portal"
 #: Pages show who is signed in and what they may do: never from a shared cache.
@@ -92,6 +93,15 @@ def company_zone(request: Request[Any, Any, Any]) -> ZoneInfo:
     return zone if isinstance(zone, ZoneInfo) else formats.QUEBEC
 
 
+async def mark_events(request: Request[Any, Any, Any]) -> None:
+    """Before a page (not an htmx part of one): the newest event so far, for the page's live
+    stream to start after it. Whatever changes between this read and the stream's start is
+    then replayed to the page instead of lost."""
+    feed = request.app.state.get(FEED_STATE)
+    if feed is not None and request.method == "GET" and not is_htmx(request):
+        request.state.event_mark = await feed.last_id()
+
+
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("hx-request") == "true"
 
@@ -110,6 +120,7 @@ def render(
         "lang": t.lang,
         "csrf": csrf_token(request),
         "zone": company_zone(request),
+        "event_mark": request.state.get("event_mark"),
         "path": request.url.path,
         "full_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         **(context or {}),

@@ -25,7 +25,7 @@ from sm2_web.portal.jobs import JOB_HANDLERS
 from sm2_web.portal.login import LOGIN_HANDLERS
 from sm2_web.portal.messages import MESSAGE_HANDLERS
 from sm2_web.portal.reference import REFERENCE_HANDLERS
-from sm2_web.portal.render import STATIC_DIR, STATIC_PATH
+from sm2_web.portal.render import STATIC_DIR, STATIC_PATH, mark_events
 from sm2_web.portal.reports import REPORT_HANDLERS
 from sm2_web.portal.settings import SETTINGS_HANDLERS
 from sm2_web.portal.tech import TECH_HANDLERS
@@ -63,6 +63,7 @@ def portal_router(config: WebConfig) -> Router:
         path="/",
         route_handlers=[admin, tech, *LOGIN_HANDLERS],
         middleware=[csrf_protection(csrf_refused, config)],
+        before_request=mark_events,
         exception_handlers=HANDLERS,
         include_in_schema=False,
     )

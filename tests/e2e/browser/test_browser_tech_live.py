@@ -12,7 +12,7 @@ import httpx
 import pytest
 from browser_pages import sign_in
 from browser_server import ADMIN, ADMIN_PASSWORD, TECH_PASSWORD, PortalServer
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from sm2_core.domain.job import Job, Vehicle
 
@@ -99,6 +99,30 @@ class TestLiveJobs:
         expect(arrived).to_have_count(0, timeout=LIVE_MS)
         expect(phone.locator("#live-news")).to_have_text(f"Job {mine.job_code} is no longer yours")
         assert phone.evaluate("window.sm2NotReloaded === true"), "the page was reloaded"
+
+
+    def test_a_job_assigned_while_the_page_loads_still_appears(
+        self, open_page: Callable[..., Page], server: PortalServer, dispatcher: AdminApi
+    ) -> None:
+        """The page is made, then its live stream opens: a job assigned in between is on the
+        phone without a reload (the stream starts after the page's newest event)."""
+        page = open_page(phone=True)
+        sign_in(page, server, "marc", TECH_PASSWORD, tech=True)
+        expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+        between = a_job(server, "Sienna")
+        opened: list[str] = []
+
+        def assign_first(route: Route) -> None:
+            # Once: the assignment lands after the page was made, before its stream is open.
+            if not opened:
+                dispatcher.set_technician(between.id, server.tech_ids["marc"])
+            opened.append(route.request.url)
+            route.continue_()
+
+        page.route("**/api/technician/events*", assign_first)
+        page.reload()
+        expect(page.locator(f"#job-{between.id}")).to_be_visible(timeout=LIVE_MS)
+        assert "last_event_id=" in opened[0], opened
 
 
 class TestAJobsOwnPage:

@@ -15,6 +15,10 @@
   var fresh = {};
   var versions = {}; // job id -> newest version announced by an event
   var asked = {}; // job id -> the version a catch-up refresh was already asked for
+  // The newest event the page has taken into account: at first the newest one when the server
+  // made the page, then each event's id. A stream opened from here replays what came after it,
+  // so a change made while the page loads, or while the connection was down, is not lost.
+  var since = body.getAttribute("data-events-since") || "";
 
   function msg(name) {
     return body.getAttribute("data-msg-" + name) || "";
@@ -66,7 +70,18 @@
     flash("info", msg("removed").replace("{code}", data.job_code || ""), back);
   }
 
+  function seen(event) {
+    if (event.lastEventId) since = event.lastEventId;
+  }
+
+  function streamUrl() {
+    var url = body.getAttribute("data-events");
+    if (!since) return url;
+    return url + (url.indexOf("?") < 0 ? "?" : "&") + "last_event_id=" + encodeURIComponent(since);
+  }
+
   function onJobEvent(event) {
+    seen(event);
     var data = {};
     try { data = JSON.parse(event.data); } catch (e) { data = {}; }
     var removed = removedFromMe(data);
@@ -124,7 +139,7 @@
   }
 
   function connect() {
-    source = new EventSource(body.getAttribute("data-events"));
+    source = new EventSource(streamUrl());
     source.onopen = function () {
       delay = 1000;
       if (!lost) {
@@ -149,9 +164,15 @@
       }
     };
     JOB_EVENTS.forEach(function (name) { source.addEventListener(name, onJobEvent); });
-    source.addEventListener("message.unmatched", function () { signal("sm2:inbox"); });
+    source.addEventListener("message.unmatched", function (event) {
+      seen(event);
+      signal("sm2:inbox");
+    });
     CONVERSATION_EVENTS.forEach(function (name) {
-      source.addEventListener(name, function () { signal("sm2:conversations"); });
+      source.addEventListener(name, function (event) {
+        seen(event);
+        signal("sm2:conversations");
+      });
     });
     // An alert that did not reach its technician is listed on the board: show it now.
     source.addEventListener("message.status", function (event) {
@@ -161,7 +182,8 @@
     });
     // The server could not replay what we missed (too old, or unknown): show the current
     // state by reloading, unless that would throw away what someone is typing.
-    source.addEventListener("reset", function () {
+    source.addEventListener("reset", function (event) {
+      seen(event);
       if (editing(body)) {
         offerReload();
       } else {
