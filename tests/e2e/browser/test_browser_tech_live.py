@@ -100,7 +100,6 @@ class TestLiveJobs:
         expect(phone.locator("#live-news")).to_have_text(f"Job {mine.job_code} is no longer yours")
         assert phone.evaluate("window.sm2NotReloaded === true"), "the page was reloaded"
 
-
     def test_a_job_assigned_while_the_page_loads_still_appears(
         self, open_page: Callable[..., Page], server: PortalServer, dispatcher: AdminApi
     ) -> None:
