@@ -14,6 +14,7 @@ import factories as f
 import pytest
 
 from sm2_adapters.postgres import text_search
+from sm2_adapters.postgres.jobs import sort_urgency
 from sm2_core.domain.enums import Urgency
 from sm2_core.domain.job import Job, Vehicle
 from sm2_core.errors import InvalidInput
@@ -311,3 +312,8 @@ class TestTextSearchAcrossUrgencies:
                 "SELECT current_setting('enable_indexscan'), current_setting('enable_seqscan')"
             )
             assert await cur.fetchone() == ("on", "on")
+
+
+def test_the_search_asks_every_urgency_of_the_board() -> None:
+    """The urgencies LevelSearch walks are every value of the board's first key."""
+    assert sorted(text_search.LEVELS) == sorted(sort_urgency(u) for u in Urgency)
