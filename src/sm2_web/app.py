@@ -240,7 +240,8 @@ def create_app(
         if config.cors_origins
         else None,
         request_max_body_size=config.max_body_bytes,
-        # The company's time zone, for the pages' dates (portal.render.company_zone).
+        # For the pages: the company's time zone (their dates), the event feed (where their live
+        # streams start).
         state=State({ZONE_STATE: services.schedule.zone, FEED_STATE: events_feed}),
         lifespan=[*(lifespans or []), lifespan],
         openapi_config=OpenAPIConfig(
