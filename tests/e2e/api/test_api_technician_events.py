@@ -92,7 +92,11 @@ class TestOwnJobsOnly:
         async with stream(api, api.tech) as events:
             await connected(events)
             await unassign(api, job.id)
+            # The assignment's own event may reach a stream opened just after it (the feed
+            # delivers each event once it is sure no older one is still to commit).
             taken = await events.event("job.updated", within=WITHIN)
+            if data(taken)["action"] == "assign":
+                taken = await events.event("job.updated", within=WITHIN)
         expected = {
             "job_id": str(job.id),
             "action": "unassign",
