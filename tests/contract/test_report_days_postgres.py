@@ -222,6 +222,36 @@ class TestTheZone:
         await fold_all(pg_url, "America/Vancouver")
         assert counted == await figures(uow)
 
+    async def test_a_change_in_flight_when_the_zone_changes_is_not_lost(
+        self, uow: PostgresUnitOfWorkFactory, world: rw.ReportWorld, pg_url: str
+    ) -> None:
+        """A writer reads the company's zone (Toronto) and records its change's day there; the
+        zone becomes Tokyo's, where that job's day is another, and every day is folded again
+        before the writer commits. The Tokyo report still counts the change, at once and after
+        the next fold."""
+        tokyo = "Asia/Tokyo"
+        march = Period(date(2026, 3, 1), date(2026, 3, 31), tokyo)
+        await fold_all(pg_url)
+        with psycopg.connect(pg_url) as writer:
+            writer.execute(
+                "UPDATE jobs SET status = 'CANCELLED' WHERE id = %s", (world.jobs["j11"].id,)
+            )
+            assert 0 == await report_days.fold(pg_url, tokyo)  # the zone changes
+            assert await fold_all(pg_url, tokyo) > 0  # on snapshots without the change
+            writer.commit()
+
+        async def cancelled() -> int:
+            async with uow() as tx:
+                found = {f.dealership_id: f for f in await tx.reports.dealerships(march)}
+            return found[world.dealerships["D2"].id].cancelled
+
+        now = await cancelled()
+        await fold_all(pg_url, tokyo)
+        after_the_fold = await cancelled()
+        query(pg_url, "DELETE FROM report_days")
+        assert (now, after_the_fold) == (await cancelled(),) * 2
+        assert [] == query(pg_url, "SELECT day FROM report_changes WHERE timezone <> %s", tokyo)
+
     async def test_one_fold_at_a_time(
         self, uow: PostgresUnitOfWorkFactory, world: rw.ReportWorld, pg_url: str
     ) -> None:

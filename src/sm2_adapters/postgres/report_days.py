@@ -178,12 +178,23 @@ created_days AS (
 
 # The days of a period (%(first)s to %(last)s) whose folds a report may use: folded in the
 # report's zone, no change waiting.
+# A change recorded in another zone (its writer read the zone before SM2_TIMEZONE changed)
+# may be on any day of this zone within two of its own: zones' offsets differ by at most 26 h.
 FOLDED = """
 SELECT f.day FROM report_days f
 WHERE f.day BETWEEN %(first)s AND %(last)s
   AND (SELECT timezone FROM report_rollup) = %(tz)s
-  AND NOT EXISTS (SELECT 1 FROM report_changes c WHERE c.day = f.day)
+  AND NOT EXISTS (SELECT 1 FROM report_changes c
+                  WHERE c.day BETWEEN f.day - 2 AND f.day + 2
+                    AND (c.day = f.day OR c.timezone <> %(tz)s))
 """
+# What a fold does first with the changes recorded in another zone that its snapshot sees:
+# each becomes this zone's five days around it.
+_FOREIGN_CHANGES = (
+    "INSERT INTO report_changes (day, timezone) SELECT DISTINCT c.day + k, %(tz)s"
+    " FROM report_changes c, generate_series(-2, 2) k WHERE c.timezone <> %(tz)s",
+    "DELETE FROM report_changes WHERE timezone <> %(tz)s",
+)
 
 
 @attrs.frozen
@@ -287,6 +298,8 @@ async def _fold(conn: AsyncConnection[Any], timezone: str, limit: int) -> int:
             return 0
         # A month of jobs is read faster than PostgreSQL would compile the reads (JIT).
         await conn.execute("SELECT set_config('jit', 'off', true)")
+        for statement in _FOREIGN_CHANGES:
+            await conn.execute(statement, {"tz": timezone})
         params = {"tz": timezone, "settled": _SETTLED_DAYS, "limit": limit}
         cur = await conn.execute(_FOLD_DAYS, params)
         days = [r[0] for r in await cur.fetchall()]
