@@ -153,11 +153,11 @@ async def _backlog(feed: EventFeed, last_id: int) -> list[StoredEvent] | None:
 async def _stream(
     feed: EventFeed,
     broadcaster: Broadcaster,
+    queue: asyncio.Queue[StoredEvent | None],
     heartbeat_seconds: float,
     resume: str | None,
     shape: Shape = _message,
 ) -> AsyncGenerator[ServerSentEventMessage, None]:
-    queue = broadcaster.subscribe()
     replayed: set[int] = set()
     try:
         yield ServerSentEventMessage(comment="connected", retry=3000)
@@ -198,9 +198,14 @@ def event_stream(
     resume: str | None,
     shape: Shape = _message,
 ) -> ServerSentEvent:
-    """The response of a stream over the process's one broadcaster, uncached and unbuffered."""
+    """The response of a stream over the process's one broadcaster, uncached and unbuffered.
+
+    It subscribes now, before the response's headers go: a browser counts itself connected when
+    they arrive, and an event published from then on must reach it. (Should the response never
+    start, the broadcaster drops the queue once it is full, as it drops a slow client's.)"""
+    queue = broadcaster.subscribe()
     return ServerSentEvent(
-        _stream(feed, broadcaster, config.heartbeat_seconds, resume, shape),
+        _stream(feed, broadcaster, queue, config.heartbeat_seconds, resume, shape),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
