@@ -177,7 +177,7 @@ def explain(url: str, newest: date) -> None:
     runs = len(days.runs)
     queries = {
         "dealerships": (reports._dealerships(runs), False),
-        "turnaround": (reports._TURNAROUND, True),
+        "turnaround": (reports._turnaround(runs), False),
         "technicians": (reports._technicians(runs), False),
         "parser": (reports._parser(runs), False),
     }

@@ -32,7 +32,8 @@ FROM generate_series(0, 249) g;
 
 # One row per job number g: when, who, what, and how far it got. A job is created every
 # 31.5 s on average across the year that ends now; nine in ten come from a text received a few
-# seconds earlier. The statuses are those of bench/job_list.py (65% completed).
+# seconds earlier. Milestones are to the second, as people reach them: assigned 5 min to 4 h
+# after creation, started 30 min to a day later, completed 20 min to 3 h after that. The statuses are those of bench/job_list.py (65% completed).
 _PLAN = """
 SELECT g,
        md5('job' || g)::uuid AS id,
@@ -45,10 +46,10 @@ SELECT g,
        created,
        created - (2 + h1 %% 58) * interval '1 second' AS received,
        st,
-       created + (5 + h2 %% 240) * interval '1 minute' AS assigned,
-       created + (5 + h2 %% 240 + 30 + h3 %% 1440) * interval '1 minute' AS started,
-       created + (5 + h2 %% 240 + 30 + h3 %% 1440 + 20 + h1 %% 160) * interval '1 minute'
-           AS completed,
+       created + (300 + h2 %% 14400) * interval '1 second' AS assigned,
+       created + (2100 + h2 %% 14400 + h3 %% 86400) * interval '1 second' AS started,
+       created + (3300 + h2 %% 14400 + h3 %% 86400 + 60 * (h1 %% 160) + (h1 / 160) %% 60)
+           * interval '1 second' AS completed,
        20 + h1 %% 160 AS labour,
        h3 %% 20 AS pay
 FROM (SELECT g, created, h1, h2, h3,

@@ -126,16 +126,19 @@ def nearest_rank(ordered: Sequence[T], percent: int) -> T | None:
 @attrs.frozen
 class Durations:
     """How long jobs took to reach one milestone, as adapters count it: how many reached it and
-    the nearest-rank p50 and p90 of their durations, in microseconds (exact on every adapter)."""
+    the nearest-rank p50 and p90 of their durations, in whole seconds (``whole_seconds``; exact
+    on every adapter)."""
 
     count: int = 0
-    p50_us: int | None = None
-    p90_us: int | None = None
+    p50: int | None = None
+    p90: int | None = None
 
 
 def durations_of(microseconds: Sequence[int]) -> Durations:
-    """``Durations`` of these values (any order)."""
-    ordered = sorted(microseconds)
+    """``Durations`` of these values (any order). Each is rounded to whole seconds before they
+    are ranked, as an adapter that keeps whole seconds does: rounding keeps their order, so the
+    percentiles are the same as rounded after."""
+    ordered = sorted(whole_seconds(us) for us in microseconds)
     return Durations(len(ordered), nearest_rank(ordered, 50), nearest_rank(ordered, 90))
 
 
@@ -143,10 +146,8 @@ def elapsed_us(start: datetime, end: datetime) -> int:
     return (end - start) // MICROSECOND
 
 
-def whole_seconds(microseconds: int | None) -> int | None:
-    """Microseconds as whole seconds, halves rounded up."""
-    if microseconds is None:
-        return None
+def whole_seconds(microseconds: int) -> int:
+    """Microseconds as whole seconds, halves rounded away from zero (up, for a duration)."""
     return int((Decimal(microseconds) / 1_000_000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -298,7 +299,7 @@ class Spread:
 def spread(durations: Durations | None) -> Spread:
     if durations is None:
         return Spread(0, None, None)
-    return Spread(durations.count, whole_seconds(durations.p50_us), whole_seconds(durations.p90_us))
+    return Spread(durations.count, durations.p50, durations.p90)
 
 
 def spreads(found: Mapping[Milestone, Durations] | None) -> dict[Milestone, Spread]:

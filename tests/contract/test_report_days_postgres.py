@@ -16,7 +16,7 @@ import report_world as rw
 from sm2_adapters.postgres import report_days
 from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
 from sm2_adapters.tasks import ServicesRef, build_task_app
-from sm2_core.reports import Period
+from sm2_core.reports import Milestone, Period
 
 pytestmark = pytest.mark.postgres
 
@@ -37,7 +37,8 @@ async def world(uow: PostgresUnitOfWorkFactory) -> rw.ReportWorld:
 
 async def figures(uow: PostgresUnitOfWorkFactory) -> list[Any]:
     """What the folded reports answer, for each period: the dealerships' and technicians' rows
-    (distances to the micrometre: a sum's order may differ) and the jobs per day."""
+    (distances to the micrometre: a sum's order may differ), the jobs per day, the parser's
+    figures and the turnaround's."""
     found: list[Any] = []
     async with uow() as tx:
         for period in PERIODS:
@@ -47,6 +48,7 @@ async def figures(uow: PostgresUnitOfWorkFactory) -> list[Any]:
             found.append([attrs.evolve(t, km=round(t.km, 9)) for t in techs])
             found.append(sorted((await tx.reports.created_per_day(period)).items()))
             found.append(await tx.reports.parser(period))
+            found.append(await tx.reports.turnaround(period))
     return found
 
 
@@ -97,6 +99,44 @@ class TestFolding:
         async with uow() as tx:
             found = {f.dealership_id: f for f in await tx.reports.dealerships(rw.MARCH)}
         assert 102 == found[d1].texts
+
+    async def test_the_turnaround_reads_the_folded_days_spans(
+        self, uow: PostgresUnitOfWorkFactory, world: rw.ReportWorld, pg_url: str
+    ) -> None:
+        """A folded day's spans, emptied behind the fold's back, are what the report ranks:
+        the day's jobs are not read again."""
+        async with uow() as tx:
+            before = (await tx.reports.turnaround(rw.MARCH)).overall[Milestone.CREATED].count
+        await fold_all(pg_url)
+        emptied = query(
+            pg_url,
+            "UPDATE report_turnaround_days SET jobs = 0, dealers = '{}', services = '{}',"
+            " spans = '' WHERE day BETWEEN '2026-03-01' AND '2026-03-31' AND jobs > 0"
+            " RETURNING day",
+        )
+        assert emptied
+        async with uow() as tx:
+            after = (await tx.reports.turnaround(rw.MARCH)).overall
+        assert before > 0
+        assert {} == dict(after)
+
+    async def test_a_day_folded_before_the_turnaround_was_waits_for_its_spans(
+        self, uow: PostgresUnitOfWorkFactory, world: rw.ReportWorld, pg_url: str
+    ) -> None:
+        """Days folded before migration 0023 have no spans: the turnaround counts them from
+        the jobs, the other reports keep their folds, and the next fold packs them."""
+        counted = await figures(uow)
+        await fold_all(pg_url)
+        query(pg_url, "DELETE FROM report_turnaround_days WHERE day <= '2026-03-31'")
+        assert counted == await figures(uow)
+        assert 31 == folded_march_days(pg_url)
+        assert await fold_all(pg_url) > 0
+        assert [(31,)] == query(
+            pg_url,
+            "SELECT count(*) FROM report_turnaround_days"
+            " WHERE day BETWEEN '2026-03-01' AND '2026-03-31'",
+        )
+        assert counted == await figures(uow)
 
     async def test_today_and_yesterday_are_never_folded(
         self, uow: PostgresUnitOfWorkFactory, pg_url: str

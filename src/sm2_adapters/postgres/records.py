@@ -36,8 +36,11 @@ _AUDIT_COLUMNS = (
 )
 
 
-async def fetch_dicts(conn: AsyncConnection[Any], query: str, params: Any) -> list[dict[str, Any]]:
-    async with conn.cursor(row_factory=dict_row) as cur:
+async def fetch_dicts(
+    conn: AsyncConnection[Any], query: str, params: Any, *, binary: bool = False
+) -> list[dict[str, Any]]:
+    """``binary``: the results in PostgreSQL's binary format (bytea as it is, not in hex)."""
+    async with conn.cursor(row_factory=dict_row, binary=binary) as cur:
         await cur.execute(query, params)
         return await cur.fetchall()
 

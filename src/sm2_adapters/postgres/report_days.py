@@ -1,5 +1,6 @@
 """The dealerships', technicians' and parser's figures of each past day, folded once (migration
-0020), so that a report over a year sums 366 days of figures instead of reading a million jobs.
+0020), so that a report over a year sums 366 days of figures instead of reading a million jobs;
+and the turnaround's durations of each past day's jobs, packed (migration 0023).
 
 These reports' figures are sums over days: a dealership's texts and jobs by the day they were
 received or created, a technician's work by the day it was started, the parsed jobs and their
@@ -166,6 +167,68 @@ parser_jobs AS (
 )"""
 
 
+NOT_REACHED = -(2**31)
+"""A milestone not reached, among a folded day's spans (``report_turnaround_days.spans``)."""
+
+
+def _whole_seconds(us: str) -> str:
+    """Microseconds as whole seconds, halves away from zero (sm2_core.reports.whole_seconds),
+    within int4 (a duration past 68 years is one of 68); ``NOT_REACHED`` for null."""
+    seconds = (
+        f"CASE WHEN {us} >= 0 THEN ({us} + 500000) / 1000000 ELSE -((500000 - {us}) / 1000000) END"
+    )
+    # Not least(greatest(...)) alone: they skip nulls.
+    return (
+        f"CASE WHEN {us} IS NULL THEN {NOT_REACHED}"
+        f" ELSE least(greatest({seconds}, {NOT_REACHED + 1}), {-(NOT_REACHED + 1)}) END::int"
+    )
+
+
+def turnaround_days(runs: int) -> str:
+    """CTEs up to ``turnaround_days``: per local day of the ``runs`` ranges, the jobs created
+    that day, packed as ``report_turnaround_days`` keeps them (migration 0023): the day's
+    dealerships and services, and per job (by id) their numbers among them and its durations
+    to each milestone in whole seconds. Rounded before they are ranked: the same percentiles,
+    since rounding keeps their order."""
+    jobs = _within(
+        "id, created_at, received_at, assigned_at, started_at, completed_at, status,"
+        " dealership_id, service_code",
+        "jobs",
+        "created_at",
+        runs,
+    )
+    spans = ", ".join(
+        f"{MICROSECONDS.format(f'{reached} - j.received_at')} AS {name}"
+        for name, reached in (
+            ("created", "j.created_at"),
+            ("assigned", "j.assigned_at"),
+            ("started", "j.started_at"),
+            ("completed", "CASE WHEN j.status = 'COMPLETED' THEN j.completed_at END"),
+        )
+    )
+    packed = " || ".join(
+        f"int4send({_whole_seconds(m)})" for m in ("created", "assigned", "started", "completed")
+    )
+    return f"""
+turnaround_jobs AS (
+    SELECT (j.created_at AT TIME ZONE %(tz)s)::date AS day, j.id, j.dealership_id,
+           j.service_code COLLATE "C" AS service_code, {spans}
+    FROM ({jobs}) j
+), turnaround_numbered AS (
+    SELECT day, id, dealership_id, service_code,
+           int4send((dense_rank() OVER (PARTITION BY day ORDER BY dealership_id) - 1)::int)
+           || int4send((dense_rank() OVER (PARTITION BY day ORDER BY service_code) - 1)::int)
+           || {packed} AS packed
+    FROM turnaround_jobs
+), turnaround_days AS (
+    SELECT day, count(*)::int AS jobs,
+           array_agg(DISTINCT dealership_id ORDER BY dealership_id) AS dealers,
+           array_agg(DISTINCT service_code ORDER BY service_code) AS services,
+           string_agg(packed, ''::bytea ORDER BY id) AS spans
+    FROM turnaround_numbered GROUP BY day
+)"""
+
+
 def created_days(runs: int) -> str:
     """A CTE ``created_days``: jobs created per local day of the ``runs`` ranges."""
     jobs = _within("created_at", "jobs", "created_at", runs)
@@ -188,6 +251,11 @@ WHERE f.day BETWEEN %(first)s AND %(last)s
                   WHERE c.day BETWEEN f.day - 2 AND f.day + 2
                     AND (c.day = f.day OR c.timezone <> %(tz)s))
 """
+# The turnaround's: those days that have their spans too (days folded before migration 0023
+# wait for their next fold).
+TURNAROUND_FOLDED = (
+    FOLDED + "  AND EXISTS (SELECT 1 FROM report_turnaround_days t WHERE t.day = f.day)\n"
+)
 # What a fold does first with the changes recorded in another zone that its snapshot sees:
 # each becomes this zone's five days around it.
 _FOREIGN_CHANGES = (
@@ -244,6 +312,9 @@ WITH settled AS (
     SELECT d::date FROM first_seen f, settled s,
         generate_series((f.at AT TIME ZONE %(tz)s)::date, s.until, interval '1 day') d
     WHERE NOT EXISTS (SELECT 1 FROM report_days r WHERE r.day = d::date)
+    UNION
+    SELECT r.day FROM report_days r
+    WHERE NOT EXISTS (SELECT 1 FROM report_turnaround_days t WHERE t.day = r.day)
 )
 SELECT day FROM waiting ORDER BY day DESC LIMIT %(limit)s
 """
@@ -254,9 +325,16 @@ def _fold_statements(runs: int) -> tuple[str, ...]:
         "DELETE FROM report_dealer_days WHERE day = ANY(%(days)s)",
         "DELETE FROM report_tech_days WHERE day = ANY(%(days)s)",
         "DELETE FROM report_parser_days WHERE day = ANY(%(days)s)",
+        "DELETE FROM report_turnaround_days WHERE day = ANY(%(days)s)",
         f"WITH {dealer_days(runs)} INSERT INTO report_dealer_days SELECT * FROM dealer_days",
         f"WITH {tech_days(runs)} INSERT INTO report_tech_days SELECT * FROM tech_days",
         f"WITH {parser_days(runs)} INSERT INTO report_parser_days SELECT * FROM parser_days",
+        # Every day taken gets its row, a day without jobs an empty one: a folded day without
+        # one is a day folded before the turnaround was (see _FOLD_DAYS).
+        f"WITH {turnaround_days(runs)} INSERT INTO report_turnaround_days"
+        " SELECT d, coalesce(t.jobs, 0), coalesce(t.dealers, '{}'), coalesce(t.services, '{}'),"
+        " coalesce(t.spans, ''::bytea)"
+        " FROM unnest(%(days)s::date[]) d LEFT JOIN turnaround_days t ON t.day = d",
         "INSERT INTO report_days (day, folded_at) SELECT unnest(%(days)s::date[]), now()"
         " ON CONFLICT (day) DO UPDATE SET folded_at = excluded.folded_at",
         # The changes this snapshot saw are folded; those of transactions it did not see stay.
@@ -293,6 +371,7 @@ async def _fold(conn: AsyncConnection[Any], timezone: str, limit: int) -> int:
                 (timezone,),
             )
             await conn.execute("DELETE FROM report_days")
+            await conn.execute("DELETE FROM report_turnaround_days")
             await conn.execute("DELETE FROM report_changes")
             log.info("reports: days now folded in %s; folded days dropped", timezone)
             return 0

@@ -111,9 +111,6 @@ class TestRounding:
     def test_whole_seconds_halves_up(self, microseconds: int, seconds: int) -> None:
         assert seconds == whole_seconds(microseconds)
 
-    def test_no_value_stays_none(self) -> None:
-        assert whole_seconds(None) is None
-
     def test_shares(self) -> None:
         assert (0.3333, None, 1.0) == (share(1, 3), share(0, 0), share(4, 4))
 
