@@ -11,6 +11,7 @@ the two to the same figures.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from uuid import UUID
 
@@ -125,14 +126,22 @@ def _by_group(
     ]
 
 
+_GROUPINGS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sm2-turnaround")
+"""The per-dealership and per-service selections run beside the overall one: numpy lets go of
+the GIL while it partitions, so the three share the cores (a year: 170 ms of CPU, 100 to 130 ms
+apart)."""
+
+
 def figures(days: Iterable[PackedDay]) -> TurnaroundFigures:
     """The period's figures, from its days."""
     dealers, services = _Numbering(), _Numbering()
     spans = _gathered(days, dealers, services)
-    by_dealer = _by_group(spans.dealers, len(dealers.keys), spans.seconds)
-    by_service = _by_group(spans.services, len(services.keys), spans.seconds)
+    dealer_work = _GROUPINGS.submit(_by_group, spans.dealers, len(dealers.keys), spans.seconds)
+    service_work = _GROUPINGS.submit(_by_group, spans.services, len(services.keys), spans.seconds)
+    overall = _milestones(spans.seconds)
+    by_dealer, by_service = dealer_work.result(), service_work.result()
     return TurnaroundFigures(
-        overall=_milestones(spans.seconds),
+        overall=overall,
         by_service=dict(zip(services.named(), by_service, strict=True)),
         by_dealership={
             d: found for d, found in zip(dealers.named(), by_dealer, strict=True) if d is not None
