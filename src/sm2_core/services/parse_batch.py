@@ -8,6 +8,7 @@ lone text; only the writes are shared.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
@@ -198,6 +199,9 @@ class BatchWriter:
             confirmations.append(sms)
             uow.tasks.add(SendSms(outbox_id=sms.id))
             made[message.id] = tuple(jobs)
+            # One text's jobs per turn of the event loop: in a web process, a request that
+            # arrives meanwhile waits for one text's drafting, not the whole batch's.
+            await asyncio.sleep(0)
         await add_new_jobs(uow, changes)
         for event in events:
             uow.events.add(event)
