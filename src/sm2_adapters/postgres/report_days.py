@@ -187,7 +187,7 @@ def _whole_seconds(us: str) -> str:
 def turnaround_days(runs: int) -> str:
     """CTEs up to ``turnaround_days``: per local day of the ``runs`` ranges, the jobs created
     that day, packed as ``report_turnaround_days`` keeps them (migration 0023): the day's
-    dealerships and services, and per job (by id) their numbers among them and its durations
+    dealerships and services, and per job (in no order) its numbers among them and its durations
     to each milestone in whole seconds. Rounded before they are ranked: the same percentiles,
     since rounding keeps their order."""
     jobs = _within(

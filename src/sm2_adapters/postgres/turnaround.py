@@ -1,5 +1,5 @@
 """The turnaround's percentiles picked from days of packed spans (``report_days.turnaround_days``,
-migration 0023): a folded day's row or a day counted from the jobs, the same bytes either way.
+migration 0023): a folded day's row or a day counted from the jobs, the same layout either way.
 
 Percentiles do not add up from days, so a period's every duration is read (four int4 per job)
 and its nearest ranks picked by selection, not a sort: ``numpy.partition`` finds the p50 and p90
