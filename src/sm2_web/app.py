@@ -174,6 +174,7 @@ def create_app(
     end streams; ``lifespans`` run around the app's own (e.g. opening the database pools first).
     """
     broadcaster = broadcaster or Broadcaster(events_feed)
+    sms_webhook = sms_webhook or _sms_webhook(config)
     dependencies = provide_all(
         {
             "services": services,
@@ -184,7 +185,6 @@ def create_app(
             "health_probe": health_probe,
             "broadcaster": broadcaster,
             "quickbooks": quickbooks,
-            "sms_webhook": sms_webhook or _sms_webhook(config),
             "accounting_webhook": accounting_webhook
             or default_accounting_webhook(verifier=config.qbo_webhook_verifier),
         }
@@ -215,8 +215,7 @@ def create_app(
             ConversationController,
             events,
             health,
-            webhooks.twilio_sms,
-            webhooks.twilio_status,
+            *webhooks.carrier_webhooks(services, config, sms_webhook),
             quickbooks_webhook.quickbooks_webhook,
             portal_router(config),
             *(extra_handlers or []),

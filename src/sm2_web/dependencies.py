@@ -2,9 +2,10 @@
 
 A handler, or a dependency such as ``admin_actor``, names what it uses: ``services``,
 ``config``, ``clock``, ``limiter``, ``events_feed``, ``health_probe``, ``broadcaster``,
-``quickbooks``, ``sms_webhook``, ``accounting_webhook``. Litestar checks an injected value against the parameter's type, and a port is a
-Protocol it cannot check, so port-typed parameters use these aliases, which skip that check:
-the value is the very object ``create_app`` was given.
+``quickbooks``, ``accounting_webhook``. Litestar checks an injected value against the
+parameter's type, and a port is a Protocol it cannot check, so port-typed parameters use these
+aliases, which skip that check: the value is the very object ``create_app`` was given. The
+carrier's webhooks take theirs directly (``routes.webhooks.carrier_webhooks``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from sm2_core.ports import (
     HealthProbe,
     QuickBooksConnection,
     RateLimiter,
-    SmsWebhook,
 )
 
 AppClock: TypeAlias = SkipValidation[Clock]
@@ -33,7 +33,6 @@ Feed: TypeAlias = SkipValidation[EventFeed]
 Health: TypeAlias = SkipValidation[HealthProbe]
 QuickBooks: TypeAlias = SkipValidation[QuickBooksConnection | None]
 """None when the app was built without it; its endpoints then answer 503."""
-Webhook: TypeAlias = SkipValidation[SmsWebhook]
 AccountingHook: TypeAlias = SkipValidation[AccountingWebhook]
 
 

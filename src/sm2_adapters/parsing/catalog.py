@@ -10,7 +10,7 @@ from functools import cache
 import attrs
 
 from sm2_adapters.parsing import vocab_vehicles, vocab_words
-from sm2_adapters.parsing.text import FuzzyIndex, alnum_key, fold, words
+from sm2_adapters.parsing.text import FuzzyIndex, PhraseIndex, alnum_key, fold, words
 from sm2_core.domain.entities import Service
 
 #: "A/C" would otherwise split into the filler words "a" and "c"; same length keeps spans.
@@ -103,10 +103,9 @@ def _filtered(phrase: str) -> tuple[str, ...]:
 
 @attrs.frozen
 class ServiceCatalog:
-    phrases: dict[tuple[str, ...], ServiceTerm]
+    phrases: PhraseIndex[ServiceTerm]
     vocabulary: frozenset[str]
     fuzzy: FuzzyIndex
-    max_len: int
     diagnostic: str | None
     """The service a trouble code ("P0420") hints at: the one named a diagnostic, if any."""
     stems: dict[str, str]
@@ -165,10 +164,9 @@ def compile_services(services: Iterable[Service]) -> ServiceCatalog:
     # ("coming" → "coding", "remove" → "remote").
     fuzzy = FuzzyIndex((w for w in vocabulary if w.isalpha()), min_length=7)
     return ServiceCatalog(
-        phrases,
+        PhraseIndex(phrases, max_len=max((len(k) for k in phrases), default=1)),
         vocabulary,
         fuzzy,
-        max((len(k) for k in phrases), default=1),
         _diagnostic(active),
         _stems(vocabulary),
     )
@@ -180,6 +178,6 @@ def _diagnostic(services: Iterable[Service]) -> str | None:
 
 
 @cache
-def phrase_table(phrases: tuple[str, ...]) -> dict[tuple[str, ...], str]:
-    """Word tuples of a phrase list (urgency, intent), each mapping to its own text."""
-    return {words(p): p for p in phrases}
+def phrase_index(phrases: tuple[str, ...], max_len: int) -> PhraseIndex[str]:
+    """A phrase list (urgency, intent) by its words, each phrase found as its own text."""
+    return PhraseIndex({words(p): p for p in phrases}, max_len=max_len)

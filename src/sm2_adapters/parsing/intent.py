@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sm2_adapters.parsing import vocab_words
-from sm2_adapters.parsing.catalog import phrase_table
-from sm2_adapters.parsing.text import Token, find_phrases
+from sm2_adapters.parsing.catalog import phrase_index
+from sm2_adapters.parsing.text import Token
 from sm2_core.domain.enums import Language
 
 _ACCENTED = frozenset("éèêëàâçùûôîïÉÈÊÀÇ")
 
 
 def _has(norms: Sequence[str], phrases: tuple[str, ...]) -> bool:
-    return bool(find_phrases(norms, phrase_table(phrases), 6))
+    return bool(phrase_index(phrases, 6).find(norms))
 
 
 def language_of(tokens: Sequence[Token], original: str) -> Language:
@@ -26,7 +26,7 @@ def language_of(tokens: Sequence[Token], original: str) -> Language:
 
 
 def _thanks_for(norms: Sequence[str]) -> bool:
-    for i, _, _ in find_phrases(norms, phrase_table(vocab_words.GRATITUDE), 3):
+    for i, _, _ in phrase_index(vocab_words.GRATITUDE, 3).find(norms):
         following = norms[i + 1 : i + 3]
         if "for" in following or "pour" in following:
             return True

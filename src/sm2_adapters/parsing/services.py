@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import attrs
 
 from sm2_adapters.parsing import vocab_words
-from sm2_adapters.parsing.catalog import MIN_STEM, ServiceCatalog, phrase_table, stem
-from sm2_adapters.parsing.text import Token, find_phrases
+from sm2_adapters.parsing.catalog import MIN_STEM, ServiceCatalog, phrase_index, stem
+from sm2_adapters.parsing.text import Token
 from sm2_core.domain.enums import Urgency
 
 _OBD_CODE = re.compile(r"[pbcu][0-3]\d{3}")
@@ -47,7 +47,7 @@ def find_services(cat: ServiceCatalog, tokens: Sequence[Token]) -> list[ServiceM
     kept = [t for t in tokens if t.norm not in vocab_words.FILLER_WORDS]
     spelled = [_spelled(cat, t.norm) for t in kept]
     found = []
-    for i, n, term in find_phrases([s[0] for s in spelled], cat.phrases, cat.max_len):
+    for i, n, term in cat.phrases.find([s[0] for s in spelled]):
         span = kept[i : i + n]
         fuzzy = any(s[1] for s in spelled[i : i + n])
         found.append(
@@ -82,11 +82,11 @@ def choose_service(
 def urgency_of(tokens: Sequence[Token]) -> tuple[Urgency, tuple[str, ...]]:
     """The urgency the words ask for, and the words that said it."""
     norms = [t.norm for t in tokens]
-    low = find_phrases(norms, phrase_table(vocab_words.URGENCY_LOW), 6)
+    low = phrase_index(vocab_words.URGENCY_LOW, 6).find(norms)
     for i, n, _ in low:
         norms[i : i + n] = [""] * n  # "no rush" must not also read as "rush"
-    critical = find_phrases(norms, phrase_table(vocab_words.URGENCY_CRITICAL), 6)
-    high = find_phrases(norms, phrase_table(vocab_words.URGENCY_HIGH), 6)
+    critical = phrase_index(vocab_words.URGENCY_CRITICAL, 6).find(norms)
+    high = phrase_index(vocab_words.URGENCY_HIGH, 6).find(norms)
     if critical:
         return Urgency.CRITICAL, tuple(p for *_, p in critical)
     if high:

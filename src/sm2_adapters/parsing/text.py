@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -154,19 +154,45 @@ def _close(index: FuzzyIndex, token: str) -> tuple[str, ...]:
     return tuple(sorted(w for w in candidates if osa_distance(token, w) == 1))
 
 
-def find_phrases(
-    norms: Sequence[str], phrases: Mapping[tuple[str, ...], T], max_len: int
-) -> list[tuple[int, int, T]]:
-    """Longest-first, left-to-right phrase matches as (first index, length, value)."""
-    found: list[tuple[int, int, T]] = []
-    i = 0
-    while i < len(norms):
-        for n in range(min(max_len, len(norms) - i), 0, -1):
-            value = phrases.get(tuple(norms[i : i + n]))
-            if value is not None:
-                found.append((i, n, value))
-                i += n
-                break
-        else:
-            i += 1
-    return found
+class PhraseIndex(Generic[T]):
+    """Phrases by their words, found longest-first, left to right.
+
+    A word trie: a position whose word starts no phrase costs one dict probe, where slicing a
+    tuple for every length up to the longest phrase cost a dozen (a fifth of a parse).
+    """
+
+    def __init__(self, phrases: Mapping[tuple[str, ...], T], *, max_len: int) -> None:
+        """``max_len``: phrases of more words are never found."""
+        self._root: dict[object, Any] = {}
+        for words_, value in phrases.items():
+            if not words_ or len(words_) > max_len:
+                continue
+            node = self._root
+            for word in words_:
+                node = node.setdefault(word, {})
+            node[_END] = value
+
+    def find(self, norms: Sequence[str]) -> list[tuple[int, int, T]]:
+        """Matches as (first index, length, value); a match's words are not read again."""
+        found: list[tuple[int, int, T]] = []
+        root, count, i = self._root, len(norms), 0
+        while i < count:
+            node = root.get(norms[i])
+            match: tuple[int, T] | None = None
+            j = i
+            while node is not None:
+                j += 1
+                if _END in node:
+                    match = (j - i, node[_END])
+                node = node.get(norms[j]) if j < count else None
+            if match is None:
+                i += 1
+            else:
+                found.append((i, *match))
+                i += match[0]
+        return found
+
+
+#: The key under which a trie node keeps the value of the phrase that ends there (no word is
+#: this object).
+_END = object()
