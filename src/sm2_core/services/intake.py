@@ -33,7 +33,7 @@ from sm2_core.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from sm2_core.services.common import add_new_job
+from sm2_core.services.common import add_new_job, paced
 from sm2_core.services.parse_batch import BatchWriter, Reading, ReadReference
 
 #: Texts one parse task takes at most: its own and the oldest others waiting. A burst of 3,000
@@ -113,11 +113,8 @@ class IntakeService:
         order = {text.id: n for n, text in enumerate(texts)}
         pending: dict[asyncio.Future[Reading], InboundMessage] = {}
         try:
-            for text in texts:
+            async for text in paced(texts):
                 pending[asyncio.ensure_future(self._read(text, reference))] = text
-                # One text per turn of the event loop: in a web process, the requests that
-                # arrive meanwhile are answered between two parses, not after the batch's.
-                await asyncio.sleep(0)
             while pending:
                 done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                 readings: list[Reading] = []

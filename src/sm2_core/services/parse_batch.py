@@ -8,7 +8,6 @@ lone text; only the writes are shared.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
@@ -36,7 +35,7 @@ from sm2_core.optout import Keyword, optout_event
 from sm2_core.parsing import ParseResult
 from sm2_core.policies import PolicyConfig
 from sm2_core.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from sm2_core.services.common import add_new_jobs, created_event
+from sm2_core.services.common import add_new_jobs, created_event, paced
 from sm2_core.tasks import SendSms
 
 INTAKE = Actor.system("intake")
@@ -173,7 +172,7 @@ class BatchWriter:
         changes: list[Change] = []
         events: list[DomainEvent] = []
         confirmations: list[OutboundSms] = []
-        for reading, message in working:
+        async for reading, message in paced(working):
             result, dealership = _result(reading), reading.sender
             assert dealership is not None
             jobs = self._drafts(message, dealership, result, reference, codes, now)
@@ -199,9 +198,6 @@ class BatchWriter:
             confirmations.append(sms)
             uow.tasks.add(SendSms(outbox_id=sms.id))
             made[message.id] = tuple(jobs)
-            # One text's jobs per turn of the event loop: in a web process, a request that
-            # arrives meanwhile waits for one text's drafting, not the whole batch's.
-            await asyncio.sleep(0)
         await add_new_jobs(uow, changes)
         for event in events:
             uow.events.add(event)
