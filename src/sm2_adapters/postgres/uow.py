@@ -9,7 +9,7 @@ from typing import Any, Self
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from sm2_adapters.postgres.backlog import PostgresParseBacklog
+from sm2_adapters.postgres.backlog import PostgresParseBacklog, QueueStatistics
 from sm2_adapters.postgres.conversations import PostgresConversationRepository
 from sm2_adapters.postgres.corrections import PostgresCorrectionRepository
 from sm2_adapters.postgres.invoices import PostgresInvoiceRepository
@@ -38,9 +38,15 @@ from sm2_core.ports import UnitOfWork
 class PostgresUnitOfWork:
     """Commits when the block ends cleanly; any exception rolls everything back."""
 
-    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[Any]], task_queue: str) -> None:
+    def __init__(
+        self,
+        pool: AsyncConnectionPool[AsyncConnection[Any]],
+        task_queue: str,
+        statistics: QueueStatistics,
+    ) -> None:
         self._pool = pool
         self._queue = task_queue
+        self._statistics = statistics
         self._stack: AsyncExitStack | None = None
         self.events = PendingEvents()
         self.tasks = PendingTasks(task_queue)
@@ -75,7 +81,7 @@ class PostgresUnitOfWork:
         self.opt_outs = PostgresOptOutRepository(conn)
         self.conversations = PostgresConversationRepository(conn)
         self.reports = PostgresReportSource(conn)
-        self.backlog = PostgresParseBacklog(conn, self._queue)
+        self.backlog = PostgresParseBacklog(conn, self._queue, self._statistics)
 
     async def __aexit__(
         self,
@@ -108,6 +114,8 @@ class PostgresUnitOfWorkFactory:
     ) -> None:
         self.pool = pool
         self.task_queue = task_queue
+        # One per process: its units of work share when the queue's statistics were refreshed.
+        self.statistics = QueueStatistics()
 
     def __call__(self) -> UnitOfWork:
-        return PostgresUnitOfWork(self.pool, self.task_queue)
+        return PostgresUnitOfWork(self.pool, self.task_queue, self.statistics)

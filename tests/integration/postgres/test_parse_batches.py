@@ -22,6 +22,7 @@ from sm2_adapters.system import System, build_system
 from sm2_core.domain.enums import Language, Urgency
 from sm2_core.domain.records import ReceivedSms
 from sm2_core.parsing import ParsedRequest, ParseResult
+from sm2_core.services.intake import BATCH_SIZE
 
 FORD_LEVIS = "+14185550102"
 F150 = ParsedRequest(year=2024, make="Ford", model="F-150", service_code="OIL_CHANGE")
@@ -167,6 +168,38 @@ class TestAPoisonedText:
         await system.run_tasks()
         assert ["RECEIVED", "PROCESSED"] == statuses(url, [poisoned, later])
         assert ("todo", 2, True) == parse_task(url, poisoned)
+
+
+def analyzed_tuples(url: str) -> float:
+    """How many rows PostgreSQL's statistics say procrastinate's table holds."""
+    ((tuples,),) = rows(url, "SELECT reltuples FROM pg_class WHERE relname = 'procrastinate_jobs'")
+    return float(tuples)
+
+
+class TestABacklog:
+    async def test_a_full_batch_brings_the_queues_statistics_up_to_date(
+        self, system: System
+    ) -> None:
+        """Statistics taken on the empty queue would have every fetch of a task read the whole
+        backlog: the worker's first full batch analyzes the table again."""
+        with_parser(system, CountingParser())
+        url = system.database_url
+        execute(url, "ANALYZE procrastinate_jobs")
+        assert analyzed_tuples(url) < 10
+        ids = [await receive(system, f"car {n}") for n in range(BATCH_SIZE + 20)]
+        await system.run_tasks()
+        assert {"PROCESSED"} == set(statuses(url, ids))
+        assert analyzed_tuples(url) >= BATCH_SIZE
+
+    async def test_a_batch_that_is_not_full_leaves_them(self, system: System) -> None:
+        with_parser(system, CountingParser())
+        url = system.database_url
+        execute(url, "ANALYZE procrastinate_jobs")
+        before = analyzed_tuples(url)
+        ids = [await receive(system, f"car {n}") for n in range(5)]
+        await system.run_tasks()
+        assert {"PROCESSED"} == set(statuses(url, ids))
+        assert before == analyzed_tuples(url)
 
 
 class TestTwoWorkers:
