@@ -79,9 +79,10 @@ class QueueStatistics:
     A burst fills the table faster than autovacuum reads it again (a minute at best, never
     where autovacuum is off). Planned for the near-empty table the statistics still describe,
     procrastinate's fetch of a task read and sorted every waiting task, a few milliseconds per
-    thousand; and as the parses fell behind the backlog grew: a 15,000-text burst took four
-    minutes to parse instead of fifteen seconds (docs/performance.md). With current statistics
-    the fetch reads its index in order and stops at the first task, whatever the backlog.
+    thousand; and as the parses fell behind the backlog grew: a 15,000-text burst took 23 s
+    end to end, once four minutes, where it takes 12 s with this (docs/performance.md). With
+    current statistics the fetch reads its index in order and stops at the first task, whatever
+    the backlog.
 
     So a lease that finds a backlog (a full batch) analyzes the table, at most every
     ``every`` seconds per process: about 60 ms. ``SKIP_LOCKED``: when autovacuum or another

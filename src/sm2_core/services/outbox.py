@@ -79,6 +79,14 @@ class OutboxService:
         async with self.uow() as uow:
             message = await uow.outbox.get(outbox_id)
             opted_out = await uow.opt_outs.get(message.to_number)
+            # The common case, a text never tried: marked SENDING by the unit of work that read
+            # it (one transaction fewer per text than reading, then marking).
+            texted_now = opted_out is None and _first_try_by_sms(message)
+            if texted_now:
+                message = _sending(message)
+                await uow.outbox.update(message)
+        if texted_now:
+            return await self._hand_to_carrier(message)
         if message.is_settled:
             return message
         if opted_out is not None:
@@ -150,11 +158,13 @@ class OutboxService:
             found = await self._find_sent(message)
             if found is not None:
                 return await self._settle(message, OutboundStatus.SENT, provider_sid=found)
+        message = _sending(message)
         async with self.uow() as uow:
-            await uow.outbox.update(
-                attrs.evolve(message, status=OutboundStatus.SENDING, channel=Channel.SMS)
-            )
-        message = attrs.evolve(message, status=OutboundStatus.SENDING, channel=Channel.SMS)
+            await uow.outbox.update(message)
+        return await self._hand_to_carrier(message)
+
+    async def _hand_to_carrier(self, message: OutboundSms) -> OutboundSms:
+        """Send ``message``, recorded SENDING by a committed unit of work, and settle it."""
         try:
             sid = await self.sms.send(to=message.to_number, body=message.body)
         except NotConfigured as exc:
@@ -279,3 +289,13 @@ def status_event(message: OutboundSms, now: datetime) -> DomainEvent:
             "error_code": message.error_code,
         },
     )
+
+
+def _first_try_by_sms(message: OutboundSms) -> bool:
+    """A text no task has tried yet, to go by SMS: nothing to look up or push first."""
+    return message.status is OutboundStatus.QUEUED and message.channel is not Channel.PUSH
+
+
+def _sending(message: OutboundSms) -> OutboundSms:
+    """``message`` as recorded before it is handed to the carrier."""
+    return attrs.evolve(message, status=OutboundStatus.SENDING, channel=Channel.SMS)

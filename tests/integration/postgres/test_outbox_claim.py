@@ -1,0 +1,80 @@
+"""A text is recorded SENDING, committed, before the carrier is asked to send it: a worker that
+dies in between leaves a row the next try looks up at the carrier instead of sending twice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from uuid import uuid4
+
+import attrs
+import psycopg
+import pytest
+
+from pgtools import reset_database
+from sm2_adapters.seed import seed_demo
+from sm2_adapters.settings import Settings
+from sm2_adapters.system import System, build_system
+from sm2_core.domain.records import ReceivedSms
+
+FORD_LEVIS = "+14185550102"
+
+
+@attrs.define
+class WatchingCarrier:
+    """Accepts every text; before answering, reads from its own connection how the outbox
+    records the text it is asked to send."""
+
+    url: str
+    seen: list[tuple[str, str]] = attrs.Factory(list)
+
+    async def send(self, *, to: str, body: str) -> str:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT status, channel FROM outbound_sms WHERE to_number = %s AND body = %s",
+                (to, body),
+            ).fetchone()
+        assert row is not None
+        self.seen.append((row[0], row[1]))
+        return f"SM{uuid4().hex}"
+
+    async def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+        return None
+
+
+@pytest.fixture
+async def system(pg_url: str, tmp_path: Path) -> AsyncIterator[System]:
+    reset_database(pg_url)
+    built = build_system(Settings(database_url=pg_url, data_dir=tmp_path), pool_size=4)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM procrastinate_jobs")
+    await built.open()
+    try:
+        await seed_demo(built.services)
+        yield built
+    finally:
+        await built.close()
+
+
+async def test_a_confirmation_is_recorded_sending_before_the_carrier_has_it(
+    system: System,
+) -> None:
+    carrier = WatchingCarrier(system.database_url)
+    services = system.tasks_ref.get()
+    system.tasks_ref.services = attrs.evolve(
+        services, outbox=attrs.evolve(services.outbox, sms=carrier)
+    )
+    await system.services.receipt.receive_sms(
+        ReceivedSms(
+            sid=f"SM{uuid4().hex}",
+            from_number=FORD_LEVIS,
+            to_number="+14185550000",
+            body="Oil change on a 2024 Ford F-150 stock F2024",
+        )
+    )
+    await system.run_tasks()
+    assert [("SENDING", "SMS")] == carrier.seen
+    with psycopg.connect(system.database_url, autocommit=True) as conn:
+        statuses = conn.execute("SELECT status FROM outbound_sms").fetchall()
+    assert [("SENT",)] == statuses
