@@ -21,6 +21,7 @@ from sm2_adapters.payment_tasks import register_payment_tasks
 from sm2_adapters.postgres import report_days
 from sm2_adapters.postgres.backlog import PARSE_TASK_INDEX
 from sm2_adapters.postgres.queue import TASK_QUEUE
+from sm2_adapters.postgres.send_backlog import SEND_TASK_INDEXES
 from sm2_core.errors import NotConfigured, Sm2Error
 from sm2_core.ports import T_Task
 from sm2_core.services import ReconcileReport, Services
@@ -222,10 +223,13 @@ def install_schema(url: str) -> bool:
             if created:
                 with conn.transaction():
                     conn.execute(SchemaManager.get_schema())
-            index = conn.execute("SELECT to_regclass('sm2_parse_task_message') IS NULL").fetchone()
-            if index and index[0]:
-                # Checked first: even IF NOT EXISTS would lock the queue's table at every start.
-                conn.execute(PARSE_TASK_INDEX)
+            indexes = {"sm2_parse_task_message": PARSE_TASK_INDEX, **SEND_TASK_INDEXES}
+            for name, statement in indexes.items():
+                missing = conn.execute("SELECT to_regclass(%s) IS NULL", (name,)).fetchone()
+                if missing and missing[0]:
+                    # Checked first: even IF NOT EXISTS would lock the queue's table at every
+                    # start.
+                    conn.execute(statement)
             return created
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))

@@ -302,6 +302,11 @@ class OutboxRepository(Protocol):
 
     async def update(self, sms: OutboundSms) -> None: ...
 
+    async def update_many(self, messages: Sequence[OutboundSms]) -> None:
+        """Record how each of these texts stands now, in one write. Raises NotFound (and
+        writes none) when one is not in the outbox."""
+        ...
+
     async def get(self, sms_id: UUID, *, for_update: bool = False) -> OutboundSms:
         """Raises NotFound. ``for_update`` locks it until the unit of work ends."""
         ...
@@ -500,6 +505,34 @@ class ParseBacklog(Protocol):
         ...
 
 
+class SendBacklog(Protocol):
+    """The texts waiting for their first send, taken in batches: one send task sends many.
+
+    ``lease``, in the unit of work that marks them SENDING, hands out the oldest texts that may
+    go by SMS at once and whose send tasks never ran, skipping those another worker holds.
+    Their tasks stay queued but wait, for ``seconds``: a task whose lease runs out (its worker
+    died mid-batch) is due again and runs on its own, which asks the carrier's record before it
+    sends again. In the unit of work that records what the carrier answered, ``done`` takes the
+    waiting send tasks of the texts it settled off the queue, and ``again`` makes those of the
+    texts to try again due on their own, each with the queue's retries.
+    """
+
+    async def lease(self, outbox_id: UUID, *, more: int, seconds: float) -> list[OutboundSms]:
+        """Up to ``more`` texts other than ``outbox_id`` (its own task is the one running),
+        oldest first, as stored: QUEUED, not a push alert, to a number that has not opted out.
+        Each is locked until the unit of work ends."""
+        ...
+
+    async def done(self, outbox_ids: Sequence[UUID]) -> None:
+        """Every waiting send task of these texts leaves the queue when the unit of work
+        commits."""
+        ...
+
+    async def again(self, outbox_ids: Sequence[UUID], *, seconds: float) -> None:
+        """The leased send tasks of these texts are due on their own in ``seconds``."""
+        ...
+
+
 class ReferenceSource(Protocol):
     """The reference data intake decides with, as it stands now; a cache may answer."""
 
@@ -624,6 +657,9 @@ class UnitOfWork(Protocol):
 
     @property
     def backlog(self) -> ParseBacklog: ...
+
+    @property
+    def send_backlog(self) -> SendBacklog: ...
 
     @property
     def events(self) -> EventLog: ...

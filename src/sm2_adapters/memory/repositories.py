@@ -374,6 +374,12 @@ class MemoryOutboxRepository:
             sent_at=sms.sent_at,
         )
 
+    async def update_many(self, messages: Sequence[OutboundSms]) -> None:
+        for sms in messages:
+            await self.get(sms.id)  # all found before any is written
+        for sms in messages:
+            await self.update(sms)
+
     async def get(self, sms_id: UUID, *, for_update: bool = False) -> OutboundSms:
         try:
             return self._t.outbox[sms_id]

@@ -15,7 +15,7 @@ from uuid import UUID
 
 import attrs
 
-from sm2_adapters.memory.backlog import MemoryParseBacklog
+from sm2_adapters.memory.backlog import MemoryParseBacklog, MemorySendBacklog
 from sm2_adapters.memory.conversations import MemoryConversationRepository
 from sm2_adapters.memory.corrections import MemoryCorrectionRepository
 from sm2_adapters.memory.events import MemoryEventBus
@@ -153,6 +153,7 @@ class MemoryUnitOfWork:
         self.conversations = MemoryConversationRepository(t)
         self.reports = MemoryReportSource(t)
         self.backlog = MemoryParseBacklog(store)
+        self.send_backlog = MemorySendBacklog(store)
         self.events = _PendingEvents()
         self.tasks = _PendingTasks()
 
@@ -174,6 +175,7 @@ class MemoryUnitOfWork:
                 self._store.rollbacks += 1
                 return
             self.backlog.commit()
+            self.send_backlog.commit()
             self._store.commits += 1
         finally:
             self._store.lock.release()

@@ -268,6 +268,14 @@ class PostgresOutboxRepository:
         if cur.rowcount == 0:
             raise NotFound("outbound SMS", sms.id)
 
+    async def update_many(self, messages: Sequence[OutboundSms]) -> None:
+        rows = [_outbox_params(m) for m in messages]
+        async with translated("outbound SMS"):
+            found = await update_many(self._conn, "outbound_sms", ("id", *_OUTBOX_CHANGING), rows)
+        for message in messages:
+            if message.id not in found:
+                raise NotFound("outbound SMS", message.id)
+
     async def get(self, sms_id: UUID, *, for_update: bool = False) -> OutboundSms:
         lock = " FOR UPDATE" if for_update else ""
         rows = await fetch_dicts(

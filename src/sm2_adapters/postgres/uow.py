@@ -32,6 +32,7 @@ from sm2_adapters.postgres.records import (
 )
 from sm2_adapters.postgres.reference import TableRepository, repositories
 from sm2_adapters.postgres.reports import PostgresReportSource
+from sm2_adapters.postgres.send_backlog import PostgresSendBacklog
 from sm2_core.ports import UnitOfWork
 
 
@@ -82,6 +83,7 @@ class PostgresUnitOfWork:
         self.conversations = PostgresConversationRepository(conn)
         self.reports = PostgresReportSource(conn)
         self.backlog = PostgresParseBacklog(conn, self._queue, self._statistics)
+        self.send_backlog = PostgresSendBacklog(conn, self._queue)
 
     async def __aexit__(
         self,
