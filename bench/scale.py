@@ -17,9 +17,11 @@ it measures the same run's pgbench single-row INSERT rate (2 clients, 10 s), the
 (closed loop, pre-built requests over raw sockets: the client costs little), and waits until
 every text is parsed. It prints the texts per second end to end (from the first webhook sent to
 the last job committed, its confirmation queued in the same transaction), its ratio to
-pgbench's rate, the webhook's p50/p99, receipt → job p50/p99, and where the CPU went during the
-burst (``/proc/<pid>/stat``): PostgreSQL's backends of this database, the web processes, the
-workers and this client, each as a share of the machine's cores.
+pgbench's rate, the webhook's p50/p99, receipt → job p50/p99, when the last confirmation was
+settled (Twilio is not configured: each ends NOT_CONFIGURED, after the same unit-of-work and
+queue work as a sent one), and where the CPU went during the burst (``/proc/<pid>/stat``):
+PostgreSQL's backends of this database, the web processes, the workers and this client, each
+as a share of the machine's cores.
 
 ``--steady RATE`` sends RATE texts per second for ``--seconds`` instead, on a fixed schedule
 (open loop, as Twilio does), and prints the same figures: the latency of the 200 counts from
@@ -276,6 +278,24 @@ def outcome(url: str, prefix: str, timeout: float = 900) -> Outcome:
     )
 
 
+def confirmations_settled(url: str, since: float, timeout: float = 600) -> float | None:
+    """Wait until every confirmation queued since ``since`` (epoch seconds) is settled (sent,
+    or NOT_CONFIGURED here: Twilio is not configured); when that was, in epoch seconds. None
+    when some were still waiting after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "SELECT count(*) FROM outbound_sms WHERE kind = 'CONFIRMATION'"
+                " AND created_at >= to_timestamp(%s) AND status IN ('QUEUED', 'SENDING')",
+                (since,),
+            ).fetchone()
+            if row is not None and row[0] == 0:
+                return time.time()
+            time.sleep(0.05)
+    return None
+
+
 def run_prefix(requests: list[tuple[bytes, str]]) -> str:
     return requests[0][0].decode().split("MessageSid=")[1][:11]
 
@@ -299,6 +319,7 @@ def measure_burst(setup: Setup, url: str, texts: int, connections: int) -> str:
         sent = time.time() - started
         done = outcome(url, prefix)
         used = cpu.stop()
+        confirmed = confirmations_settled(url, started)
         connections_used = len(backends(url))
     assert done.last_job is not None, "no job was made"
     elapsed = done.last_job.timestamp() - started
@@ -313,6 +334,9 @@ def measure_burst(setup: Setup, url: str, texts: int, connections: int) -> str:
         f"  end to end: {texts} texts in {elapsed:.2f} s = {rate:,.0f} texts/s"
         f" ({rate / baseline:.2f} of pgbench); receipt → job p50"
         f" {statistics.median(done.delays_ms):,.0f} ms, p99 {pct(done.delays_ms, 0.99):,.0f} ms\n"
+        f"  every confirmation settled (Twilio not configured): "
+        f"{'not within 600 s' if confirmed is None else f'{confirmed - started:.2f} s'}"
+        f" after the first webhook\n"
         f"  CPU of the machine's {CORES} cores during it: {shares}\n"
         f"  PostgreSQL connections of the setup: {connections_used};"
         f" texts by status: {done.statuses}"
@@ -368,6 +392,11 @@ def prepare(url: str) -> None:
         # Left by an earlier run: its texts would be parsed first, its confirmations sent.
         conn.execute("DELETE FROM procrastinate_jobs WHERE status IN ('todo', 'doing')")
         conn.execute("UPDATE inbound_messages SET status = 'NO_WORK' WHERE status = 'RECEIVED'")
+        # Their tasks deleted above, an earlier run's unsent texts would wait forever.
+        conn.execute(
+            "UPDATE outbound_sms SET status = 'NOT_CONFIGURED'"
+            " WHERE status IN ('QUEUED', 'SENDING')"
+        )
         conn.execute(f"VACUUM ANALYZE {', '.join(CHURNED)}")
         # pgbench's writes would otherwise be checkpointed during the run.
         conn.execute("CHECKPOINT")

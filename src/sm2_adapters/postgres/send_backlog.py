@@ -22,6 +22,7 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
+from sm2_adapters.postgres.backlog import QueueStatistics
 from sm2_adapters.postgres.mapping import to_entity
 from sm2_adapters.postgres.records import fetch_dicts
 from sm2_core.domain.records import OutboundSms
@@ -41,28 +42,35 @@ SEND_TASK_INDEXES = {
     ),
 }
 
-# Every send task has the same priority: in the order the texts were queued. The text's row is
-# locked with its job: a text is in one lease at most, and never in a lease while another unit
-# of work changes it.
+# Every send task has the same priority: in the order the texts were queued. The jobs are taken
+# first, by the index of the jobs a lease may take, and only then their texts, each by its key:
+# planned as one join, PostgreSQL may start from the texts instead (a scan of the whole outbox
+# per lease; with stale statistics, a scan of the queue per text: minutes under a burst). A job
+# whose text may not go now (pushed, tried, its number opted out) is skipped, so a batch may be
+# smaller than ``more``. The text's row is locked with its job: a text is in one lease at most,
+# and never in a lease while another unit of work changes it.
 _LEASE = f"""
-WITH due AS (
-    SELECT job.id, sms.id AS outbox_id
-    FROM procrastinate_jobs AS job
-    JOIN outbound_sms AS sms ON sms.id = (job.args->>'{_ARGUMENT}')::uuid
-    WHERE job.task_name = '{_TASK}' AND job.status = 'todo' AND job.attempts = 0
-      AND job.queue_name = %(queue)s
-      AND (job.scheduled_at IS NULL OR job.scheduled_at <= now())
-      AND (job.args->>'{_ARGUMENT}') <> %(own)s::text
-      AND sms.status = 'QUEUED' AND sms.channel <> 'PUSH'
-      AND NOT EXISTS (SELECT 1 FROM opt_outs WHERE opt_outs.phone = sms.to_number)
-    ORDER BY job.id
+WITH job AS MATERIALIZED (
+    SELECT id, (args->>'{_ARGUMENT}')::uuid AS outbox_id
+    FROM procrastinate_jobs
+    WHERE task_name = '{_TASK}' AND status = 'todo' AND attempts = 0
+      AND queue_name = %(queue)s
+      AND (scheduled_at IS NULL OR scheduled_at <= now())
+      AND (args->>'{_ARGUMENT}') <> %(own)s::text
+    ORDER BY id
     LIMIT %(more)s
-    FOR UPDATE OF job, sms SKIP LOCKED
+    FOR UPDATE SKIP LOCKED
+), due AS MATERIALIZED (
+    SELECT job.id, job.outbox_id
+    FROM job JOIN outbound_sms AS sms ON sms.id = job.outbox_id
+    WHERE sms.status = 'QUEUED' AND sms.channel <> 'PUSH'
+      AND NOT EXISTS (SELECT 1 FROM opt_outs WHERE opt_outs.phone = sms.to_number)
+    FOR UPDATE OF sms SKIP LOCKED
 ), leased AS (
-    UPDATE procrastinate_jobs AS job
+    UPDATE procrastinate_jobs AS queued
     SET scheduled_at = now() + make_interval(secs => %(seconds)s), attempts = 1
-    FROM due WHERE job.id = due.id
-    RETURNING job.id, due.outbox_id
+    FROM due WHERE queued.id = due.id
+    RETURNING queued.id, due.outbox_id
 )
 SELECT sms.* FROM leased JOIN outbound_sms AS sms ON sms.id = leased.outbox_id
 ORDER BY leased.id
@@ -82,9 +90,10 @@ _AGAIN = (
 class PostgresSendBacklog:
     """The ``SendBacklog`` port on a unit of work's connection."""
 
-    def __init__(self, conn: AsyncConnection[Any], queue: str) -> None:
+    def __init__(self, conn: AsyncConnection[Any], queue: str, statistics: QueueStatistics) -> None:
         self._conn = conn
         self._queue = queue
+        self._statistics = statistics
 
     async def lease(self, outbox_id: UUID, *, more: int, seconds: float) -> list[OutboundSms]:
         if more <= 0:
@@ -94,6 +103,10 @@ class PostgresSendBacklog:
             _LEASE,
             {"queue": self._queue, "more": more, "seconds": seconds, "own": outbox_id},
         )
+        if len(rows) >= more:
+            # A backlog of sends (after a burst): the queue's statistics kept current, as a
+            # parse lease keeps them (``QueueStatistics``).
+            await self._statistics.refresh(self._conn)
         texts: dict[UUID, OutboundSms] = {}
         for row in rows:
             # A text queued twice (two jobs) comes once.

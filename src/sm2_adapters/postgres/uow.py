@@ -83,7 +83,7 @@ class PostgresUnitOfWork:
         self.conversations = PostgresConversationRepository(conn)
         self.reports = PostgresReportSource(conn)
         self.backlog = PostgresParseBacklog(conn, self._queue, self._statistics)
-        self.send_backlog = PostgresSendBacklog(conn, self._queue)
+        self.send_backlog = PostgresSendBacklog(conn, self._queue, self._statistics)
 
     async def __aexit__(
         self,

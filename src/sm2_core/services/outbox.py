@@ -65,7 +65,8 @@ PUSH_TTL_SECONDS = 3600
 #: its own (its confirmation cost a worker 1.4 ms of CPU and 16 round trips; docs/performance.md).
 SEND_BATCH = 32
 #: Carrier calls in flight per send task: a batch waits on the slowest of 8, not on the sum
-#: of 32; with a worker's 4 tasks, 32 calls, a third of Twilio's default API concurrency.
+#: of 32. A worker running 4 tasks has up to 32 calls in flight; a call beyond the account's
+#: concurrency limit is refused with a 429, a transient failure tried again on its own task.
 CARRIER_CALLS = 8
 #: How long the other texts of a batch are the task's: well past a batch's worst case (four
 #: rounds of calls that each time out after 15 s), so a task never sends a text its batch
