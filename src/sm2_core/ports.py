@@ -967,7 +967,9 @@ class EventFeed(Protocol):
         ...
 
     async def last_id(self) -> int:
-        """The newest event's id; 0 when there is none."""
+        """Where a new reader starts: every event committed after it is read after it, an
+        event still being written included (the newest event's id when nothing is being
+        written); 0 when there is none."""
         ...
 
     async def resumable(self, last_id: int) -> bool:

@@ -33,6 +33,22 @@ LIMIT %(limit)s
 """
 
 
+# The last event in delivery order below the oldest transaction still running: every event
+# before it is committed, so a reader starting after it misses none. The newest id would not do:
+# a transaction still open (an older xid) commits its event later, and that event sorts before
+# the newest one, where a reader that starts after the newest never looks. Events committed
+# above the oldest running transaction may so be read again by a page that showed them already
+# (late or twice, never lost). The newest id when no event is below it (a transaction older
+# than the whole log): a fresh page would otherwise replay the log from its start.
+_LAST = """
+SELECT coalesce(
+    (SELECT id FROM events WHERE xid < pg_snapshot_xmin(pg_current_snapshot())
+     ORDER BY xid DESC, id DESC LIMIT 1),
+    (SELECT max(id) FROM events),
+    0)
+"""
+
+
 class PostgresEventFeed:
     """The ``EventFeed`` on the ``events`` table."""
 
@@ -60,7 +76,7 @@ class PostgresEventFeed:
 
     async def last_id(self) -> int:
         async with self._pool.connection() as conn:
-            cur = await conn.execute("SELECT coalesce(max(id), 0) FROM events")
+            cur = await conn.execute(_LAST)
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
