@@ -254,18 +254,22 @@ class TestClientAddressWithoutProxies:
 class TestNoUsernameEnumerationByTiming:
     @pytest.mark.postgres
     async def test_an_unknown_user_takes_as_long_as_a_wrong_password(self, pg_api: Api) -> None:
-        """With argon2, an unknown username is checked against a decoy hash: no ~100x gap."""
+        """With argon2, an unknown username is checked against a decoy hash: no ~100x gap.
+        Each is tried four times, taking turns, and the fastest of each compared: a moment of
+        load on the shared machine (the other test process) slows one try, not all four of
+        one kind. Four, so the known login stays within its attempts before a lockout."""
 
-        async def fastest(username: str) -> float:
-            times = []
-            for _ in range(2):
-                started = time.perf_counter()
-                assert 401 == (await login(pg_api, username, "wrong-password")).status_code
-                times.append(time.perf_counter() - started)
-            return min(times)
+        async def took(username: str) -> float:
+            started = time.perf_counter()
+            assert 401 == (await login(pg_api, username, "wrong-password")).status_code
+            return time.perf_counter() - started
 
-        known, unknown = await fastest(ADMIN_NAME), await fastest("nobody-at-all")
-        assert unknown > known * 0.4, (known, unknown)
+        times: dict[str, list[float]] = {ADMIN_NAME: [], "nobody-at-all": []}
+        for _ in range(4):
+            for username, tries in times.items():
+                tries.append(await took(username))
+        known, unknown = min(times[ADMIN_NAME]), min(times["nobody-at-all"])
+        assert unknown > known * 0.3, (known, unknown)
 
 
 class TestAdminsKeepAccess:
