@@ -8,45 +8,26 @@ is), the fixture gives it a small case object that does so for each implementati
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from typing import Any
 
 import attrs
-import psycopg
 import pytest
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from pgtools import reset_database
+from pgtools import emptied_pool
 from sm2_adapters.memory import ManualClock, MemoryRateLimiter, MemoryStore, MemoryTaskQueue
-from sm2_adapters.postgres.database import make_pool
 from sm2_adapters.postgres.events import PostgresEventFeed
 from sm2_adapters.postgres.inbound import PostgresInboundStore
 from sm2_adapters.postgres.queue import TASK_QUEUE
 from sm2_adapters.postgres.ratelimit import PostgresRateLimiter
 from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
-from sm2_adapters.tasks import ProcrastinateQueue, ServicesRef, build_task_app, install_schema
+from sm2_adapters.tasks import ProcrastinateQueue, ServicesRef, build_task_app
 from sm2_core.ports import EventFeed, InboundStore, RateLimiter, TaskQueue, UnitOfWorkFactory
 from sm2_core.services import StoreAndQueue
 from sm2_core.tasks import TASKS, TaskPayload
 
 Pool = AsyncConnectionPool[AsyncConnection[Any]]
-
-
-@asynccontextmanager
-async def emptied_pool(url: str, *, with_queue: bool = False) -> AsyncIterator[Pool]:
-    """A pool on the emptied test database; ``with_queue``: procrastinate's tables, empty."""
-    reset_database(url)
-    if with_queue:
-        install_schema(url)
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("DELETE FROM procrastinate_jobs")
-    pool = make_pool(url, min_size=1, max_size=8)
-    await pool.open(wait=True)
-    try:
-        yield pool
-    finally:
-        await pool.close()
 
 
 # --- InboundStore -------------------------------------------------------------------------------

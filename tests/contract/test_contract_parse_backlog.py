@@ -12,15 +12,12 @@ from uuid import UUID, uuid4
 
 import attrs
 import factories as f
-import psycopg
 import pytest
 
-from pgtools import reset_database
+from pgtools import emptied_pool
 from sm2_adapters.memory import ManualClock, MemoryStore, MemoryTaskQueue
-from sm2_adapters.postgres.database import make_pool
 from sm2_adapters.postgres.queue import TASK_QUEUE
 from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
-from sm2_adapters.tasks import install_schema
 from sm2_core.domain.records import MessageStatus
 from sm2_core.errors import NotFound
 from sm2_core.ports import UnitOfWorkFactory
@@ -98,16 +95,8 @@ async def backlog(request: pytest.FixtureRequest, pg_url: str) -> AsyncIterator[
     if request.param == "memory":
         yield _memory()
         return
-    reset_database(pg_url)
-    install_schema(pg_url)
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("DELETE FROM procrastinate_jobs")
-    pool = make_pool(pg_url, min_size=1, max_size=4)
-    await pool.open(wait=True)
-    try:
+    async with emptied_pool(pg_url, with_queue=True) as pool:
         yield _postgres(PostgresUnitOfWorkFactory(pool, task_queue=TASK_QUEUE))
-    finally:
-        await pool.close()
 
 
 class TestLease:

@@ -4,16 +4,14 @@ commits, its event is read after the mark, though a later change committed first
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from uuid import uuid4
 
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from pgtools import reset_database
-from sm2_adapters.postgres.database import make_pool
 from sm2_adapters.postgres.events import PostgresEventFeed
+from sm2_adapters.postgres.uow import PostgresUnitOfWorkFactory
 
 #: Seconds to wait for a delivery: the feed holds an event back while any older transaction on
 #: the server runs, other test processes' included.
@@ -25,14 +23,9 @@ _INSERT = (
 
 
 @pytest.fixture
-async def feed(pg_url: str) -> AsyncIterator[PostgresEventFeed]:
-    reset_database(pg_url)
-    pool = make_pool(pg_url, min_size=1, max_size=2)
-    await pool.open(wait=True)
-    try:
-        yield PostgresEventFeed(pool, pg_url)
-    finally:
-        await pool.close()
+def feed(pg_uow: PostgresUnitOfWorkFactory, pg_url: str) -> PostgresEventFeed:
+    """The feed on the emptied test database."""
+    return PostgresEventFeed(pg_uow.pool, pg_url)
 
 
 async def write(conn: psycopg.AsyncConnection[object], note: str) -> int:

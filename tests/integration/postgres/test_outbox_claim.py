@@ -12,10 +12,9 @@ import attrs
 import psycopg
 import pytest
 
-from pgtools import reset_database, summary_out_of_reach
-from sm2_adapters.seed import seed_demo
+from pgtools import seeded_system, summary_out_of_reach
 from sm2_adapters.settings import Settings
-from sm2_adapters.system import System, build_system
+from sm2_adapters.system import System
 from sm2_core.domain.records import OutboundSms, ReceivedSms
 from sm2_core.services.outbox import OutboxService
 
@@ -57,18 +56,10 @@ class CountingOutbox(OutboxService):
 
 @pytest.fixture
 async def system(pg_url: str, tmp_path: Path) -> AsyncIterator[System]:
-    reset_database(pg_url)
     # No morning summary during the test: its texts would reach the carrier too.
     settings = Settings(database_url=pg_url, data_dir=tmp_path, summary_at=summary_out_of_reach())
-    built = build_system(settings, pool_size=4)
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("DELETE FROM procrastinate_jobs")
-    await built.open()
-    try:
-        await seed_demo(built.services)
+    async with seeded_system(settings, pool_size=4, empty_queue=True) as built:
         yield built
-    finally:
-        await built.close()
 
 
 async def test_a_confirmation_is_recorded_sending_before_the_carrier_has_it(

@@ -14,9 +14,8 @@ import attrs
 import psycopg
 import pytest
 
-from pgtools import reset_database
+from pgtools import seeded_system
 from sm2_adapters.postgres.reference_cache import PostgresReferenceCache
-from sm2_adapters.seed import seed_demo
 from sm2_adapters.settings import Settings
 from sm2_adapters.system import System, build_system
 from sm2_core.domain.enums import Language, Urgency
@@ -74,16 +73,9 @@ def build(url: str, data_dir: Path) -> System:
 
 @pytest.fixture
 async def system(pg_url: str, tmp_path: Path) -> AsyncIterator[System]:
-    reset_database(pg_url)
-    built = build(pg_url, tmp_path / "a")
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("DELETE FROM procrastinate_jobs")
-    await built.open()
-    try:
-        await seed_demo(built.services)
+    settings = Settings(database_url=pg_url, data_dir=tmp_path / "a")
+    async with seeded_system(settings, pool_size=6, empty_queue=True) as built:
         yield built
-    finally:
-        await built.close()
 
 
 @pytest.fixture

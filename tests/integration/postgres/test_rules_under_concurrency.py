@@ -19,13 +19,12 @@ from uuid import UUID
 import attrs
 import pytest
 
-from pgtools import reset_database
+from pgtools import seeded_system
 from rules_invariants import State, read_state, stored_state, violations
 from sm2_adapters.memory import RecordingAccounting
 from sm2_adapters.postgres.uow import PostgresUnitOfWork
-from sm2_adapters.seed import seed_demo
 from sm2_adapters.settings import Settings
-from sm2_adapters.system import System, build_system
+from sm2_adapters.system import System
 from sm2_core.domain.entities import Technician
 from sm2_core.domain.enums import JobStatus, PolicyRule, ReferenceKind, Role, Urgency
 from sm2_core.domain.job import Completion, Job, Vehicle
@@ -93,16 +92,9 @@ async def system(
     pg_url: str, tmp_path: Path, accounting: RecordingAccounting
 ) -> AsyncIterator[System]:
     """The real system on the emptied test database, seeded, invoicing into the recorder."""
-    reset_database(pg_url)
-    built = build_system(
-        Settings(database_url=pg_url, data_dir=tmp_path), pool_size=12, accounting=accounting
-    )
-    await built.open()
-    try:
-        await seed_demo(built.services)
+    settings = Settings(database_url=pg_url, data_dir=tmp_path)
+    async with seeded_system(settings, pool_size=12, accounting=accounting) as built:
         yield built
-    finally:
-        await built.close()
 
 
 def tech_actor(technician: Technician) -> Actor:

@@ -13,10 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pgtools import reset_database
-from sm2_adapters.seed import seed_demo
+from pgtools import seeded_system
 from sm2_adapters.settings import Settings
-from sm2_adapters.system import System, build_system
+from sm2_adapters.system import System
 from sm2_core.domain.enums import PolicyRule, Role
 from sm2_core.domain.job import Job, Vehicle
 from sm2_core.domain.records import Actor
@@ -32,14 +31,9 @@ ROUNDS = 5
 
 @pytest.fixture
 async def system(pg_url: str, tmp_path: Path) -> AsyncIterator[System]:
-    reset_database(pg_url)
-    built = build_system(Settings(database_url=pg_url, data_dir=tmp_path), pool_size=8)
-    await built.open()
-    try:
-        await seed_demo(built.services)
+    settings = Settings(database_url=pg_url, data_dir=tmp_path)
+    async with seeded_system(settings, pool_size=8) as built:
         yield built
-    finally:
-        await built.close()
 
 
 async def technician(system: System, first_name: str) -> UUID:

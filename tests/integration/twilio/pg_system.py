@@ -9,10 +9,10 @@ from typing import Any
 
 from twilio_helpers import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER
 
-from pgtools import reset_database, summary_out_of_reach
-from sm2_adapters.seed import seed_demo
+import pgtools
+from pgtools import summary_out_of_reach
 from sm2_adapters.settings import Settings
-from sm2_adapters.system import System, build_system
+from sm2_adapters.system import System
 
 
 @asynccontextmanager
@@ -20,24 +20,16 @@ async def seeded_system(
     pg_url: str, data_dir: Path, twilio_url: str, *, pool_size: int = 20, **settings: Any
 ) -> AsyncIterator[System]:
     """``settings``: more ``Settings`` fields (``public_url``...)."""
-    reset_database(pg_url)
     settings.setdefault("summary_at", summary_out_of_reach())
-    built = build_system(
-        Settings(
-            database_url=pg_url,
-            data_dir=data_dir,
-            jwt_secret="j" * 32,
-            twilio_account_sid=ACCOUNT_SID,
-            twilio_auth_token=AUTH_TOKEN,
-            twilio_from_number=OUR_NUMBER,
-            twilio_api_url=twilio_url,
-            **settings,
-        ),
-        pool_size=pool_size,
+    configured = Settings(
+        database_url=pg_url,
+        data_dir=data_dir,
+        jwt_secret="j" * 32,
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_from_number=OUR_NUMBER,
+        twilio_api_url=twilio_url,
+        **settings,
     )
-    await built.open()
-    try:
-        await seed_demo(built.services)
+    async with pgtools.seeded_system(configured, pool_size=pool_size) as built:
         yield built
-    finally:
-        await built.close()
